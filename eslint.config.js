@@ -1,0 +1,88 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
+import globals from 'globals';
+
+// The import boundaries of ARCHITECTURE.md, enforced here so that a wrong arrow fails `npm run lint`.
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'zlib', 'crypto', 'http'];
+const electronOnly = { group: ['electron', 'electron/*'], message: 'Only src/main/index.ts and src/preload import electron.' };
+const noUi = { group: ['vue', 'pinia', '@kitware/*', '**/renderer/**'], message: 'The main side never imports UI code.' };
+
+export default tseslint.config(
+  {
+    ignores: ['out/**', 'node_modules/**', 'training/**', 'bench/results/**', 'models/**', 'resources/**', 'test-results/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+  },
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+    },
+  },
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: nodeBuiltins, message: 'src/shared is shared by both sides: no Node modules.' },
+            electronOnly,
+            noUi,
+            { group: ['**/main/**', '**/preload/**'], message: 'src/shared imports nothing from either side.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/**'],
+    ignores: ['src/main/index.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [electronOnly, noUi] }],
+    },
+  },
+  {
+    // A service reaches another area only through that area's index.ts.
+    files: ['src/main/services/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            electronOnly,
+            noUi,
+            { group: ['../*/*', '!../*/index', '!../*/index.js'], message: "Import another service area only through its index.ts." },
+            { group: ['**/main/api', '../../api', '../../web', '../../cli'], message: 'Services never import the shells.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: nodeBuiltins, message: 'The renderer has no Node access.' },
+            electronOnly,
+            { group: ['**/main/**', '**/preload/**'], message: 'The renderer talks to the main side only through the contract.' },
+          ],
+        },
+      ],
+    },
+  },
+);

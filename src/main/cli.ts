@@ -1,0 +1,51 @@
+// The command-line face of the services: the same readers and writers as the app, no window.
+import { parseArgs } from 'node:util';
+import { openPaths, seriesInfo } from './services/imaging/index';
+
+const usage = `usage: causal-sam <command> [options]
+
+commands:
+  info <path...> [--json]   describe every series found in files or folders (NIfTI, NRRD, DICOM)
+`;
+
+class UsageError extends Error {}
+
+async function info(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  if (positionals.length === 0) throw new UsageError('info needs at least one path');
+  const result = await openPaths(positionals);
+  for (const error of result.errors) console.error(`error: ${error.message}`);
+  for (const series of result.series) {
+    const summary = seriesInfo(series);
+    if (values.json) {
+      console.log(JSON.stringify(summary));
+      continue;
+    }
+    const fmt = (v: number[]) => v.map((x) => +x.toFixed(4)).join(' × ');
+    console.log(`${summary.path}\n  ${summary.modality} ${summary.dims.join(' × ')} voxels, ${fmt(summary.spacingMm)} mm, ${summary.voxelType}`);
+    console.log(`  origin (LPS mm) ${summary.originLps.map((x) => x.toFixed(3)).join(', ')}`);
+    for (const warning of summary.warnings) console.log(`  warning: ${warning}`);
+  }
+  return result.series.length > 0 ? 0 : 1;
+}
+
+const commands: Record<string, (args: string[]) => Promise<number>> = { info };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    console.log(usage);
+    return command ? 0 : 2;
+  }
+  const run = commands[command];
+  if (!run) throw new UsageError(`unknown command "${command}"`);
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error instanceof UsageError ? `${error.message}\n\n${usage}` : `error: ${error.message}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,59 @@
+// Electron shell entry: the window, its security settings, and the contract bound to IPC. The
+// services and the contract's implementation are shared with the web shell (src/main/api.ts).
+import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { join } from 'node:path';
+import { ipcChannels } from '../shared/api';
+import { createApi } from './api';
+import { appVersion, preloadPath, rendererDir, resourcesDir } from './appPaths';
+import { contentSecurityPolicy } from './webShell/security';
+
+// Paths given after the app's own arguments open as the first study (npm start passes the sample).
+const startupPaths = process.argv.slice(app.isPackaged ? 1 : 2).filter((arg) => !arg.startsWith('-'));
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1600,
+    height: 1000,
+    backgroundColor: '#101214',
+    title: 'Causal-SAM Workstation',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  // The renderer is local files only: any navigation or new window is refused.
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  void window.loadFile(join(rendererDir, 'index.html'));
+  return window;
+}
+
+void app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()] } });
+  });
+  // No permission (camera, geolocation…) is granted silently; the microphone is asked for by the
+  // voice feature when it is first used.
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'media'));
+  const window = createWindow();
+  const api = createApi({
+    shell: 'electron',
+    version: appVersion,
+    dataDir: app.getPath('userData'),
+    resourcesDir,
+    startupPaths,
+    emit: (event, payload) => {
+      if (!window.isDestroyed()) window.webContents.send(ipcChannels.event, event, payload);
+    },
+  });
+  ipcMain.handle(ipcChannels.invoke, (_event, method: string, request: unknown) => api.dispatch(method, request));
+});
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+app.on('window-all-closed', () => app.quit());

@@ -1,0 +1,108 @@
+// Bytes → one parsed DICOM instance, or a BadInputError that says why the file is unusable.
+import { BadInputError } from '../errors';
+import type { InputFile } from '../types';
+import { nonImageObjectName, segmentationStorage } from './sopClasses';
+import { pixelEncoding, transferSyntaxName, type PixelEncoding } from './transferSyntaxes';
+import { loadDcmjs, type NaturalDataset } from './vendor';
+
+export interface ParsedInstance {
+  path: string;
+  transferSyntaxUid: string;
+  encoding: PixelEncoding;
+  dataset: NaturalDataset;
+  kind: 'image' | 'segmentation';
+}
+
+const implicitLittleEndian = '1.2.840.10008.1.2';
+
+export function parseDicom(file: InputFile): ParsedInstance {
+  const { path } = file;
+  const bytes = withPart10Header(file);
+  let transferSyntaxUid: string;
+  let dataset: NaturalDataset;
+  try {
+    const dcmjs = loadDcmjs();
+    const message = dcmjs.data.DicomMessage.readFile(arrayBufferOf(bytes));
+    transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? '').trim();
+    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BadInputError(path, `cannot be read as DICOM (truncated or corrupt?): ${reason}`);
+  }
+  if (!transferSyntaxUid) throw new BadInputError(path, 'has no transfer syntax in its DICOM meta header');
+
+  const sopClassUid = String(dataset.SOPClassUID ?? '');
+  const kind = sopClassUid === segmentationStorage ? 'segmentation' : 'image';
+  const nonImage = nonImageObjectName(sopClassUid);
+  if (nonImage) throw new BadInputError(path, `is a DICOM ${nonImage}, not an image`);
+  if (dataset.PixelData === undefined) {
+    const floatData = dataset.FloatPixelData !== undefined || dataset.DoubleFloatPixelData !== undefined;
+    throw new BadInputError(
+      path,
+      floatData
+        ? 'holds floating-point pixel data (e.g. a parametric map), which this loader does not read'
+        : `is DICOM but holds no pixel data (SOP class ${sopClassUid || 'not given'})`,
+    );
+  }
+  const encoding = pixelEncoding(transferSyntaxUid);
+  if (!encoding) {
+    throw new BadInputError(
+      path,
+      `uses transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}), which cannot be decoded here`,
+    );
+  }
+  return { path, transferSyntaxUid, encoding, dataset, kind };
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  const { buffer, byteOffset, byteLength } = bytes;
+  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+const dicmMagic = [0x44, 0x49, 0x43, 0x4d];
+
+/**
+ * dcmjs only reads Part 10 files. Older files (ACR-NEMA style, some exports) are a bare implicit-VR
+ * dataset; we give those a preamble and a minimal meta header rather than reject them.
+ */
+function withPart10Header(file: InputFile): Uint8Array {
+  const { bytes, path } = file;
+  if (bytes.length >= 132 && dicmMagic.every((b, n) => bytes[128 + n] === b)) return bytes;
+  const group = bytes.length >= 8 ? bytes[0] | (bytes[1] << 8) : -1;
+  const element = bytes.length >= 8 ? bytes[2] | (bytes[3] << 8) : -1;
+  const looksLikeDataset = (group === 0x0008 || group === 0x0002) && element < 0x0200;
+  if (!looksLikeDataset) throw new BadInputError(path, 'is not a DICOM file (no DICM prefix and no DICOM dataset)');
+  if (group === 0x0002) return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), bytes);
+  return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), metaHeader(implicitLittleEndian), bytes);
+}
+
+/** A file meta group holding only its length and the transfer syntax, explicit VR little endian. */
+function metaHeader(transferSyntaxUid: string): Uint8Array {
+  const uid = transferSyntaxUid.length % 2 ? `${transferSyntaxUid}\0` : transferSyntaxUid;
+  const tsElement = new Uint8Array(8 + uid.length);
+  const view = new DataView(tsElement.buffer);
+  view.setUint16(0, 0x0002, true);
+  view.setUint16(2, 0x0010, true);
+  tsElement.set([0x55, 0x49], 4); // "UI"
+  view.setUint16(6, uid.length, true);
+  for (let n = 0; n < uid.length; n++) tsElement[8 + n] = uid.charCodeAt(n);
+  const lengthElement = new Uint8Array(12);
+  const lengthView = new DataView(lengthElement.buffer);
+  lengthView.setUint16(0, 0x0002, true);
+  lengthView.setUint16(2, 0x0000, true);
+  lengthElement.set([0x55, 0x4c], 4); // "UL"
+  lengthView.setUint16(6, 4, true);
+  lengthView.setUint32(8, tsElement.length, true);
+  return concat(lengthElement, tsElement);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

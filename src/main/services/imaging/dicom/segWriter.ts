@@ -1,0 +1,524 @@
+// DICOM Segmentation Storage writer: a Segmentation on the grid of a DICOM series → a binary SEG
+// (PS3.3 A.51) that references that series. Built as a dcmjs naturalized dataset and written as an
+// Explicit VR Little Endian Part 10 file.
+import { createRequire } from 'node:module';
+import { structureByName } from '../../../../shared/anatomy';
+import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
+import type { LoadedSeries } from '../types';
+import { newUid } from './uid';
+
+interface DcmjsWriteApi {
+  data: {
+    DicomDict: new (meta: Record<string, unknown>) => {
+      dict: Record<string, unknown>;
+      write(options?: { allowInvalidVRLength?: boolean }): ArrayBuffer;
+    };
+    DicomMetaDictionary: {
+      denaturalizeDataset(dataset: Record<string, unknown>): Record<string, unknown>;
+    };
+    Colors: {
+      rgb2DICOMLAB(rgb01: number[]): number[];
+      dicomlab2RGB(lab: number[]): number[];
+    };
+  };
+}
+// dcmjs ships no type declarations. Loaded through createRequire, as the DICOM loader does (vendor.ts),
+// so both share one dcmjs instance and no ambient `declare module` is needed.
+const require = createRequire(import.meta.url);
+let dcmjsApi: DcmjsWriteApi | undefined;
+function dcmjs(): DcmjsWriteApi {
+  dcmjsApi ??= require('dcmjs') as DcmjsWriteApi;
+  return dcmjsApi;
+}
+
+export const SEGMENTATION_STORAGE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
+const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+/** Identifies this writer in the file meta header; fixed once (a 2.25 UID) so that it never changes. */
+const IMPLEMENTATION_CLASS_UID = '2.25.97816112138227571444693885263394600514';
+const MANUFACTURER = 'Causal-SAM Workstation';
+/** Mirrors package.json; the writer cannot read it at run time in every shell, so callers may override. */
+const DEFAULT_SOFTWARE_VERSION = '0.1.0';
+/** The SEG gets its own series; a high number keeps it after the acquired series in viewers' lists. */
+const SEG_SERIES_NUMBER = 1000;
+
+// Attribute tags used as values of AT elements (Dimension Index Pointer, Functional Group Pointer).
+const TAG_REFERENCED_SEGMENT_NUMBER = 0x0062000b;
+const TAG_SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
+const TAG_IMAGE_POSITION_PATIENT = 0x00200032;
+const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
+
+export interface CodedConcept {
+  CodeValue: string;
+  CodingSchemeDesignator: string;
+  CodeMeaning: string;
+}
+
+const sct = (code: string, meaning: string): CodedConcept => ({
+  CodeValue: code,
+  CodingSchemeDesignator: 'SCT',
+  CodeMeaning: meaning,
+});
+// Segmented property categories, all SNOMED CT concepts listed in DICOM CID 7150
+// (Segmentation Property Categories), with the code meanings DICOM gives them:
+/** 123037004 |Body structure| — DICOM's "Anatomical Structure" category, for catalogue organs. */
+const CATEGORY_ANATOMICAL_STRUCTURE = sct('123037004', 'Anatomical Structure');
+/** 49755003 |Morphologically abnormal structure| — the category for lesions (CID 7150 meaning). */
+const CATEGORY_MORPHOLOGICALLY_ABNORMAL = sct('49755003', 'Morphologically Altered Structure');
+/**
+ * 85756007 |Body tissue| — "Tissue" is both a CID 7150 category and a CID 7151 type. A structure without
+ * a catalogue SNOMED code is written as Tissue/Tissue (as 3D Slicer does for generic segments): a valid,
+ * deliberately unspecific concept; its name survives in SegmentLabel.
+ */
+const TISSUE = sct('85756007', 'Tissue');
+/** 52988006 |Lesion| — the type for a morphologic structure that has no code of its own. */
+const TYPE_LESION = sct('52988006', 'Lesion');
+
+/** DCM 121322: the per-frame source reference's purpose (PS3.3 C.7.6.16.2.6 Derivation Image). */
+const PURPOSE_SOURCE_IMAGE: CodedConcept = {
+  CodeValue: '121322',
+  CodingSchemeDesignator: 'DCM',
+  CodeMeaning: 'Source image for image processing operation',
+};
+/** DCM 113076: how each frame was derived (CID 7203). */
+const DERIVATION_SEGMENTATION: CodedConcept = {
+  CodeValue: '113076',
+  CodingSchemeDesignator: 'DCM',
+  CodeMeaning: 'Segmentation',
+};
+/** DCM 123110 "Artificial Intelligence" (CID 7162): the family of the workstation's models. */
+const ALGORITHM_FAMILY_AI: CodedConcept = {
+  CodeValue: '123110',
+  CodingSchemeDesignator: 'DCM',
+  CodeMeaning: 'Artificial Intelligence',
+};
+
+export interface SegAlgorithm {
+  name: string;
+  version: string;
+  type: 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
+}
+
+export interface WriteDicomSegOptions {
+  /** SeriesDescription and ContentDescription; "Segmentation" when not given. */
+  seriesDescription?: string;
+  /** How the segments were made; MANUAL (no algorithm) when not given. */
+  algorithm?: SegAlgorithm;
+  /** ContentCreatorName (a person name, DICOM "Family^Given" form); empty when not given. */
+  contentCreator?: string;
+  /** Creation time of the instance (series, content and instance dates); the current time when not given. */
+  now?: Date;
+  /** SoftwareVersions of the workstation. */
+  softwareVersion?: string;
+}
+
+/** The segmentation cannot be written as a DICOM SEG; the message says why and what to do instead. */
+export class DicomSegWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DicomSegWriteError';
+  }
+}
+
+/** The catalogue's name for a segment and the SNOMED CT codes that say what it is. */
+export function segmentCodes(name: string): { label: string; category: CodedConcept; type: CodedConcept } {
+  const structure = structureByName(name);
+  const label = structure?.name ?? name;
+  if (structure?.category === 'morphologic') {
+    const type = structure.snomed ? sct(structure.snomed.code, structure.snomed.meaning) : TYPE_LESION;
+    return { label, category: CATEGORY_MORPHOLOGICALLY_ABNORMAL, type };
+  }
+  if (structure?.snomed) {
+    return {
+      label,
+      category: CATEGORY_ANATOMICAL_STRUCTURE,
+      type: sct(structure.snomed.code, structure.snomed.meaning),
+    };
+  }
+  return { label, category: TISSUE, type: TISSUE };
+}
+
+/**
+ * sRGB (0..255) → DICOM scaled CIELab (0..65535 each; PS3.3 C.10.7.1.1). Uses dcmjs's conversion
+ * (D65 white point, as dcmqi/3D Slicer and OHIF do) so that colours survive a round trip through them.
+ */
+export function srgbToDicomLab(rgb: Vec3): Vec3 {
+  const lab = dcmjs().data.Colors.rgb2DICOMLAB(rgb.map((c) => c / 255));
+  return lab.map((v) => Math.min(65535, Math.max(0, Math.round(v)))) as Vec3;
+}
+
+/** DICOM scaled CIELab → sRGB 0..255: the inverse of srgbToDicomLab, for readers. */
+export function dicomLabToSrgb(lab: Vec3): Vec3 {
+  const rgb = dcmjs().data.Colors.dicomlab2RGB(lab);
+  return rgb.map((v) => Math.min(255, Math.max(0, Math.round(v * 255)))) as Vec3;
+}
+
+/** LO values: at most 64 characters and no backslash (the value delimiter). */
+function lo(text: string): string {
+  return text.replace(/\\/g, '/').slice(0, 64);
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** DICOM DA and TM in local time: DICOM dates carry no zone unless TimezoneOffsetFromUTC says so. */
+function dicomDateTime(date: Date): { date: string; time: string } {
+  return {
+    date: `${date.getFullYear()}${pad2(date.getMonth() + 1)}${pad2(date.getDate())}`,
+    time: `${pad2(date.getHours())}${pad2(date.getMinutes())}${pad2(date.getSeconds())}`,
+  };
+}
+
+/**
+ * Patient, study and clinical-trial attributes (Patient, General Study, Patient Study and Clinical Trial
+ * Subject/Study modules) that a derived object in the same study must repeat. Equipment and series
+ * attributes of the source are deliberately not copied: the SEG has its own.
+ */
+const COPIED_PATIENT_STUDY_KEYWORDS = [
+  'PatientName',
+  'PatientID',
+  'IssuerOfPatientID',
+  'IssuerOfPatientIDQualifiersSequence',
+  'TypeOfPatientID',
+  'PatientBirthDate',
+  'PatientBirthTime',
+  'PatientSex',
+  'OtherPatientIDsSequence',
+  'OtherPatientNames',
+  'PatientComments',
+  'PatientSpeciesDescription',
+  'PatientSpeciesCodeSequence',
+  'PatientBreedDescription',
+  'PatientBreedCodeSequence',
+  'BreedRegistrationSequence',
+  'ResponsiblePerson',
+  'ResponsiblePersonRole',
+  'ResponsibleOrganization',
+  'PatientIdentityRemoved',
+  'DeidentificationMethod',
+  'DeidentificationMethodCodeSequence',
+  'StudyDate',
+  'StudyTime',
+  'ReferringPhysicianName',
+  'ReferringPhysicianIdentificationSequence',
+  'StudyID',
+  'AccessionNumber',
+  'IssuerOfAccessionNumberSequence',
+  'StudyDescription',
+  'PhysiciansOfRecord',
+  'NameOfPhysiciansReadingStudy',
+  'ProcedureCodeSequence',
+  'AdmittingDiagnosesDescription',
+  'AdmittingDiagnosesCodeSequence',
+  'PatientAge',
+  'PatientSize',
+  'PatientWeight',
+  'PatientBodyMassIndex',
+  'Occupation',
+  'AdditionalPatientHistory',
+  'PregnancyStatus',
+  'SmokingStatus',
+  'PatientSexNeutered',
+  'ClinicalTrialSponsorName',
+  'ClinicalTrialProtocolID',
+  'ClinicalTrialProtocolName',
+  'ClinicalTrialSiteID',
+  'ClinicalTrialSiteName',
+  'ClinicalTrialSubjectID',
+  'ClinicalTrialSubjectReadingID',
+  'ClinicalTrialTimePointID',
+  'ClinicalTrialTimePointDescription',
+] as const;
+
+/** Type 2 attributes of the Patient and General Study modules: present even when the source lacks them. */
+const REQUIRED_EMPTY_IF_UNKNOWN = [
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'StudyDate',
+  'StudyTime',
+  'ReferringPhysicianName',
+  'StudyID',
+  'AccessionNumber',
+] as const;
+
+interface SegmentPlan {
+  number: number;
+  layer: Uint8Array | Uint16Array;
+  value: number;
+  /** Slice indices k (ascending) where the segment has voxels: one frame each. */
+  slices: number[];
+  label: string;
+  category: CodedConcept;
+  type: CodedConcept;
+  colorRgb: Vec3;
+}
+
+/**
+ * Writes `segmentation` as a binary DICOM SEG that references `source`, whose grid it must share.
+ * Every segment with voxels becomes one SegmentSequence item; each of its non-empty slices becomes one
+ * 1-bit frame. Segments from different layers may overlap. Throws DicomSegWriteError when the source is
+ * not a DICOM series, the grids differ, or nothing is segmented.
+ */
+export function writeDicomSeg(
+  segmentation: Segmentation,
+  source: LoadedSeries,
+  options: WriteDicomSegOptions = {},
+): Uint8Array {
+  const identity = source.dicom;
+  if (!identity) {
+    throw new DicomSegWriteError(
+      `DICOM SEG needs a DICOM source series; "${source.description}" is not one (${source.path}): save as NIfTI instead`,
+    );
+  }
+  if (!sameGrid(segmentation, source.volume)) {
+    throw new DicomSegWriteError(
+      `the segmentation's grid (${segmentation.dims.join('×')}) does not match the grid of the source series ` +
+        `"${source.description}" (${source.volume.dims.join('×')}); a DICOM SEG must lie on its source's slices`,
+    );
+  }
+  const [columns, rows, sliceCount] = source.volume.dims;
+  if (identity.slices.length !== sliceCount) {
+    throw new DicomSegWriteError(
+      `the source series has ${identity.slices.length} DICOM slices for ${sliceCount} volume slices`,
+    );
+  }
+  if (!identity.frameOfReferenceUid) {
+    throw new DicomSegWriteError(
+      'the source series has no Frame of Reference UID, so a DICOM SEG cannot be placed on it; save as NIfTI instead',
+    );
+  }
+  const sliceSize = columns * rows;
+  const total = voxelCount(source.volume.dims);
+  for (const [n, layer] of segmentation.layers.entries()) {
+    if (layer.length !== total) {
+      throw new DicomSegWriteError(`segmentation layer ${n} has ${layer.length} voxels, the grid ${total}`);
+    }
+  }
+
+  // Plan: which segments have voxels, and on which slices (empty frames are not written).
+  const plans: SegmentPlan[] = [];
+  for (const segment of segmentation.segments) {
+    const layer = segmentation.layers[segment.layer];
+    if (!layer) {
+      throw new DicomSegWriteError(`segment "${segment.name}" refers to layer ${segment.layer}, which does not exist`);
+    }
+    const slices: number[] = [];
+    for (let k = 0; k < sliceCount; k++) {
+      const start = k * sliceSize;
+      for (let p = start; p < start + sliceSize; p++) {
+        if (layer[p] === segment.value) {
+          slices.push(k);
+          break;
+        }
+      }
+    }
+    if (slices.length === 0) continue;
+    const codes = segmentCodes(segment.name);
+    plans.push({
+      number: plans.length + 1,
+      layer,
+      value: segment.value,
+      slices,
+      ...codes,
+      colorRgb: segment.colorRgb,
+    });
+  }
+  if (plans.length === 0) {
+    throw new DicomSegWriteError('the segmentation is empty: a DICOM SEG needs at least one segment with voxels');
+  }
+
+  // Pixel data: frames in segment order, then slice order; 1 bit per pixel, packed continuously across
+  // frame boundaries (PS3.5 8.1.1 / PS3.3 C.8.20.2: a frame need not start on a byte), pixel n of the
+  // whole stream in bit (n mod 8) of byte ⌊n/8⌋, padded with zeros to an even length.
+  const frameCount = plans.reduce((sum, plan) => sum + plan.slices.length, 0);
+  const pixelBytes = new Uint8Array(Math.ceil((frameCount * sliceSize) / 8 / 2) * 2);
+  const covered = new Uint8Array(total);
+  let overlap = false;
+  let frameIndex = 0;
+  for (const plan of plans) {
+    for (const k of plan.slices) {
+      const voxelStart = k * sliceSize;
+      const bitStart = frameIndex * sliceSize;
+      for (let p = 0; p < sliceSize; p++) {
+        if (plan.layer[voxelStart + p] !== plan.value) continue;
+        const bit = bitStart + p;
+        pixelBytes[bit >>> 3] |= 1 << (bit & 7);
+        if (covered[voxelStart + p]) overlap = true;
+        covered[voxelStart + p] = 1;
+      }
+      frameIndex++;
+    }
+  }
+
+  const geometry = source.volume;
+  const [rowAxis, columnAxis] = geometry.axesLps;
+  const sopInstanceUid = newUid();
+  const seriesInstanceUid = newUid();
+  const dimensionOrganizationUid = newUid();
+  const created = dicomDateTime(options.now ?? new Date());
+  const description = lo(options.seriesDescription ?? 'Segmentation');
+  const algorithm = options.algorithm;
+  const automatic = algorithm !== undefined && algorithm.type !== 'MANUAL';
+
+  const sourceImageItem = (k: number): Record<string, unknown> => {
+    const slice = identity.slices[k];
+    return {
+      ReferencedSOPClassUID: slice.sopClassUid,
+      ReferencedSOPInstanceUID: slice.sopInstanceUid,
+      ...(slice.frameNumber !== undefined ? { ReferencedFrameNumber: slice.frameNumber } : {}),
+      PurposeOfReferenceCodeSequence: [PURPOSE_SOURCE_IMAGE],
+    };
+  };
+
+  const perFrame: Record<string, unknown>[] = [];
+  for (const plan of plans) {
+    for (const k of plan.slices) {
+      perFrame.push({
+        DerivationImageSequence: [
+          { DerivationCodeSequence: [DERIVATION_SEGMENTATION], SourceImageSequence: [sourceImageItem(k)] },
+        ],
+        // Dimension values: the segment, then the slice's position as its 1-based index in the source
+        // series (the same ordinal for the same ImagePositionPatient in every segment).
+        FrameContentSequence: [{ DimensionIndexValues: [plan.number, k + 1] }],
+        PlanePositionSequence: [{ ImagePositionPatient: voxelToLps(geometry, [0, 0, k]) }],
+        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: plan.number }],
+      });
+    }
+  }
+
+  // Every source instance once, in slice order (a multi-frame source appears once for all its frames).
+  const referencedInstances = new Map<string, string>();
+  for (const slice of identity.slices) referencedInstances.set(slice.sopInstanceUid, slice.sopClassUid);
+
+  const patientStudy: Record<string, unknown> = {};
+  for (const keyword of REQUIRED_EMPTY_IF_UNKNOWN) patientStudy[keyword] = '';
+  for (const keyword of COPIED_PATIENT_STUDY_KEYWORDS) {
+    const value = identity.patientStudy[keyword];
+    if (value !== undefined && value !== null) patientStudy[keyword] = value;
+  }
+
+  const dataset: Record<string, unknown> = {
+    // dcmjs writes strings as UTF-8, whatever the source's character set was.
+    SpecificCharacterSet: 'ISO_IR 192',
+    ImageType: ['DERIVED', 'PRIMARY'],
+    InstanceCreationDate: created.date,
+    InstanceCreationTime: created.time,
+    SOPClassUID: SEGMENTATION_STORAGE_SOP_CLASS_UID,
+    SOPInstanceUID: sopInstanceUid,
+    ...patientStudy,
+    StudyInstanceUID: identity.studyInstanceUid,
+    // Segmentation Series and General Series
+    Modality: 'SEG',
+    SeriesInstanceUID: seriesInstanceUid,
+    SeriesNumber: SEG_SERIES_NUMBER,
+    SeriesDate: created.date,
+    SeriesTime: created.time,
+    SeriesDescription: description,
+    // Frame of Reference: the source's, so that the SEG lies on it
+    FrameOfReferenceUID: identity.frameOfReferenceUid,
+    PositionReferenceIndicator: '',
+    // General and Enhanced General Equipment: the workstation, not the scanner
+    Manufacturer: MANUFACTURER,
+    ManufacturerModelName: MANUFACTURER,
+    DeviceSerialNumber: 'UNSPECIFIED',
+    SoftwareVersions: options.softwareVersion ?? DEFAULT_SOFTWARE_VERSION,
+    // General Image, Content Identification, Multi-frame Functional Groups
+    InstanceNumber: 1,
+    ContentDate: created.date,
+    ContentTime: created.time,
+    ContentLabel: 'SEGMENTATION',
+    ContentDescription: description,
+    ContentCreatorName: options.contentCreator ?? '',
+    // Image Pixel and Segmentation Image
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: rows,
+    Columns: columns,
+    NumberOfFrames: frameCount,
+    BitsAllocated: 1,
+    BitsStored: 1,
+    HighBit: 0,
+    PixelRepresentation: 0,
+    LossyImageCompression: '00',
+    SegmentationType: 'BINARY',
+    SegmentsOverlap: overlap ? 'YES' : 'NO',
+    SegmentSequence: plans.map((plan) => ({
+      SegmentNumber: plan.number,
+      SegmentLabel: lo(plan.label),
+      SegmentedPropertyCategoryCodeSequence: [plan.category],
+      SegmentedPropertyTypeCodeSequence: [plan.type],
+      SegmentAlgorithmType: algorithm?.type ?? 'MANUAL',
+      ...(automatic
+        ? {
+            SegmentAlgorithmName: lo(algorithm.name),
+            SegmentationAlgorithmIdentificationSequence: [
+              {
+                AlgorithmFamilyCodeSequence: [ALGORITHM_FAMILY_AI],
+                AlgorithmName: lo(algorithm.name),
+                AlgorithmVersion: lo(algorithm.version),
+              },
+            ],
+          }
+        : {}),
+      RecommendedDisplayCIELabValue: srgbToDicomLab(plan.colorRgb),
+    })),
+    // Multi-frame Dimension: frames are indexed by segment, then by position (as dcmqi and highdicom do)
+    DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUid }],
+    DimensionIndexSequence: [
+      {
+        DimensionOrganizationUID: dimensionOrganizationUid,
+        DimensionIndexPointer: TAG_REFERENCED_SEGMENT_NUMBER,
+        FunctionalGroupPointer: TAG_SEGMENT_IDENTIFICATION_SEQUENCE,
+        DimensionDescriptionLabel: 'Segment Number',
+      },
+      {
+        DimensionOrganizationUID: dimensionOrganizationUid,
+        DimensionIndexPointer: TAG_IMAGE_POSITION_PATIENT,
+        FunctionalGroupPointer: TAG_PLANE_POSITION_SEQUENCE,
+        DimensionDescriptionLabel: 'Image Position Patient',
+      },
+    ],
+    SharedFunctionalGroupsSequence: [
+      {
+        PlaneOrientationSequence: [{ ImageOrientationPatient: [...rowAxis, ...columnAxis] }],
+        PixelMeasuresSequence: [
+          {
+            // PixelSpacing is "between rows \ between columns": along j, then along i.
+            PixelSpacing: [geometry.spacingMm[1], geometry.spacingMm[0]],
+            SliceThickness: geometry.spacingMm[2],
+            SpacingBetweenSlices: geometry.spacingMm[2],
+          },
+        ],
+      },
+    ],
+    PerFrameFunctionalGroupsSequence: perFrame,
+    // Common Instance Reference: every instance of the source series
+    ReferencedSeriesSequence: [
+      {
+        SeriesInstanceUID: identity.seriesInstanceUid,
+        ReferencedInstanceSequence: [...referencedInstances].map(([sopInstanceUid, sopClassUid]) => ({
+          ReferencedSOPClassUID: sopClassUid,
+          ReferencedSOPInstanceUID: sopInstanceUid,
+        })),
+      },
+    ],
+    PixelData: pixelBytes.buffer,
+    // 1-bit pixel data is OB in Explicit VR (PS3.5 8.1.1).
+    _vrMap: { PixelData: 'OB' },
+  };
+
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: SEGMENTATION_STORAGE_SOP_CLASS_UID,
+    MediaStorageSOPInstanceUID: sopInstanceUid,
+    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: 'CAUSALSAM_0_1',
+  };
+  const { DicomDict, DicomMetaDictionary } = dcmjs().data;
+  const dicomDict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  dicomDict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return new Uint8Array(dicomDict.write());
+}

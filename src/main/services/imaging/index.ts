@@ -1,0 +1,108 @@
+// The imaging area's public surface: open studies, keep them for the session, read and write
+// segmentations on their grids.
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
+import type { Segmentation } from '../../../shared/volume';
+import { placeSegmentation } from './dicom/index';
+import { writeDicomSeg } from './dicom/segWriter';
+import { BadInputError } from './errors';
+import { flattenToLabelMap, labelMapToSegmentation, resampleSegmentation } from './labelMaps';
+import { loadFiles, type LoadOptions } from './load';
+import { loadInWorker } from './loadInWorker';
+import { writeNiftiLabelMap } from './niftiWriter';
+import type { InputFile, LoadedSeries, LoadResult } from './types';
+
+export { BadInputError } from './errors';
+export { LoadCancelledError } from './loadInWorker';
+export { loadPaths } from './load';
+export type { InputFile, LoadedSeries, LoadResult } from './types';
+export type { LoadOptions } from './load';
+
+export const openPaths = (paths: string[], options?: LoadOptions): Promise<LoadResult> =>
+  loadInWorker({ paths }, options);
+
+export const openFiles = (files: InputFile[], options?: LoadOptions): Promise<LoadResult> =>
+  loadInWorker({ files }, options);
+
+/** What `info --json` prints for a series. */
+export function seriesInfo(series: LoadedSeries): SeriesInfo {
+  const { volume } = series;
+  return {
+    path: series.path,
+    modality: volume.modality,
+    dims: volume.dims,
+    spacingMm: volume.spacingMm,
+    originLps: volume.originLps,
+    axesLps: volume.axesLps,
+    voxelType: volume.voxelType,
+    warnings: series.warnings,
+  };
+}
+
+/** The series opened in this session, by handle. */
+export class SeriesRegistry {
+  private readonly series = new Map<string, LoadedSeries>();
+
+  add(series: LoadedSeries): SeriesSummary {
+    const seriesId = randomUUID();
+    this.series.set(seriesId, series);
+    return this.summary(seriesId, series);
+  }
+
+  get(seriesId: string): LoadedSeries {
+    const series = this.series.get(seriesId);
+    if (!series) throw new BadInputError(seriesId, 'no such open series (it may have been closed)');
+    return series;
+  }
+
+  remove(seriesId: string): boolean {
+    return this.series.delete(seriesId);
+  }
+
+  private summary(seriesId: string, series: LoadedSeries): SeriesSummary {
+    return {
+      ...seriesInfo(series),
+      seriesId,
+      description: series.description,
+      studyUid: series.dicom?.studyInstanceUid,
+      seriesUid: series.dicom?.seriesInstanceUid,
+      patientName: series.dicom?.patientStudy.PatientName as string | undefined,
+      fileCount: series.files.length,
+    };
+  }
+}
+
+/**
+ * Reads label maps (NIfTI, NRRD) or DICOM SEG and places them on `target`'s grid. A label map on
+ * another grid of the same patient space is resampled (nearest neighbour).
+ */
+export async function readSegmentation(paths: string[], target: LoadedSeries): Promise<Segmentation> {
+  const inputs = await Promise.all(paths.map(async (path) => ({ path, bytes: new Uint8Array(await readFile(path)) })));
+  const loaded = await loadFiles(inputs);
+  if (loaded.errors.length > 0) throw new BadInputError(loaded.errors[0].file, loaded.errors[0].message.replace(`${loaded.errors[0].file}: `, ''));
+  if (loaded.segmentations.length > 0) return placeSegmentation(loaded.segmentations[0], target);
+  const labels = loaded.series[0];
+  if (!labels) throw new BadInputError(paths[0], 'holds no label map');
+  let segmentation: Segmentation;
+  try {
+    segmentation = labelMapToSegmentation(labels.volume);
+  } catch (error) {
+    throw new BadInputError(labels.path, `is not a label map (${(error as Error).message})`);
+  }
+  return resampleSegmentation(segmentation, target.volume);
+}
+
+export async function writeSegmentation(
+  path: string,
+  format: 'nifti' | 'dicom-seg',
+  segmentation: Segmentation,
+  source: LoadedSeries,
+): Promise<{ path: string; bytes: number }> {
+  const bytes =
+    format === 'nifti'
+      ? writeNiftiLabelMap({ ...segmentation, labels: flattenToLabelMap(segmentation) })
+      : writeDicomSeg(segmentation, source);
+  await writeFile(path, bytes);
+  return { path, bytes: bytes.byteLength };
+}

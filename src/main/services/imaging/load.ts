@@ -1,0 +1,143 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { detectFormat } from './detectFormat';
+import { loadDicomFiles } from './dicom/index';
+import { BadInputError } from './errors';
+import { readNifti } from './nifti';
+import { readNrrd } from './nrrd';
+import type { InputFile, LoadResult } from './types';
+
+export interface LoadOptions {
+  onProgress?(fraction: number, label: string): void;
+  signal?: AbortSignal;
+}
+
+/** A folder of a whole CT study has a few thousand files; far more means the wrong folder was chosen. */
+const maxFiles = 20_000;
+
+/** Expands folders (recursively, hidden entries skipped) into the files they hold. */
+export async function collectFiles(paths: string[]): Promise<{ files: string[]; errors: LoadResult['errors'] }> {
+  const files: string[] = [];
+  const errors: LoadResult['errors'] = [];
+  const visit = async (path: string): Promise<void> => {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      errors.push({ file: path, message: `${path}: no such file or folder` });
+      return;
+    }
+    if (info.isDirectory()) {
+      const names = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
+      for (const name of names) await visit(join(path, name));
+    } else if (info.isFile()) {
+      if (files.length >= maxFiles) throw new BadInputError(path, `more than ${maxFiles} files: choose one study's folder`);
+      files.push(path);
+    }
+  };
+  for (const path of paths) await visit(resolve(path));
+  return { files, errors };
+}
+
+/** Reads every file into memory and hands each to its reader; one bad file never stops the others. */
+export async function loadPaths(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const { files, errors } = await collectFiles(paths);
+  const inputs: InputFile[] = [];
+  for (const [n, path] of files.entries()) {
+    options.signal?.throwIfAborted();
+    try {
+      inputs.push({ path, bytes: new Uint8Array(await readFile(path)) });
+    } catch (error) {
+      errors.push({ file: path, message: `${path}: cannot be read (${(error as Error).message})` });
+    }
+    options.onProgress?.((0.2 * (n + 1)) / files.length, 'Reading files');
+  }
+  const result = await loadFiles(inputs, options, (name, header) => readFile(join(dirname(header), name)));
+  return { ...result, errors: [...errors, ...result.errors] };
+}
+
+/**
+ * Dispatches in-memory files to the readers. `readSibling` fetches the data file that a detached
+ * NRRD header names; for dropped files it is looked up among the other dropped files.
+ */
+export async function loadFiles(
+  inputs: InputFile[],
+  options: LoadOptions = {},
+  readSibling?: (name: string, headerPath: string) => Promise<Uint8Array>,
+): Promise<LoadResult> {
+  const result: LoadResult = { series: [], errors: [], segmentations: [] };
+  const dicomFiles: InputFile[] = [];
+  const byName = new Map(inputs.map((f) => [basename(f.path), f]));
+  for (const file of inputs) {
+    options.signal?.throwIfAborted();
+    const format = detectFormat(file);
+    try {
+      switch (format.kind) {
+        case 'nifti':
+          result.series.push(readNifti(file));
+          break;
+        case 'nrrd':
+          result.series.push(readNrrd(file));
+          break;
+        case 'nhdr': {
+          const detached = new Map<string, Uint8Array>();
+          // readNrrd is synchronous: fetch every data file the header could name before calling it.
+          for (const name of detachedDataFiles(file.bytes)) {
+            const sibling = byName.get(basename(name));
+            if (sibling) detached.set(name, sibling.bytes);
+            else if (readSibling) detached.set(name, await readSibling(name, file.path).catch(() => new Uint8Array()));
+          }
+          result.series.push(
+            readNrrd(file, (name) => {
+              const bytes = detached.get(name);
+              if (!bytes?.length) throw new BadInputError(file.path, `its data file "${name}" is missing`);
+              return bytes;
+            }),
+          );
+          break;
+        }
+        case 'dicom':
+          dicomFiles.push(file);
+          break;
+        case 'nrrd-data':
+          if (!inputs.some((f) => detectFormat(f).kind === 'nhdr')) {
+            result.errors.push({
+              file: file.path,
+              message: `${file.path}: is the data file of a detached NRRD header: open the .nhdr file`,
+            });
+          }
+          break;
+        case 'unknown':
+          result.errors.push({
+            file: file.path,
+            message: `${file.path}: not a supported image (NIfTI, NRRD or DICOM)`,
+          });
+      }
+    } catch (error) {
+      result.errors.push(toFileError(file.path, error));
+    }
+  }
+  if (dicomFiles.length > 0) {
+    const dicom = await loadDicomFiles(dicomFiles, {
+      signal: options.signal,
+      onProgress: (fraction) => options.onProgress?.(0.2 + 0.8 * fraction, 'Decoding DICOM'),
+    });
+    result.series.push(...dicom.series);
+    result.errors.push(...dicom.errors);
+    result.segmentations.push(...dicom.segmentations);
+  }
+  options.onProgress?.(1, 'Loaded');
+  return result;
+}
+
+/** The `data file:` names a detached NRRD header refers to (single file form only). */
+function detachedDataFiles(header: Uint8Array): string[] {
+  const text = new TextDecoder().decode(header.subarray(0, 64 * 1024));
+  const match = /^data ?file:\s*(.+)$/im.exec(text);
+  return match ? [match[1].trim()] : [];
+}
+
+export function toFileError(file: string, error: unknown): { file: string; message: string } {
+  if (error instanceof BadInputError) return { file: error.file, message: error.message };
+  return { file, message: `${file}: ${(error as Error).message ?? String(error)}` };
+}

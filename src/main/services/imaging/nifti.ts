@@ -1,0 +1,404 @@
+// NIfTI-1 / NIfTI-2 reader: bytes in, an LPS Volume out. NIfTI's world is RAS; ours is LPS.
+import { gunzipSync } from 'node:zlib';
+import type { Axes3, Vec3, VoxelArray, VoxelType } from '../../../shared/volume';
+import { voxelArrayConstructors } from '../../../shared/volume';
+import { BadInputError } from './errors';
+import type { InputFile, LoadedSeries } from './types';
+
+export const BYTES_PER_VOXEL: Record<VoxelType, number> = {
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  uint32: 4,
+  int32: 4,
+  float32: 4,
+  float64: 8,
+};
+
+const NIFTI_DATATYPES: Record<number, VoxelType> = {
+  2: 'uint8',
+  4: 'int16',
+  8: 'int32',
+  16: 'float32',
+  64: 'float64',
+  256: 'int8',
+  512: 'uint16',
+  768: 'uint32',
+};
+
+const UNSUPPORTED_DATATYPES: Record<number, string> = {
+  1: 'binary (1 bit per voxel)',
+  32: 'complex64',
+  128: 'RGB24',
+  1024: 'int64',
+  1280: 'uint64',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'RGBA32',
+};
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Inflates gzip data; a damaged stream is the user's file's fault, so it becomes a BadInputError. */
+export function gunzipInput(path: string, bytes: Uint8Array, what = 'gzip data'): Uint8Array {
+  try {
+    const out = gunzipSync(bytes);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (error) {
+    throw new BadInputError(path, `${what} is truncated or corrupt (${(error as Error).message})`);
+  }
+}
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Copies `count` samples into a fresh (hence aligned) typed array in host byte order. */
+export function decodeSamples(
+  bytes: Uint8Array,
+  offset: number,
+  type: VoxelType,
+  count: number,
+  littleEndian: boolean,
+): VoxelArray {
+  const size = BYTES_PER_VOXEL[type];
+  const copy = new Uint8Array(bytes.subarray(offset, offset + count * size));
+  if (size > 1 && littleEndian !== HOST_IS_LITTLE_ENDIAN) {
+    for (let start = 0; start < copy.length; start += size) copy.subarray(start, start + size).reverse();
+  }
+  return new voxelArrayConstructors[type](copy.buffer, 0, count);
+}
+
+export function intensityRange(voxels: VoxelArray): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < voxels.length; i++) {
+    const v = voxels[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+export function isIntegerType(type: VoxelType): boolean {
+  return type !== 'float32' && type !== 'float64';
+}
+
+/**
+ * Neither NIfTI nor NRRD records the modality. Free text counts only when it names one modality
+ * outright; otherwise an integer image spanning air (≤ -900) to bone (≥ 500) can only be CT in HU.
+ */
+export function guessModality(
+  voxels: VoxelArray,
+  voxelType: VoxelType,
+  texts: string[],
+): { modality: string; warning?: string } {
+  const text = texts.join(' ');
+  const saysCt = /\bCT\b/.test(text) || /computed tomography/i.test(text);
+  const saysMr = /\bMRI?\b/.test(text) || /magnetic resonance/i.test(text);
+  if (saysCt !== saysMr) return { modality: saysCt ? 'CT' : 'MR' };
+  if (isIntegerType(voxelType)) {
+    const [lo, hi] = intensityRange(voxels);
+    if (lo <= -900 && hi >= 500) {
+      return {
+        modality: 'CT',
+        warning: `modality not stated in the file; shown as CT because intensities span Hounsfield units (${lo} to ${hi})`,
+      };
+    }
+  }
+  return { modality: 'OT' };
+}
+
+/**
+ * Turns index→LPS columns (direction × spacing) into unit axes and spacings, refusing grids
+ * whose voxels have no extent or whose axes are (nearly) parallel: nothing downstream can invert them.
+ */
+export function geometryFromColumns(
+  path: string,
+  columns: [Vec3, Vec3, Vec3],
+): { spacingMm: Vec3; axesLps: Axes3; warnings: string[] } {
+  const warnings: string[] = [];
+  if (columns.some((c) => c.some((v) => !Number.isFinite(v)))) {
+    throw new BadInputError(path, 'voxel axes contain non-finite numbers');
+  }
+  const spacingMm = columns.map((c) => Math.hypot(c[0], c[1], c[2])) as Vec3;
+  spacingMm.forEach((s, n) => {
+    if (!(s > 1e-6)) throw new BadInputError(path, `voxel spacing along axis ${n} is zero`);
+  });
+  const axesLps = columns.map((c, n) => c.map((v) => v / spacingMm[n])) as Axes3;
+  const [a, b, c] = axesLps;
+  const det =
+    a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
+  if (Math.abs(det) < 1e-6) throw new BadInputError(path, 'voxel axes are degenerate (parallel or coplanar)');
+  const dot = (u: Vec3, v: Vec3) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+  if (Math.max(Math.abs(dot(a, b)), Math.abs(dot(a, c)), Math.abs(dot(b, c))) > 1e-4) {
+    warnings.push('voxel axes are not orthogonal (sheared grid); views that assume orthogonal axes are approximate');
+  }
+  return { spacingMm, axesLps, warnings };
+}
+
+export function baseName(path: string): string {
+  return (path.split(/[\\/]/).pop() ?? path).replace(/\.(nii|nii\.gz|nrrd|nhdr|gz)$/i, '');
+}
+
+interface NiftiHeader {
+  version: 1 | 2;
+  littleEndian: boolean;
+  dim: number[];
+  datatype: number;
+  pixdim: number[];
+  voxOffset: number;
+  sclSlope: number;
+  sclInter: number;
+  xyztUnits: number;
+  qformCode: number;
+  sformCode: number;
+  quatern: Vec3;
+  qoffset: Vec3;
+  srow: number[][];
+  descrip: string;
+  intentName: string;
+}
+
+function text(bytes: Uint8Array, offset: number, length: number): string {
+  const raw = bytes.subarray(offset, offset + length);
+  const end = raw.indexOf(0);
+  return new TextDecoder('latin1').decode(end < 0 ? raw : raw.subarray(0, end)).trim();
+}
+
+function headerVersion(path: string, bytes: Uint8Array): { version: 1 | 2; littleEndian: boolean } {
+  if (bytes.length < 348) throw new BadInputError(path, `not a NIfTI file (only ${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const littleEndian of [true, false]) {
+    const size = view.getInt32(0, littleEndian);
+    if (size === 348) {
+      const magic = text(bytes, 344, 4);
+      if (magic === 'ni1') throw new BadInputError(path, 'is a NIfTI .hdr/.img pair; only single-file .nii is supported');
+      if (magic !== 'n+1') throw new BadInputError(path, 'not a NIfTI-1 file (no n+1 magic; Analyze 7.5 is not supported)');
+      return { version: 1, littleEndian };
+    }
+    if (size === 540) {
+      if (bytes.length < 540) throw new BadInputError(path, 'NIfTI-2 header is truncated');
+      const magic = text(bytes, 4, 4);
+      if (magic === 'ni2') throw new BadInputError(path, 'is a NIfTI .hdr/.img pair; only single-file .nii is supported');
+      if (magic !== 'n+2') throw new BadInputError(path, 'not a NIfTI-2 file (no n+2 magic)');
+      return { version: 2, littleEndian };
+    }
+  }
+  throw new BadInputError(path, 'not a NIfTI file (header size is neither 348 nor 540)');
+}
+
+function parseHeader(path: string, bytes: Uint8Array): NiftiHeader {
+  const { version, littleEndian } = headerVersion(path, bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = littleEndian;
+  const i16 = (o: number) => view.getInt16(o, le);
+  const i32 = (o: number) => view.getInt32(o, le);
+  const f32 = (o: number) => view.getFloat32(o, le);
+  const f64 = (o: number) => view.getFloat64(o, le);
+  const i64 = (o: number) => Number(view.getBigInt64(o, le));
+  const range = (n: number, at: (k: number) => number) => Array.from({ length: n }, (_, k) => at(k));
+  if (version === 1) {
+    return {
+      version,
+      littleEndian,
+      dim: range(8, (k) => i16(40 + 2 * k)),
+      datatype: i16(70),
+      pixdim: range(8, (k) => f32(76 + 4 * k)),
+      voxOffset: f32(108),
+      sclSlope: f32(112),
+      sclInter: f32(116),
+      xyztUnits: bytes[123],
+      qformCode: i16(252),
+      sformCode: i16(254),
+      quatern: [f32(256), f32(260), f32(264)],
+      qoffset: [f32(268), f32(272), f32(276)],
+      srow: range(3, (r) => range(4, (c) => f32(280 + 16 * r + 4 * c))),
+      descrip: text(bytes, 148, 80),
+      intentName: text(bytes, 328, 16),
+    };
+  }
+  return {
+    version,
+    littleEndian,
+    dim: range(8, (k) => i64(16 + 8 * k)),
+    datatype: i16(12),
+    pixdim: range(8, (k) => f64(104 + 8 * k)),
+    voxOffset: i64(168),
+    sclSlope: f64(176),
+    sclInter: f64(184),
+    xyztUnits: i32(500),
+    qformCode: i32(344),
+    sformCode: i32(348),
+    quatern: [f64(352), f64(360), f64(368)],
+    qoffset: [f64(376), f64(384), f64(392)],
+    srow: range(3, (r) => range(4, (c) => f64(400 + 32 * r + 8 * c))),
+    descrip: text(bytes, 240, 80),
+    intentName: text(bytes, 508, 16),
+  };
+}
+
+/** Rotation columns of a NIfTI quaternion, as nifti1_io's quatern_to_mat44 computes them. */
+export function quaternionToRotation(b: number, c: number, d: number): [Vec3, Vec3, Vec3] {
+  let a = 1 - (b * b + c * c + d * d);
+  if (a < 1e-7) {
+    // b,c,d alone must then form a unit vector: a 180° rotation.
+    const norm = Math.hypot(b, c, d);
+    [a, b, c, d] = [0, b / norm, c / norm, d / norm];
+  } else {
+    a = Math.sqrt(a);
+  }
+  return [
+    [a * a + b * b - c * c - d * d, 2 * (b * c + a * d), 2 * (b * d - a * c)],
+    [2 * (b * c - a * d), a * a + c * c - b * b - d * d, 2 * (c * d + a * b)],
+    [2 * (b * d + a * c), 2 * (c * d - a * b), a * a + d * d - c * c - b * b],
+  ];
+}
+
+/** Index→RAS columns and origin by the NIfTI rules: sform first, then qform, then bare pixdim. */
+function rasAffine(path: string, h: NiftiHeader, warnings: string[]): { columns: [Vec3, Vec3, Vec3]; origin: Vec3 } {
+  if (h.sformCode > 0) {
+    const columns = [0, 1, 2].map((n) => [h.srow[0][n], h.srow[1][n], h.srow[2][n]]) as [Vec3, Vec3, Vec3];
+    return { columns, origin: [h.srow[0][3], h.srow[1][3], h.srow[2][3]] };
+  }
+  const pix = h.pixdim.slice(1, 4);
+  pix.forEach((p, n) => {
+    if (!(p > 0)) throw new BadInputError(path, `pixdim[${n + 1}] is ${p}; voxel spacing must be positive`);
+  });
+  if (h.qformCode > 0) {
+    const qfac = h.pixdim[0] < 0 ? -1 : 1;
+    const rotation = quaternionToRotation(...h.quatern);
+    const scale = [pix[0], pix[1], pix[2] * qfac];
+    const columns = rotation.map((col, n) => col.map((v) => v * scale[n])) as [Vec3, Vec3, Vec3];
+    return { columns, origin: [...h.qoffset] };
+  }
+  warnings.push('no sform or qform: position unknown, axes assumed to be RAS with origin 0');
+  return {
+    columns: [
+      [pix[0], 0, 0],
+      [0, pix[1], 0],
+      [0, 0, pix[2]],
+    ],
+    origin: [0, 0, 0],
+  };
+}
+
+function spatialUnitToMm(code: number, warnings: string[]): number {
+  switch (code & 7) {
+    case 1:
+      return 1000;
+    case 3:
+      return 1e-3;
+    case 0:
+    case 2:
+      return 1;
+    default:
+      warnings.push(`unknown spatial unit code ${code & 7}; millimetres assumed`);
+      return 1;
+  }
+}
+
+function gridDims(path: string, dim: number[], warnings: string[]): [number, number, number] {
+  const rank = dim[0];
+  if (!(rank >= 1 && rank <= 7)) throw new BadInputError(path, `dim[0] is ${rank}; must be 1 to 7`);
+  const sizes = dim.slice(1, rank + 1);
+  sizes.forEach((size, n) => {
+    if (!(size >= 1)) throw new BadInputError(path, `dim[${n + 1}] is ${size}; sizes must be positive`);
+  });
+  const volumes = sizes.slice(3).reduce((p, s) => p * s, 1);
+  if (volumes > 1) warnings.push(`${rank}-D image with ${volumes} volumes; showing the first`);
+  return [sizes[0], sizes[1] ?? 1, sizes[2] ?? 1];
+}
+
+const INTEGER_RANGES: [VoxelType, number, number][] = [
+  ['uint8', 0, 0xff],
+  ['int8', -0x80, 0x7f],
+  ['uint16', 0, 0xffff],
+  ['int16', -0x8000, 0x7fff],
+  ['uint32', 0, 0xffffffff],
+  ['int32', -0x80000000, 0x7fffffff],
+];
+
+/** The narrowest type that stores every scaled value exactly. */
+function scaledType(raw: VoxelArray, type: VoxelType, slope: number, inter: number): VoxelType {
+  if (type === 'float64') return 'float64';
+  if (!isIntegerType(type) || !Number.isInteger(slope) || !Number.isInteger(inter)) return 'float32';
+  const [lo, hi] = intensityRange(raw);
+  const [a, b] = [lo * slope + inter, hi * slope + inter];
+  const fit = INTEGER_RANGES.find(([, min, max]) => Math.min(a, b) >= min && Math.max(a, b) <= max);
+  return fit ? fit[0] : 'float64';
+}
+
+function applyScaling(
+  raw: VoxelArray,
+  type: VoxelType,
+  slope: number,
+  inter: number,
+): { voxels: VoxelArray; voxelType: VoxelType } {
+  // The standard says slope 0 means unscaled; nibabel and others write NaN for the same.
+  if (!Number.isFinite(slope) || slope === 0) return { voxels: raw, voxelType: type };
+  const offset = Number.isFinite(inter) ? inter : 0;
+  if (slope === 1 && offset === 0) return { voxels: raw, voxelType: type };
+  const voxelType = scaledType(raw, type, slope, offset);
+  const voxels = new voxelArrayConstructors[voxelType](raw.length);
+  for (let i = 0; i < raw.length; i++) voxels[i] = raw[i] * slope + offset;
+  return { voxels, voxelType };
+}
+
+function storedType(path: string, datatype: number): VoxelType {
+  const type = NIFTI_DATATYPES[datatype];
+  if (type) return type;
+  const name = UNSUPPORTED_DATATYPES[datatype];
+  throw new BadInputError(
+    path,
+    name ? `unsupported NIfTI datatype ${name} (${datatype})` : `unknown NIfTI datatype code ${datatype}`,
+  );
+}
+
+export function readNifti(file: InputFile): LoadedSeries {
+  const bytes = isGzip(file.bytes) ? gunzipInput(file.path, file.bytes) : file.bytes;
+  const header = parseHeader(file.path, bytes);
+  const warnings: string[] = [];
+  const dims = gridDims(file.path, header.dim, warnings);
+  const type = storedType(file.path, header.datatype);
+
+  const minOffset = header.version === 1 ? 352 : 544;
+  const offset = header.voxOffset >= minOffset ? Math.floor(header.voxOffset) : minOffset;
+  const count = dims[0] * dims[1] * dims[2];
+  const needed = offset + count * BYTES_PER_VOXEL[type];
+  if (bytes.length < needed) {
+    throw new BadInputError(
+      file.path,
+      `data is shorter than the header's dimensions need (${bytes.length} bytes, ${needed} needed)`,
+    );
+  }
+  const raw = decodeSamples(bytes, offset, type, count, header.littleEndian);
+  const { voxels, voxelType } = applyScaling(raw, type, header.sclSlope, header.sclInter);
+
+  const affine = rasAffine(file.path, header, warnings);
+  const toMm = spatialUnitToMm(header.xyztUnits, warnings);
+  const ras2lps = (v: number[]): Vec3 => [-v[0] * toMm, -v[1] * toMm, v[2] * toMm];
+  const geometry = geometryFromColumns(file.path, affine.columns.map(ras2lps) as [Vec3, Vec3, Vec3]);
+  warnings.push(...geometry.warnings);
+
+  const guess = guessModality(voxels, voxelType, [header.descrip, header.intentName]);
+  if (guess.warning) warnings.push(guess.warning);
+
+  return {
+    volume: {
+      dims,
+      spacingMm: geometry.spacingMm,
+      originLps: ras2lps(affine.origin),
+      axesLps: geometry.axesLps,
+      voxelType,
+      voxels,
+      modality: guess.modality,
+    },
+    description: baseName(file.path),
+    path: file.path,
+    files: [file.path],
+    warnings,
+  };
+}

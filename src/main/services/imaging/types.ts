@@ -1,0 +1,45 @@
+import type { Segmentation, Volume } from '../../../shared/volume';
+
+/** A file's path (for messages) and its bytes; readers never touch the disk themselves. */
+export interface InputFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** DICOM identity of a loaded series: what a SEG needs to reference it and to copy patient/study data. */
+export interface DicomSeriesIdentity {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  frameOfReferenceUid?: string;
+  /** One entry per slice k of the volume (for multi-frame: the same SOP instance with its frame number). */
+  slices: { sopClassUid: string; sopInstanceUid: string; frameNumber?: number }[];
+  /** Patient, study and equipment attributes copied into derived objects (dcmjs naturalized names). */
+  patientStudy: Record<string, unknown>;
+}
+
+export interface LoadedSeries {
+  volume: Volume;
+  /** Human-readable: series description, file name or protocol. */
+  description: string;
+  /** Where it came from: the file, or the folder of a DICOM series. */
+  path: string;
+  files: string[];
+  warnings: string[];
+  dicom?: DicomSeriesIdentity;
+}
+
+export interface LoadResult {
+  series: LoadedSeries[];
+  /** Files that failed; their problems never stop the rest from loading. */
+  errors: { file: string; message: string }[];
+  /** DICOM SEG objects found among the inputs, not yet placed on a series. */
+  segmentations: LoadedSegmentationSource[];
+}
+
+/** A segmentation as read from a file, before it is placed on the grid of an image. */
+export interface LoadedSegmentationSource {
+  path: string;
+  segmentation: Segmentation;
+  /** For DICOM SEG: the series it references. */
+  referencedSeriesInstanceUid?: string;
+}

@@ -1,0 +1,3 @@
+export { defaultDataDir } from './dataDir';
+export { RecentStudies } from './recentStudies';
+export { listDirectory } from './listDirectory';

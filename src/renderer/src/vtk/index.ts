@@ -1,0 +1,5 @@
+// The vtk/ folder's public surface: composables that own vtk.js objects for a Vue scope's lifetime.
+export { useVtkView, type VtkView } from './useVtkView';
+export { useVtkImageData, toVtkImageData } from './useVtkImageData';
+export { useImageSlice, type ImageSliceState } from './useImageSlice';
+export { useAxialCamera } from './useAxialCamera';

@@ -1,0 +1,180 @@
+// The one contract between the renderer and the main side. Every request is named here with its
+// runtime schema (validated on the main side before a service sees it) and its response type.
+import { z } from 'zod';
+import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
+
+/** What `causal-sam info --json` prints per series, plus the ids the app needs to refer to it. */
+export interface SeriesInfo {
+  path: string;
+  modality: string;
+  dims: Vec3;
+  spacingMm: Vec3;
+  originLps: Vec3;
+  axesLps: Axes3;
+  voxelType: VoxelType;
+  warnings: string[];
+}
+
+export interface SeriesSummary extends SeriesInfo {
+  /** Handle of the loaded series in this session. */
+  seriesId: string;
+  description: string;
+  studyUid?: string;
+  seriesUid?: string;
+  patientName?: string;
+  /** Files the series was read from (DICOM: one per slice or frame set). */
+  fileCount: number;
+}
+
+export interface OpenResult {
+  series: SeriesSummary[];
+  /** Files that could not be read, each with the reason; the rest of the study still opens. */
+  errors: FileError[];
+}
+
+export interface FileError {
+  file: string;
+  message: string;
+}
+
+export interface RecentStudy {
+  paths: string[];
+  label: string;
+  openedAt: string;
+}
+
+export interface DirectoryListing {
+  path: string;
+  parent: string | null;
+  entries: { name: string; path: string; kind: 'directory' | 'file'; sizeBytes: number }[];
+}
+
+export interface AppInfo {
+  version: string;
+  shell: 'electron' | 'web';
+  sampleStudy: { image: string; labels: string; notice: string };
+  dataDir: string;
+  /** Paths the shell was started with; the renderer opens them first. */
+  startupPaths: string[];
+}
+
+export interface SavedFile {
+  path: string;
+  bytes: number;
+}
+
+const path = z.string().min(1, 'a path is required');
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+const seriesId = z.string().min(1);
+
+const segmentationSchema = z.object({
+  dims: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  spacingMm: vec3,
+  originLps: vec3,
+  axesLps: z.tuple([vec3, vec3, vec3]),
+  layers: z.array(z.union([z.instanceof(Uint8Array), z.instanceof(Uint16Array)])).min(1),
+  segments: z.array(
+    z.object({
+      value: z.number().int().positive(),
+      layer: z.number().int().nonnegative(),
+      name: z.string().min(1),
+      colorRgb: vec3,
+    }),
+  ),
+});
+
+export const requestSchemas = {
+  'app.info': z.object({}),
+  'studies.open': z.object({ paths: z.array(path).min(1) }),
+  'studies.openFiles': z.object({
+    files: z
+      .array(z.object({ name: z.string().min(1), bytes: z.instanceof(Uint8Array) }))
+      .min(1, 'no files were dropped'),
+  }),
+  'studies.recent': z.object({}),
+  'files.list': z.object({ path: z.string().optional() }),
+  'series.volume': z.object({ seriesId }),
+  'series.close': z.object({ seriesId }),
+  'segmentation.load': z.object({ seriesId, paths: z.array(path).min(1) }),
+  'segmentation.save': z.object({
+    seriesId,
+    path,
+    format: z.enum(['nifti', 'dicom-seg']),
+    segmentation: segmentationSchema,
+  }),
+} as const;
+
+export interface Responses {
+  'app.info': AppInfo;
+  'studies.open': OpenResult;
+  'studies.openFiles': OpenResult;
+  'studies.recent': { items: RecentStudy[] };
+  'files.list': DirectoryListing;
+  'series.volume': Volume;
+  'series.close': { closed: boolean };
+  'segmentation.load': Segmentation;
+  'segmentation.save': SavedFile;
+}
+
+export interface Events {
+  /** Long work reports here; fraction in [0, 1]. */
+  progress: { task: string; label: string; fraction: number };
+}
+
+export type Method = keyof typeof requestSchemas;
+export type RequestOf<M extends Method> = z.input<(typeof requestSchemas)[M]>;
+export type EventName = keyof Events;
+
+export const methods = Object.keys(requestSchemas) as Method[];
+
+/** The client side of the contract: what the renderer calls, whichever shell it runs in. */
+export type ApiClient = { [M in Method]: (request: RequestOf<M>) => Promise<Responses[M]> } & {
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+};
+
+/** Every response crosses as an envelope so that error details survive IPC and WebSocket alike. */
+export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorData };
+
+export interface ApiErrorData {
+  code: 'bad-request' | 'bad-input' | 'not-found' | 'cancelled' | 'internal';
+  message: string;
+  /** The file the problem is in, where there is one. */
+  file?: string;
+}
+
+export class ApiError extends Error {
+  readonly code: ApiErrorData['code'];
+  readonly file?: string;
+  constructor(data: ApiErrorData) {
+    super(data.message);
+    this.name = 'ApiError';
+    this.code = data.code;
+    this.file = data.file;
+  }
+}
+
+/** Electron IPC channels of the contract: one for requests, one for events. */
+export const ipcChannels = { invoke: 'api:invoke', event: 'api:event' } as const;
+
+/** A transport sends one request and resolves with its envelope; it knows nothing of methods. */
+export interface Transport {
+  invoke(method: Method, request: unknown): Promise<Envelope>;
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+}
+
+/** Builds the typed client from the method list, so both shells expose exactly the contract. */
+export function createClient(transport: Transport): ApiClient {
+  const client: Record<string, unknown> = {};
+  for (const method of methods) {
+    client[method] = async (request: unknown) => {
+      const envelope = await transport.invoke(method, request);
+      if (!envelope.ok) throw new ApiError(envelope.error);
+      return envelope.result;
+    };
+  }
+  client.on = (event: EventName, listener: (payload: unknown) => void) =>
+    transport.subscribe((name, payload) => {
+      if (name === event) listener(payload);
+    });
+  return client as ApiClient;
+}

@@ -1,0 +1,1 @@
+"""Data: readers, dataset layouts, label mapping, preprocessing, augmentation, shifts."""
