@@ -4,13 +4,38 @@ import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 
 // The import boundaries of ARCHITECTURE.md, enforced here so that a wrong arrow fails `npm run lint`.
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'zlib', 'crypto', 'http'];
-const electronOnly = { group: ['electron', 'electron/*'], message: 'Only src/main/index.ts and src/preload import electron.' };
-const noUi = { group: ['vue', 'pinia', '@kitware/*', '**/renderer/**'], message: 'The main side never imports UI code.' };
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'zlib',
+  'crypto',
+  'http',
+];
+const electronOnly = {
+  group: ['electron', 'electron/*'],
+  message: 'Only src/main/index.ts and src/preload import electron.',
+};
+const serviceAreas = ['imaging', 'segmentation', 'intervention', 'models', 'pacs', 'metrics', 'workspace', 'speech'];
+const noUi = {
+  group: ['vue', 'pinia', '@kitware/*', '**/renderer/**'],
+  message: 'The main side never imports UI code.',
+};
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'node_modules/**', 'training/**', 'bench/results/**', 'models/**', 'resources/**', 'test-results/**'],
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'training/**',
+      'bench/results/**',
+      'models/**',
+      'resources/**',
+      'test-results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -39,7 +64,10 @@ export default tseslint.config(
             { group: nodeBuiltins, message: 'src/shared is shared by both sides: no Node modules.' },
             electronOnly,
             noUi,
-            { group: ['**/main/**', '**/preload/**'], message: 'src/shared imports nothing from either side.' },
+            {
+              group: ['**/main/**', '**/preload/**'],
+              message: 'src/shared imports nothing from either side.',
+            },
           ],
         },
       ],
@@ -62,8 +90,14 @@ export default tseslint.config(
           patterns: [
             electronOnly,
             noUi,
-            { group: ['../*/*', '!../*/index', '!../*/index.js'], message: "Import another service area only through its index.ts." },
-            { group: ['**/main/api', '../../api', '../../web', '../../cli'], message: 'Services never import the shells.' },
+            {
+              regex: `^(\\.\\./)+(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
+              message: 'Import another service area only through its index.ts.',
+            },
+            {
+              group: ['**/main/api', '../../api', '../../web', '../../cli'],
+              message: 'Services never import the shells.',
+            },
           ],
         },
       ],
@@ -79,7 +113,10 @@ export default tseslint.config(
           patterns: [
             { group: nodeBuiltins, message: 'The renderer has no Node access.' },
             electronOnly,
-            { group: ['**/main/**', '**/preload/**'], message: 'The renderer talks to the main side only through the contract.' },
+            {
+              group: ['**/main/**', '**/preload/**'],
+              message: 'The renderer talks to the main side only through the contract.',
+            },
           ],
         },
       ],

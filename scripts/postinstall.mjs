@@ -20,5 +20,8 @@ if (!existsSync(new URL('path.txt', electronDir)) && !process.env.ELECTRON_SKIP_
   }
 }
 
-const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit', shell: process.platform === 'win32' });
+const build = spawnSync('npm', ['run', 'build', '--silent'], {
+  stdio: 'inherit',
+  shell: process.platform === 'win32',
+});
 process.exit(build.status ?? 1);

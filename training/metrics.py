@@ -35,12 +35,18 @@ def hd95(pred: np.ndarray, ref: np.ndarray, spacing: Sequence[float]) -> float:
 
 
 def per_class_scores(
-    pred: np.ndarray, ref: np.ndarray, class_names: Sequence[str], spacing: Tuple[float, float, float]
+    pred: np.ndarray,
+    ref: np.ndarray,
+    class_names: Sequence[str],
+    spacing: Tuple[float, float, float],
 ) -> Dict[str, Dict[str, float]]:
     """pred/ref [Z, H, W] class indices (1..K) -> {name: {dice, hd95_mm}} for classes in ref."""
     out: Dict[str, Dict[str, float]] = {}
     for i, name in enumerate(class_names, start=1):
         if not (ref == i).any():
             continue
-        out[name] = {"dice": dice(pred == i, ref == i), "hd95_mm": hd95(pred == i, ref == i, spacing)}
+        out[name] = {
+            "dice": dice(pred == i, ref == i),
+            "hd95_mm": hd95(pred == i, ref == i, spacing),
+        }
     return out

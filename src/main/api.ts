@@ -71,7 +71,12 @@ export function createApi(context: ApiContext): Api {
       return opened;
     },
     'studies.openFiles': async ({ files }) =>
-      registerLoaded(await openFiles(files.map((f) => ({ path: f.name, bytes: f.bytes })), { onProgress: progress('open') })),
+      registerLoaded(
+        await openFiles(
+          files.map((f) => ({ path: f.name, bytes: f.bytes })),
+          { onProgress: progress('open') },
+        ),
+      ),
     'studies.recent': async () => ({ items: await recent.list() }),
     'files.list': async ({ path }) => listDirectory(path),
     'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
@@ -90,7 +95,10 @@ export function createApi(context: ApiContext): Api {
       const parsed = requestSchemas[method as Method].safeParse(request ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return failure({ code: 'bad-request', message: `${method}: ${issue.path.join('.') || 'request'}: ${issue.message}` });
+        return failure({
+          code: 'bad-request',
+          message: `${method}: ${issue.path.join('.') || 'request'}: ${issue.message}`,
+        });
       }
       try {
         const handler = handlers[method as Method] as (request: unknown) => Promise<unknown>;
@@ -109,7 +117,11 @@ function describeError(error: unknown): ApiErrorData {
   if (error instanceof LoadCancelledError) return { code: 'cancelled', message: error.message };
   const e = error as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
-    return { code: 'not-found', message: `${e.path ?? 'file'}: ${e.code === 'EACCES' ? 'permission denied' : 'not found'}`, file: e.path };
+    return {
+      code: 'not-found',
+      message: `${e.path ?? 'file'}: ${e.code === 'EACCES' ? 'permission denied' : 'not found'}`,
+      file: e.path,
+    };
   }
   return { code: 'internal', message: e?.message ?? String(error) };
 }

@@ -11,7 +11,11 @@ commands:
 class UsageError extends Error {}
 
 async function info(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
   if (positionals.length === 0) throw new UsageError('info needs at least one path');
   const result = await openPaths(positionals);
   for (const error of result.errors) console.error(`error: ${error.message}`);
@@ -22,7 +26,9 @@ async function info(args: string[]): Promise<number> {
       continue;
     }
     const fmt = (v: number[]) => v.map((x) => +x.toFixed(4)).join(' × ');
-    console.log(`${summary.path}\n  ${summary.modality} ${summary.dims.join(' × ')} voxels, ${fmt(summary.spacingMm)} mm, ${summary.voxelType}`);
+    console.log(
+      `${summary.path}\n  ${summary.modality} ${summary.dims.join(' × ')} voxels, ${fmt(summary.spacingMm)} mm, ${summary.voxelType}`,
+    );
     console.log(`  origin (LPS mm) ${summary.originLps.map((x) => x.toFixed(3)).join(', ')}`);
     for (const warning of summary.warnings) console.log(`  warning: ${warning}`);
   }

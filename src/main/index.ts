@@ -34,11 +34,15 @@ function createWindow(): BrowserWindow {
 
 void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()] } });
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()] },
+    });
   });
   // No permission (camera, geolocation…) is granted silently; the microphone is asked for by the
   // voice feature when it is first used.
-  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'media'));
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(permission === 'media'),
+  );
   const window = createWindow();
   const api = createApi({
     shell: 'electron',
@@ -50,7 +54,9 @@ void app.whenReady().then(() => {
       if (!window.isDestroyed()) window.webContents.send(ipcChannels.event, event, payload);
     },
   });
-  ipcMain.handle(ipcChannels.invoke, (_event, method: string, request: unknown) => api.dispatch(method, request));
+  ipcMain.handle(ipcChannels.invoke, (_event, method: string, request: unknown) =>
+    api.dispatch(method, request),
+  );
 });
 
 app.on('web-contents-created', (_event, contents) => {

@@ -10,9 +10,19 @@ import { startWebShell } from './webShell/server';
 const usage = `usage: node out/main/web.js [--host 127.0.0.1] [--port 8765] [--no-open] [paths to open...]`;
 
 function browserCandidates(): string[] {
-  if (process.platform === 'darwin') return ['/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'];
-  if (process.platform === 'win32') return [`${process.env.PROGRAMFILES}\\Google\\Chrome\\Application\\chrome.exe`];
-  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+  if (process.platform === 'darwin')
+    return [
+      '/Applications/Chromium.app/Contents/MacOS/Chromium',
+      '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    ];
+  if (process.platform === 'win32')
+    return [`${process.env.PROGRAMFILES}\\Google\\Chrome\\Application\\chrome.exe`];
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+  ];
 }
 
 function openBrowser(url: string, dataDir: string): void {
@@ -22,7 +32,14 @@ function openBrowser(url: string, dataDir: string): void {
     return;
   }
   // An app window with a profile of its own, and none of the browser's calls home (air-gapped sites).
-  const args = [`--app=${url}`, `--user-data-dir=${dataDir}/browser-profile`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const args = [
+    `--app=${url}`,
+    `--user-data-dir=${dataDir}/browser-profile`,
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
   spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
 }
 
@@ -37,9 +54,10 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return console.log(usage);
-  if (!existsSync(rendererDir)) throw new Error(`the renderer is not built (${rendererDir}): run npm run build`);
+  if (!existsSync(rendererDir))
+    throw new Error(`the renderer is not built (${rendererDir}): run npm run build`);
   const dataDir = defaultDataDir();
-  let api: Api | undefined;
+  let api: Api | undefined = undefined;
   const start = (port: number) => startWebShell(() => api!, { host: values.host, port, rendererDir });
   const requested = Number(values.port);
   // A busy default port should not stop a radiologist from working: take any free one instead.
@@ -56,7 +74,9 @@ async function main(): Promise<void> {
     emit: (event, payload) => shell.broadcast(event, payload),
   });
   if (values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {
-    console.warn(`Warning: listening on ${values.host}, reachable beyond this machine; the token still protects it.`);
+    console.warn(
+      `Warning: listening on ${values.host}, reachable beyond this machine; the token still protects it.`,
+    );
   }
   console.log(`Workstation ready at ${shell.url}`);
   if (!values['no-open']) openBrowser(shell.url, dataDir);

@@ -6,14 +6,7 @@ export type Axes3 = [Vec3, Vec3, Vec3];
 
 export type VoxelType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 export type VoxelArray =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
+  Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 /** Where each voxel sits in the patient: the voxel (i,j,k) centre is originLps + Σ index·spacingMm·axesLps. */
 export interface VolumeGeometry {
@@ -70,7 +63,9 @@ export function lpsToVoxel(g: VolumeGeometry, point: Vec3): Vec3 {
   const d: Vec3 = [point[0] - g.originLps[0], point[1] - g.originLps[1], point[2] - g.originLps[2]];
   // Solve d = Σ_n index_n · m[n] by Cramer's rule on the 3×3 matrix with columns m[n].
   const det3 = (a: Vec3, b: Vec3, c: Vec3) =>
-    a[0] * (b[1] * c[2] - b[2] * c[1]) - b[0] * (a[1] * c[2] - a[2] * c[1]) + c[0] * (a[1] * b[2] - a[2] * b[1]);
+    a[0] * (b[1] * c[2] - b[2] * c[1]) -
+    b[0] * (a[1] * c[2] - a[2] * c[1]) +
+    c[0] * (a[1] * b[2] - a[2] * b[1]);
   const det = det3(m[0], m[1], m[2]);
   if (Math.abs(det) < 1e-12) throw new Error('volume axes are degenerate');
   return [det3(d, m[1], m[2]) / det, det3(m[0], d, m[2]) / det, det3(m[0], m[1], d) / det];
@@ -80,7 +75,13 @@ export function lpsToVoxel(g: VolumeGeometry, point: Vec3): Vec3 {
 export function sameGrid(a: VolumeGeometry, b: VolumeGeometry, toleranceMm = 1e-3): boolean {
   if (a.dims.some((d, n) => d !== b.dims[n])) return false;
   const far: Vec3 = [a.dims[0] - 1, a.dims[1] - 1, a.dims[2] - 1];
-  for (const index of [[0, 0, 0] as Vec3, far, [far[0], 0, 0] as Vec3, [0, far[1], 0] as Vec3, [0, 0, far[2]] as Vec3]) {
+  for (const index of [
+    [0, 0, 0] as Vec3,
+    far,
+    [far[0], 0, 0] as Vec3,
+    [0, far[1], 0] as Vec3,
+    [0, 0, far[2]] as Vec3,
+  ]) {
     const pa = voxelToLps(a, index);
     const pb = voxelToLps(b, index);
     if (Math.hypot(pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]) > toleranceMm) return false;

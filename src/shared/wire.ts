@@ -31,7 +31,13 @@ function typedArrayName(value: unknown): TypedArrayName | undefined {
 
 function isBinaryRef(value: unknown): value is BinaryRef {
   const v = value as BinaryRef | null;
-  return !!v && typeof v === 'object' && typeof v.$bin === 'number' && typeof v.length === 'number' && v.type in typedArrays;
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    typeof v.$bin === 'number' &&
+    typeof v.length === 'number' &&
+    v.type in typedArrays
+  );
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -55,7 +61,9 @@ export function encodeFrame(message: unknown): Uint8Array {
   const frame = new Uint8Array(size);
   new DataView(frame.buffer).setUint32(0, headerBytes.length, true);
   frame.set(headerBytes, 4);
-  parts.forEach((part, n) => frame.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offsets[n]));
+  parts.forEach((part, n) =>
+    frame.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offsets[n]),
+  );
   return frame;
 }
 

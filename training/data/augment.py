@@ -58,14 +58,22 @@ def bias_field(img: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, R
     c = rng.uniform(-0.3, 0.3, 5)
     field = np.exp(c[0] * xx + c[1] * yy + c[2] * xx * yy + c[3] * xx**2 + c[4] * yy**2)
     strength = float(np.abs(c).sum())
-    return np.clip(img * field, 0, 1).astype(np.float32), {"name": "bias_field", "strength": strength}
+    return np.clip(img * field, 0, 1).astype(np.float32), {
+        "name": "bias_field",
+        "strength": strength,
+    }
 
 
 def resolution(img: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, Record]:
     f = float(rng.uniform(1.5, 2.5))
     small = ndimage.zoom(img, 1 / f, order=1)
-    back = ndimage.zoom(small, (img.shape[0] / small.shape[0], img.shape[1] / small.shape[1]), order=1)
-    return back[: img.shape[0], : img.shape[1]].astype(np.float32), {"name": "resolution", "factor": f}
+    back = ndimage.zoom(
+        small, (img.shape[0] / small.shape[0], img.shape[1] / small.shape[1]), order=1
+    )
+    return back[: img.shape[0], : img.shape[1]].astype(np.float32), {
+        "name": "resolution",
+        "factor": f,
+    }
 
 
 def inversion(img: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, Record]:
@@ -101,7 +109,9 @@ class StyleAugmenter:
         if p:
             self.p.update(p)
 
-    def __call__(self, img: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, List[Record]]:
+    def __call__(
+        self, img: np.ndarray, rng: np.random.Generator
+    ) -> Tuple[np.ndarray, List[Record]]:
         records: List[Record] = []
         x = img.astype(np.float32)
         if rng.random() < self.p["intensity"]:
@@ -130,5 +140,7 @@ def spatial(
     c = np.array([h / 2, w / 2])
     offset = c - m @ c + t
     out = ndimage.affine_transform(img, m, offset, order=1, mode="constant", cval=0.0)
-    labs = [ndimage.affine_transform(lab, m, offset, order=0, mode="constant", cval=0) for lab in labels]
+    labs = [
+        ndimage.affine_transform(lab, m, offset, order=0, mode="constant", cval=0) for lab in labels
+    ]
     return out.astype(np.float32), labs

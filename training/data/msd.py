@@ -1,4 +1,7 @@
-"""nnU-Net / Medical Segmentation Decathlon layout: ``imagesTr/``, ``labelsTr/``, ``dataset.json``."""
+"""nnU-Net / Medical Segmentation Decathlon layout.
+
+``imagesTr/``, ``labelsTr/`` and ``dataset.json`` (MSD / nnU-Net v1 and v2 conventions).
+"""
 
 import json
 from dataclasses import dataclass

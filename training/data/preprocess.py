@@ -33,7 +33,9 @@ def normalise_intensity(arr: np.ndarray, modality: str) -> np.ndarray:
     return np.clip((a - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
 
 
-def resample_inplane(arr: np.ndarray, spacing: Sequence[float], target: float, order: int) -> np.ndarray:
+def resample_inplane(
+    arr: np.ndarray, spacing: Sequence[float], target: float, order: int
+) -> np.ndarray:
     """[X, Y, Z] -> [X', Y', Z] with in-plane spacing ``target`` mm."""
     zx, zy = spacing[0] / target, spacing[1] / target
     if abs(zx - 1) < 1e-3 and abs(zy - 1) < 1e-3:

@@ -26,7 +26,8 @@ ACQ_FIELDS = (
 class Describer(Protocol):
     def describe(
         self, image: np.ndarray, meta: Mapping[str, str], augmentations: Sequence[Mapping]
-    ) -> str: ...
+    ) -> str:
+        ...
 
 
 def _level(x: float, edges: Sequence[float], words: Sequence[str]) -> str:
@@ -74,7 +75,8 @@ def describe_augmentation(rec: Mapping) -> str:
     if name == "inversion":
         return "inverted contrast"
     if name == "bias_field":
-        return "strong bias field" if float(rec["strength"]) > 0.6 else "mild bias field"  # type: ignore
+        strong = float(rec["strength"]) > 0.6  # type: ignore[arg-type]
+        return "strong bias field" if strong else "mild bias field"
     if name == "resolution":
         return "reduced resolution blurred"
     if name == "noise":
@@ -104,11 +106,27 @@ class StyleDescriber:
         parts.append(
             ", ".join(
                 [
-                    _level(s["noise"], (0.004, 0.012, 0.03), ("clean", "low noise", "noisy", "very noisy")),
-                    _level(s["contrast"], (0.25, 0.5, 0.75), ("flat", "low contrast", "medium contrast", "high contrast")),
-                    _level(s["mean"], (0.3, 0.5, 0.7), ("dark", "mid dark", "mid bright", "bright")),
-                    _level(s["bias"], (0.15, 0.3, 0.5), ("uniform", "slight shading", "shading", "strong shading")),
-                    _level(s["sharpness"], (0.1, 0.2, 0.4), ("blurry", "soft", "sharp", "very sharp")),
+                    _level(
+                        s["noise"],
+                        (0.004, 0.012, 0.03),
+                        ("clean", "low noise", "noisy", "very noisy"),
+                    ),
+                    _level(
+                        s["contrast"],
+                        (0.25, 0.5, 0.75),
+                        ("flat", "low contrast", "medium contrast", "high contrast"),
+                    ),
+                    _level(
+                        s["mean"], (0.3, 0.5, 0.7), ("dark", "mid dark", "mid bright", "bright")
+                    ),
+                    _level(
+                        s["bias"],
+                        (0.15, 0.3, 0.5),
+                        ("uniform", "slight shading", "shading", "strong shading"),
+                    ),
+                    _level(
+                        s["sharpness"], (0.1, 0.2, 0.4), ("blurry", "soft", "sharp", "very sharp")
+                    ),
                 ]
             )
         )
@@ -126,7 +144,9 @@ class CallableDescriber:
     style, not the anatomy"))``.
     """
 
-    def __init__(self, fn: Callable[[np.ndarray, Mapping[str, str]], str], keep_builtin: bool = True):
+    def __init__(
+        self, fn: Callable[[np.ndarray, Mapping[str, str]], str], keep_builtin: bool = True
+    ):
         self.fn = fn
         self.builtin: Optional[StyleDescriber] = StyleDescriber() if keep_builtin else None
 

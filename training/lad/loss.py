@@ -26,7 +26,9 @@ class StyleCritic(nn.Module):
 
     def __init__(self, feat_dim: int, text_dim: int, hidden: int = 256) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(feat_dim, hidden), nn.GELU(), nn.Linear(hidden, text_dim))
+        self.net = nn.Sequential(
+            nn.Linear(feat_dim, hidden), nn.GELU(), nn.Linear(hidden, text_dim)
+        )
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.net(f), dim=-1)
@@ -42,7 +44,9 @@ def similarity(critic: StyleCritic, f: torch.Tensor, t: torch.Tensor, tau: float
     return critic(f) @ t.t() / tau
 
 
-def critic_loss(critic: StyleCritic, f: torch.Tensor, t: torch.Tensor, tau: float = 0.1) -> torch.Tensor:
+def critic_loss(
+    critic: StyleCritic, f: torch.Tensor, t: torch.Tensor, tau: float = 0.1
+) -> torch.Tensor:
     """L_critic: InfoNCE of matching features (detached) to their descriptions."""
     s = similarity(critic, f.detach(), t, tau)
     return F.cross_entropy(s, torch.arange(s.shape[0], device=s.device))

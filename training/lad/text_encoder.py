@@ -69,7 +69,9 @@ class CallableTextEncoder:
         return e / (e.norm(dim=-1, keepdim=True) + 1e-8)
 
 
-def build_text_encoder(name: str = "hashing", dim: int = 256, fn: Optional[Callable] = None) -> TextEncoder:
+def build_text_encoder(
+    name: str = "hashing", dim: int = 256, fn: Optional[Callable] = None
+) -> TextEncoder:
     if name == "hashing":
         return HashingTextEncoder(dim)
     if fn is None:

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from .adapter import ConvAdapter
 from .image_encoder import ImageEncoderViT
-from .mask_decoder import MaskDecoder
+from .mask_decoder import MaskDecoder, resize_gate
 from .prompt_encoder import PromptEncoder
 
 #: Intervention types with learned FiLM directions (index into ``intervention_directions``).
@@ -36,9 +36,7 @@ class CausalSAM(nn.Module):
         self.register_buffer("pixel_std", torch.tensor(pixel_std).view(1, 3, 1, 1), False)
         K, C8 = mask_decoder.num_classes, mask_decoder.feature_dim
         # [type, class, (scale-1, shift), C8]: learned TCI directions, exported in the manifest.
-        self.intervention_directions = nn.Parameter(
-            torch.zeros(len(INTERVENTION_TYPES), K, 2, C8)
-        )
+        self.intervention_directions = nn.Parameter(torch.zeros(len(INTERVENTION_TYPES), K, 2, C8))
 
     @property
     def img_size(self) -> int:
@@ -72,6 +70,9 @@ class CausalSAM(nn.Module):
         ``adapted`` [B, C, h, w] (adapter output, used by LAD), ``class_tokens`` [B, K, C].
         """
         adapted = self.adapter(embeddings)
+        if gate is not None:
+            grid = self.img_size // self.image_encoder.patch_size
+            gate = resize_gate(gate, self.img_size // (4 * grid))
         sparse, dense = self.prompt_encoder(point_coords, point_labels)
         out = self.mask_decoder(
             adapted,
@@ -127,7 +128,7 @@ class CausalSAM(nn.Module):
         Returns film_scale, film_shift [B, K, C8]: neutral for every class except ``cls``.
         """
         B = kind.shape[0]
-        K, C8 = self.num_classes, self.mask_decoder.feature_dim
+        K = self.num_classes
         if strength is None:
             strength = torch.ones(B, device=kind.device)
         d = self.intervention_directions[kind, cls]  # [B, 2, C8]

@@ -13,7 +13,7 @@ gate. Neutral values: s = 1, b = 0 (any gate). Parameter names of the SAM parts 
 ones (``mask_decoder.*``).
 """
 
-from typing import Dict, Optional, Tuple, Type
+from typing import Dict, Optional, Type
 
 import torch
 import torch.nn as nn
@@ -88,7 +88,7 @@ class MaskDecoder(nn.Module):
             sparse_prompt_embeddings: [B, N, C] prompt tokens (padding included).
             dense_prompt_embeddings: [B, C, h, w].
             film_scale, film_shift: [B, K, C8] or None (neutral 1 / 0).
-            gate: [B, K, Hg, Wg] in [0, 1] with Hg a multiple of 4h, or None (neutral: 1).
+            gate: [B, K, 4h, 4w] in [0, 1], or None (neutral: 1).
 
         Returns:
             ``class_logits`` [B, K, 4h, 4w], ``prompt_logits`` [B, 1, 4h, 4w],
@@ -99,9 +99,7 @@ class MaskDecoder(nn.Module):
         fixed = torch.cat(
             [self.iou_token.weight, self.mask_tokens.weight, self.class_queries.weight], dim=0
         )
-        tokens = torch.cat(
-            [fixed.unsqueeze(0).expand(B, -1, -1), sparse_prompt_embeddings], dim=1
-        )
+        tokens = torch.cat([fixed.unsqueeze(0).expand(B, -1, -1), sparse_prompt_embeddings], dim=1)
         src = image_embeddings + dense_prompt_embeddings
         pos_src = image_pe.expand(B, -1, -1, -1)
         _, _, h, w = src.shape
@@ -117,7 +115,9 @@ class MaskDecoder(nn.Module):
         class_logits = torch.einsum("bkc,bchw->bkhw", w_cls, feats)
         class_logits = class_logits + self.class_bias.view(1, K, 1, 1)
         if film_scale is not None or film_shift is not None:
-            class_logits = class_logits + self.intervention_term(feats, w_cls, film_scale, film_shift, gate)
+            class_logits = class_logits + self.intervention_term(
+                feats, w_cls, film_scale, film_shift, gate
+            )
         iou_pred = self.iou_prediction_head(iou_token_out)
         return {
             "class_logits": class_logits,
@@ -144,14 +144,13 @@ class MaskDecoder(nn.Module):
         mod = torch.einsum("bkc,bchw->bkhw", w_cls * (film_scale - 1.0), feats)
         mod = mod + (w_cls * film_shift).sum(-1)[:, :, None, None]
         if gate is not None:
-            mod = mod * resize_gate(gate, feats.shape[-2:])
+            mod = mod * gate
         return mod
 
 
-def resize_gate(gate: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
-    """Average-pool a gate [B, K, Hg, Wg] (Hg an integer multiple of size) to [B, K, *size]."""
-    fh = gate.shape[-2] // size[0]
-    fw = gate.shape[-1] // size[1]
-    if fh == 1 and fw == 1:
+def resize_gate(gate: torch.Tensor, factor: int) -> torch.Tensor:
+    """Average-pool a gate [B, K, Hg, Wg] by an integer ``factor`` (a Python int, so that the
+    ONNX graph gets a constant kernel)."""
+    if factor == 1:
         return gate
-    return F.avg_pool2d(gate, kernel_size=(fh, fw), stride=(fh, fw))
+    return F.avg_pool2d(gate, kernel_size=factor, stride=factor)

@@ -46,16 +46,23 @@ export interface RequestFacts {
   url: string;
 }
 
-export type Verdict = { allowed: true; setCookie: boolean } | { allowed: false; status: number; reason: string };
+export type Verdict =
+  { allowed: true; setCookie: boolean } | { allowed: false; status: number; reason: string };
 
 /** One decision for every HTTP request and WebSocket upgrade. */
 export function checkRequest(facts: RequestFacts, token: string, hosts: Set<string>): Verdict {
-  if (!facts.host || !hosts.has(facts.host)) return { allowed: false, status: 421, reason: 'unexpected Host' };
-  if (!originAllowed(facts.origin, hosts)) return { allowed: false, status: 403, reason: 'cross-origin request refused' };
+  if (!facts.host || !hosts.has(facts.host))
+    return { allowed: false, status: 421, reason: 'unexpected Host' };
+  if (!originAllowed(facts.origin, hosts))
+    return { allowed: false, status: 403, reason: 'cross-origin request refused' };
   const queryToken = new URL(facts.url, 'http://x').searchParams.get('token');
   if (tokensMatch(token, queryToken)) return { allowed: true, setCookie: true };
   if (tokensMatch(token, cookieValue(facts.cookie, tokenCookie))) return { allowed: true, setCookie: false };
-  return { allowed: false, status: 401, reason: 'missing or wrong access token: use the URL the workstation printed' };
+  return {
+    allowed: false,
+    status: 401,
+    reason: 'missing or wrong access token: use the URL the workstation printed',
+  };
 }
 
 export function contentSecurityPolicy(): string {

@@ -48,7 +48,8 @@ export async function startWebShell(api: () => Api, options: WebShellOptions): P
       res.writeHead(verdict.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(verdict.reason);
       return;
     }
-    if (verdict.setCookie) res.setHeader('Set-Cookie', `${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (verdict.setCookie)
+      res.setHeader('Set-Cookie', `${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -74,7 +75,9 @@ export async function startWebShell(api: () => Api, options: WebShellOptions): P
         if (!isBinary) return ws.close(1003, 'binary frames only');
         let message: { kind: string; id: number; method: string; request: unknown };
         try {
-          message = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) as typeof message;
+          message = decodeFrame(
+            new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+          ) as typeof message;
         } catch {
           return ws.close(1007, 'malformed frame');
         }

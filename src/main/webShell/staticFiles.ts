@@ -15,7 +15,10 @@ const contentTypes: Record<string, string> = {
 };
 
 /** Resolves a URL path inside the built renderer; nothing outside `root` is ever served. */
-export async function readStatic(root: string, urlPath: string): Promise<{ body: Buffer; type: string } | null> {
+export async function readStatic(
+  root: string,
+  urlPath: string,
+): Promise<{ body: Buffer; type: string } | null> {
   const decoded = decodeURIComponent(urlPath.split('?')[0]);
   const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^([/\\])+/, '');
   const full = join(root, relative);

@@ -4,7 +4,9 @@ import { ApiError, type FileError } from '../../shared/api';
 
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
-    return error.file && !error.message.includes(error.file) ? `${error.file}: ${error.message}` : error.message;
+    return error.file && !error.message.includes(error.file)
+      ? `${error.file}: ${error.message}`
+      : error.message;
   }
   if (error instanceof Error) return error.message;
   return String(error);

@@ -7,8 +7,7 @@ interface Pending {
 }
 
 type ServerMessage =
-  | { kind: 'response'; id: number; envelope: Envelope }
-  | { kind: 'event'; name: EventName; payload: unknown };
+  { kind: 'response'; id: number; envelope: Envelope } | { kind: 'event'; name: EventName; payload: unknown };
 
 /** Minimal socket surface, so the transport works with the browser's WebSocket and is testable. */
 export interface SocketLike {
@@ -39,7 +38,10 @@ export function createWsTransport(socket: SocketLike): Transport {
   });
   socket.addEventListener('close', () => {
     for (const p of pending.values()) {
-      p.resolve({ ok: false, error: { code: 'internal', message: 'the connection to the workstation was lost' } });
+      p.resolve({
+        ok: false,
+        error: { code: 'internal', message: 'the connection to the workstation was lost' },
+      });
     }
     pending.clear();
   });

@@ -21,14 +21,22 @@ function recordingIpc(): IpcLike & { calls: unknown[][] } {
 
 /** A socket that answers each request frame with an envelope echoing the method. */
 function echoSocket(): SocketLike {
-  const listeners: Record<string, ((event: { data?: unknown }) => void)[]> = { open: [], close: [], message: [] };
+  const listeners: Record<string, ((event: { data?: unknown }) => void)[]> = {
+    open: [],
+    close: [],
+    message: [],
+  };
   return {
     binaryType: 'blob',
     readyState: 1,
     addEventListener: (type, listener) => void listeners[type].push(listener),
     send(data) {
       const request = decodeFrame(data) as { id: number; method: string };
-      const reply = encodeFrame({ kind: 'response', id: request.id, envelope: { ok: true, result: request.method } });
+      const reply = encodeFrame({
+        kind: 'response',
+        id: request.id,
+        envelope: { ok: true, result: request.method },
+      });
       queueMicrotask(() => listeners.message.forEach((l) => l({ data: reply.buffer })));
     },
   };
@@ -52,7 +60,10 @@ describe('the contract clients of both shells', () => {
   });
 
   it('the web shell client exposes every method and gets each answered over the socket', async () => {
-    const api = createClient(createWsTransport(echoSocket())) as unknown as Record<string, (r: unknown) => Promise<unknown>>;
+    const api = createClient(createWsTransport(echoSocket())) as unknown as Record<
+      string,
+      (r: unknown) => Promise<unknown>
+    >;
     for (const method of methods) {
       expect(await api[method]({})).toBe(method);
     }
@@ -60,7 +71,10 @@ describe('the contract clients of both shells', () => {
 
   it('turns an error envelope into an ApiError that keeps the file and code', async () => {
     const api = createPreloadApi({
-      invoke: async () => ({ ok: false, error: { code: 'bad-input', message: 'x.nii: wrong magic', file: 'x.nii' } }),
+      invoke: async () => ({
+        ok: false,
+        error: { code: 'bad-input', message: 'x.nii: wrong magic', file: 'x.nii' },
+      }),
       on: () => undefined,
       removeListener: () => undefined,
     });

@@ -23,7 +23,9 @@ describe('binary WebSocket frames', () => {
     };
     const frame = encodeFrame(message);
     // The header must not carry the voxel values as text.
-    const header = new TextDecoder().decode(frame.subarray(4, 4 + new DataView(frame.buffer).getUint32(0, true)));
+    const header = new TextDecoder().decode(
+      frame.subarray(4, 4 + new DataView(frame.buffer).getUint32(0, true)),
+    );
     expect(header).not.toContain('3071');
     const back = decodeFrame(frame) as typeof message;
     expect(back).toEqual(message);

@@ -78,9 +78,15 @@ export class SeriesRegistry {
  * another grid of the same patient space is resampled (nearest neighbour).
  */
 export async function readSegmentation(paths: string[], target: LoadedSeries): Promise<Segmentation> {
-  const inputs = await Promise.all(paths.map(async (path) => ({ path, bytes: new Uint8Array(await readFile(path)) })));
+  const inputs = await Promise.all(
+    paths.map(async (path) => ({ path, bytes: new Uint8Array(await readFile(path)) })),
+  );
   const loaded = await loadFiles(inputs);
-  if (loaded.errors.length > 0) throw new BadInputError(loaded.errors[0].file, loaded.errors[0].message.replace(`${loaded.errors[0].file}: `, ''));
+  if (loaded.errors.length > 0)
+    throw new BadInputError(
+      loaded.errors[0].file,
+      loaded.errors[0].message.replace(`${loaded.errors[0].file}: `, ''),
+    );
   if (loaded.segmentations.length > 0) return placeSegmentation(loaded.segmentations[0], target);
   const labels = loaded.series[0];
   if (!labels) throw new BadInputError(paths[0], 'holds no label map');

@@ -33,7 +33,8 @@ export function labelMapToSegmentation(volume: Volume, names?: Map<number, strin
       if (v > max) max = v;
     }
   }
-  const layer = max > 255 ? Uint16Array.from(values as ArrayLike<number>) : Uint8Array.from(values as ArrayLike<number>);
+  const layer =
+    max > 255 ? Uint16Array.from(values as ArrayLike<number>) : Uint8Array.from(values as ArrayLike<number>);
   const segments = [...present]
     .sort((a, b) => a - b)
     .map((value) => {
@@ -48,7 +49,9 @@ export function labelMapToSegmentation(volume: Volume, names?: Map<number, strin
 export function resampleSegmentation(source: Segmentation, target: VolumeGeometry): Segmentation {
   if (sameGrid(source, target)) return source;
   const [ni, nj, nk] = target.dims;
-  const layers = source.layers.map((layer) => new (layer.constructor as Uint8ArrayConstructor)(voxelCount(target.dims)));
+  const layers = source.layers.map(
+    (layer) => new (layer.constructor as Uint8ArrayConstructor)(voxelCount(target.dims)),
+  );
   const [si, sj, sk] = source.dims;
   for (let k = 0; k < nk; k++) {
     for (let j = 0; j < nj; j++) {

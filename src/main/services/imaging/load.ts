@@ -16,7 +16,9 @@ export interface LoadOptions {
 const maxFiles = 20_000;
 
 /** Expands folders (recursively, hidden entries skipped) into the files they hold. */
-export async function collectFiles(paths: string[]): Promise<{ files: string[]; errors: LoadResult['errors'] }> {
+export async function collectFiles(
+  paths: string[],
+): Promise<{ files: string[]; errors: LoadResult['errors'] }> {
   const files: string[] = [];
   const errors: LoadResult['errors'] = [];
   const visit = async (path: string): Promise<void> => {
@@ -31,7 +33,8 @@ export async function collectFiles(paths: string[]): Promise<{ files: string[]; 
       const names = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
       for (const name of names) await visit(join(path, name));
     } else if (info.isFile()) {
-      if (files.length >= maxFiles) throw new BadInputError(path, `more than ${maxFiles} files: choose one study's folder`);
+      if (files.length >= maxFiles)
+        throw new BadInputError(path, `more than ${maxFiles} files: choose one study's folder`);
       files.push(path);
     }
   };
@@ -85,7 +88,8 @@ export async function loadFiles(
           for (const name of detachedDataFiles(file.bytes)) {
             const sibling = byName.get(basename(name));
             if (sibling) detached.set(name, sibling.bytes);
-            else if (readSibling) detached.set(name, await readSibling(name, file.path).catch(() => new Uint8Array()));
+            else if (readSibling)
+              detached.set(name, await readSibling(name, file.path).catch(() => new Uint8Array()));
           }
           result.series.push(
             readNrrd(file, (name) => {

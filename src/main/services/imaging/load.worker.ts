@@ -8,15 +8,20 @@ import type { LoadResult } from './types';
 function transferables(result: LoadResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const s of result.series) buffers.add(s.volume.voxels.buffer as ArrayBuffer);
-  for (const s of result.segmentations) for (const layer of s.segmentation.layers) buffers.add(layer.buffer as ArrayBuffer);
+  for (const s of result.segmentations)
+    for (const layer of s.segmentation.layers) buffers.add(layer.buffer as ArrayBuffer);
   return [...buffers];
 }
 
 async function run(job: LoadJob): Promise<void> {
-  const post = (message: LoadWorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+  const post = (message: LoadWorkerMessage, transfer: ArrayBuffer[] = []) =>
+    parentPort!.postMessage(message, transfer);
   const onProgress = (fraction: number, label: string) => post({ type: 'progress', fraction, label });
   try {
-    const result = 'paths' in job ? await loadPaths(job.paths, { onProgress }) : await loadFiles(job.files, { onProgress });
+    const result =
+      'paths' in job
+        ? await loadPaths(job.paths, { onProgress })
+        : await loadFiles(job.files, { onProgress });
     post({ type: 'result', result }, transferables(result));
   } catch (error) {
     post({ type: 'error', message: (error as Error).message, file: (error as { file?: string }).file });

@@ -38,10 +38,16 @@ export function loadInWorker(job: LoadJob, options: LoadOptions = {}): Promise<L
       else if (message.type === 'result') finish(() => resolve(message.result));
       else
         finish(() =>
-          reject(message.file ? new BadInputError(message.file, message.message.replace(`${message.file}: `, '')) : new Error(message.message)),
+          reject(
+            message.file
+              ? new BadInputError(message.file, message.message.replace(`${message.file}: `, ''))
+              : new Error(message.message),
+          ),
         );
     });
     worker.on('error', (error) => finish(() => reject(error)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`the loading worker stopped (exit code ${code})`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`the loading worker stopped (exit code ${code})`))),
+    );
   });
 }

@@ -1,20 +1,19 @@
 // NIfTI-1 / NIfTI-2 reader: bytes in, an LPS Volume out. NIfTI's world is RAS; ours is LPS.
-import { gunzipSync } from 'node:zlib';
-import type { Axes3, Vec3, VoxelArray, VoxelType } from '../../../shared/volume';
+import type { Vec3, VoxelArray, VoxelType } from '../../../shared/volume';
 import { voxelArrayConstructors } from '../../../shared/volume';
 import { BadInputError } from './errors';
+import {
+  BYTES_PER_VOXEL,
+  baseName,
+  decodeSamples,
+  geometryFromColumns,
+  guessModality,
+  gunzipInput,
+  intensityRange,
+  isGzip,
+  isIntegerType,
+} from './voxelData';
 import type { InputFile, LoadedSeries } from './types';
-
-export const BYTES_PER_VOXEL: Record<VoxelType, number> = {
-  uint8: 1,
-  int8: 1,
-  uint16: 2,
-  int16: 2,
-  uint32: 4,
-  int32: 4,
-  float32: 4,
-  float64: 8,
-};
 
 const NIFTI_DATATYPES: Record<number, VoxelType> = {
   2: 'uint8',
@@ -38,110 +37,6 @@ const UNSUPPORTED_DATATYPES: Record<number, string> = {
   2048: 'complex256',
   2304: 'RGBA32',
 };
-
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Inflates gzip data; a damaged stream is the user's file's fault, so it becomes a BadInputError. */
-export function gunzipInput(path: string, bytes: Uint8Array, what = 'gzip data'): Uint8Array {
-  try {
-    const out = gunzipSync(bytes);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (error) {
-    throw new BadInputError(path, `${what} is truncated or corrupt (${(error as Error).message})`);
-  }
-}
-
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-/** Copies `count` samples into a fresh (hence aligned) typed array in host byte order. */
-export function decodeSamples(
-  bytes: Uint8Array,
-  offset: number,
-  type: VoxelType,
-  count: number,
-  littleEndian: boolean,
-): VoxelArray {
-  const size = BYTES_PER_VOXEL[type];
-  const copy = new Uint8Array(bytes.subarray(offset, offset + count * size));
-  if (size > 1 && littleEndian !== HOST_IS_LITTLE_ENDIAN) {
-    for (let start = 0; start < copy.length; start += size) copy.subarray(start, start + size).reverse();
-  }
-  return new voxelArrayConstructors[type](copy.buffer, 0, count);
-}
-
-export function intensityRange(voxels: VoxelArray): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < voxels.length; i++) {
-    const v = voxels[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
-
-export function isIntegerType(type: VoxelType): boolean {
-  return type !== 'float32' && type !== 'float64';
-}
-
-/**
- * Neither NIfTI nor NRRD records the modality. Free text counts only when it names one modality
- * outright; otherwise an integer image spanning air (≤ -900) to bone (≥ 500) can only be CT in HU.
- */
-export function guessModality(
-  voxels: VoxelArray,
-  voxelType: VoxelType,
-  texts: string[],
-): { modality: string; warning?: string } {
-  const text = texts.join(' ');
-  const saysCt = /\bCT\b/.test(text) || /computed tomography/i.test(text);
-  const saysMr = /\bMRI?\b/.test(text) || /magnetic resonance/i.test(text);
-  if (saysCt !== saysMr) return { modality: saysCt ? 'CT' : 'MR' };
-  if (isIntegerType(voxelType)) {
-    const [lo, hi] = intensityRange(voxels);
-    if (lo <= -900 && hi >= 500) {
-      return {
-        modality: 'CT',
-        warning: `modality not stated in the file; shown as CT because intensities span Hounsfield units (${lo} to ${hi})`,
-      };
-    }
-  }
-  return { modality: 'OT' };
-}
-
-/**
- * Turns index→LPS columns (direction × spacing) into unit axes and spacings, refusing grids
- * whose voxels have no extent or whose axes are (nearly) parallel: nothing downstream can invert them.
- */
-export function geometryFromColumns(
-  path: string,
-  columns: [Vec3, Vec3, Vec3],
-): { spacingMm: Vec3; axesLps: Axes3; warnings: string[] } {
-  const warnings: string[] = [];
-  if (columns.some((c) => c.some((v) => !Number.isFinite(v)))) {
-    throw new BadInputError(path, 'voxel axes contain non-finite numbers');
-  }
-  const spacingMm = columns.map((c) => Math.hypot(c[0], c[1], c[2])) as Vec3;
-  spacingMm.forEach((s, n) => {
-    if (!(s > 1e-6)) throw new BadInputError(path, `voxel spacing along axis ${n} is zero`);
-  });
-  const axesLps = columns.map((c, n) => c.map((v) => v / spacingMm[n])) as Axes3;
-  const [a, b, c] = axesLps;
-  const det =
-    a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
-  if (Math.abs(det) < 1e-6) throw new BadInputError(path, 'voxel axes are degenerate (parallel or coplanar)');
-  const dot = (u: Vec3, v: Vec3) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-  if (Math.max(Math.abs(dot(a, b)), Math.abs(dot(a, c)), Math.abs(dot(b, c))) > 1e-4) {
-    warnings.push('voxel axes are not orthogonal (sheared grid); views that assume orthogonal axes are approximate');
-  }
-  return { spacingMm, axesLps, warnings };
-}
-
-export function baseName(path: string): string {
-  return (path.split(/[\\/]/).pop() ?? path).replace(/\.(nii|nii\.gz|nrrd|nhdr|gz)$/i, '');
-}
 
 interface NiftiHeader {
   version: 1 | 2;
@@ -175,14 +70,20 @@ function headerVersion(path: string, bytes: Uint8Array): { version: 1 | 2; littl
     const size = view.getInt32(0, littleEndian);
     if (size === 348) {
       const magic = text(bytes, 344, 4);
-      if (magic === 'ni1') throw new BadInputError(path, 'is a NIfTI .hdr/.img pair; only single-file .nii is supported');
-      if (magic !== 'n+1') throw new BadInputError(path, 'not a NIfTI-1 file (no n+1 magic; Analyze 7.5 is not supported)');
+      if (magic === 'ni1') {
+        throw new BadInputError(path, 'is a NIfTI .hdr/.img pair; only single-file .nii is supported');
+      }
+      if (magic !== 'n+1') {
+        throw new BadInputError(path, 'not a NIfTI-1 file (no n+1 magic; Analyze 7.5 is not supported)');
+      }
       return { version: 1, littleEndian };
     }
     if (size === 540) {
       if (bytes.length < 540) throw new BadInputError(path, 'NIfTI-2 header is truncated');
       const magic = text(bytes, 4, 4);
-      if (magic === 'ni2') throw new BadInputError(path, 'is a NIfTI .hdr/.img pair; only single-file .nii is supported');
+      if (magic === 'ni2') {
+        throw new BadInputError(path, 'is a NIfTI .hdr/.img pair; only single-file .nii is supported');
+      }
       if (magic !== 'n+2') throw new BadInputError(path, 'not a NIfTI-2 file (no n+2 magic)');
       return { version: 2, littleEndian };
     }
@@ -199,7 +100,7 @@ function parseHeader(path: string, bytes: Uint8Array): NiftiHeader {
   const f32 = (o: number) => view.getFloat32(o, le);
   const f64 = (o: number) => view.getFloat64(o, le);
   const i64 = (o: number) => Number(view.getBigInt64(o, le));
-  const range = (n: number, at: (k: number) => number) => Array.from({ length: n }, (_, k) => at(k));
+  const range = <T>(n: number, at: (k: number) => T): T[] => Array.from({ length: n }, (_, k) => at(k));
   if (version === 1) {
     return {
       version,
@@ -258,12 +159,17 @@ export function quaternionToRotation(b: number, c: number, d: number): [Vec3, Ve
 }
 
 /** Index→RAS columns and origin by the NIfTI rules: sform first, then qform, then bare pixdim. */
-function rasAffine(path: string, h: NiftiHeader, warnings: string[]): { columns: [Vec3, Vec3, Vec3]; origin: Vec3 } {
+function rasAffine(
+  path: string,
+  h: NiftiHeader,
+  warnings: string[],
+): { columns: [Vec3, Vec3, Vec3]; origin: Vec3 } {
   if (h.sformCode > 0) {
     const columns = [0, 1, 2].map((n) => [h.srow[0][n], h.srow[1][n], h.srow[2][n]]) as [Vec3, Vec3, Vec3];
     return { columns, origin: [h.srow[0][3], h.srow[1][3], h.srow[2][3]] };
   }
-  const pix = h.pixdim.slice(1, 4);
+  // An axis the image does not have (a 2-D image's k) often carries pixdim 0: give it one unit.
+  const pix = [1, 2, 3].map((n) => (n > h.dim[0] && !(h.pixdim[n] > 0) ? 1 : h.pixdim[n]));
   pix.forEach((p, n) => {
     if (!(p > 0)) throw new BadInputError(path, `pixdim[${n + 1}] is ${p}; voxel spacing must be positive`);
   });

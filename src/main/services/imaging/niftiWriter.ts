@@ -156,7 +156,8 @@ function encodeNifti1(
   // DATA_OFFSET is a multiple of 8, so the typed view is aligned for every voxel type.
   new voxelArrayConstructors[type](bytes.buffer, DATA_OFFSET, voxels.length).set(voxels);
   if (!HOST_IS_LITTLE_ENDIAN && size > 1) {
-    for (let start = DATA_OFFSET; start < bytes.length; start += size) bytes.subarray(start, start + size).reverse();
+    for (let start = DATA_OFFSET; start < bytes.length; start += size)
+      bytes.subarray(start, start + size).reverse();
   }
   const zipped = gzipSync(bytes);
   return new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength);

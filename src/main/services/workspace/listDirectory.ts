@@ -12,7 +12,12 @@ export async function listDirectory(path: string | undefined): Promise<Directory
       const full = join(dir, name);
       try {
         const s = await stat(full);
-        return { name, path: full, kind: s.isDirectory() ? ('directory' as const) : ('file' as const), sizeBytes: s.size };
+        return {
+          name,
+          path: full,
+          kind: s.isDirectory() ? ('directory' as const) : ('file' as const),
+          sizeBytes: s.size,
+        };
       } catch {
         return null; // a dangling link or a file we may not read: not worth showing
       }

@@ -25,7 +25,8 @@ export class RecentStudies {
   async remember(paths: string[], now = new Date()): Promise<RecentStudy[]> {
     const key = JSON.stringify([...paths].sort());
     const others = (await this.list()).filter((s) => JSON.stringify([...s.paths].sort()) !== key);
-    const label = paths.length === 1 ? basename(paths[0]) : `${basename(paths[0])} and ${paths.length - 1} more`;
+    const label =
+      paths.length === 1 ? basename(paths[0]) : `${basename(paths[0])} and ${paths.length - 1} more`;
     const items = [{ paths, label, openedAt: now.toISOString() }, ...others].slice(0, maxRecent);
     await mkdir(join(this.file, '..'), { recursive: true });
     // Write then rename, so a crash mid-write never leaves a truncated list.

@@ -3,7 +3,8 @@
 import { onScopeDispose, ref } from 'vue';
 import { readDroppedFiles, type ReadFile } from '../io/readDroppedFiles';
 
-const carriesFiles = (event: DragEvent) => !!event.dataTransfer && [...event.dataTransfer.types].includes('Files');
+const carriesFiles = (event: DragEvent) =>
+  !!event.dataTransfer && [...event.dataTransfer.types].includes('Files');
 
 export function useFileDrop(onFiles: (files: ReadFile[]) => void, onError: (error: unknown) => void) {
   const dragging = ref(false);

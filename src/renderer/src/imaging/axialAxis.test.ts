@@ -10,7 +10,11 @@ describe('axial orientation', () => {
       [0, 0, 1],
     ];
     expect(axialIndexAxis({ axesLps })).toBe(2);
-    expect(axialOrientation({ axesLps })).toEqual({ directionOfProjection: [0, 0, 1], viewUp: [0, -1, 0] });
+    expect(axialOrientation({ axesLps })).toEqual({
+      directionOfProjection: [0, 0, 1],
+      viewUp: [0, -1, 0],
+      viewRight: [1, 0, 0],
+    });
   });
 
   it('picks the index axis along superior-inferior for a sagittal acquisition stored head-first', () => {

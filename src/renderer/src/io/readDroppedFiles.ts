@@ -4,7 +4,7 @@
 
 export interface ReadFile {
   name: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 interface PendingFile {
@@ -23,7 +23,9 @@ async function childrenOf(entry: FileSystemDirectoryEntry): Promise<FileSystemEn
   const reader = entry.createReader();
   const all: FileSystemEntry[] = [];
   for (;;) {
-    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+      reader.readEntries(resolve, reject),
+    );
     if (batch.length === 0) return all;
     all.push(...batch);
   }
@@ -54,7 +56,9 @@ export function readDroppedFiles(transfer: DataTransfer): Promise<ReadFile[]> {
     const pending: PendingFile[] = [...flat];
     for (const entry of entries) await collect(entry, pending);
     return Promise.all(
-      pending.filter((p) => !isHidden(p.file.name)).map(async (p) => ({ name: p.name, bytes: new Uint8Array(await p.file.arrayBuffer()) })),
+      pending
+        .filter((p) => !isHidden(p.file.name))
+        .map(async (p) => ({ name: p.name, bytes: new Uint8Array(await p.file.arrayBuffer()) })),
     );
   })();
 }

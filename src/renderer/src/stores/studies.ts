@@ -2,16 +2,13 @@
 // something, and the recent-studies list. An open that fails leaves the previous study in place.
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
-import type { AppInfo, OpenResult, RecentStudy, SeriesSummary } from '../../../shared/api';
+import type { AppInfo, OpenResult, RecentStudy, RequestOf, SeriesSummary } from '../../../shared/api';
 import type { Volume } from '../../../shared/volume';
 import { api } from '../bridge';
 import { describeError, describeFileError } from '../errors';
 import { useViewStore } from './view';
 
-export interface DroppedFile {
-  name: string;
-  bytes: Uint8Array;
-}
+export type DroppedFile = RequestOf<'studies.openFiles'>['files'][number];
 
 export const useStudiesStore = defineStore('studies', () => {
   const view = useViewStore();
@@ -100,6 +97,13 @@ export const useStudiesStore = defineStore('studies', () => {
   const openPaths = (paths: string[]) => open(() => api['studies.open']({ paths }));
   const openFiles = (files: DroppedFile[]) => open(() => api['studies.openFiles']({ files }));
 
+  /** At start-up: learn about the shell, then open what it was started with (e.g. `npm start`). */
+  async function start() {
+    await loadAppInfo();
+    const paths = appInfo.value?.startupPaths ?? [];
+    if (paths.length && !series.value.length) await openPaths(paths);
+  }
+
   async function openSample() {
     if (!appInfo.value) await loadAppInfo();
     if (appInfo.value) await openPaths([appInfo.value.sampleStudy.image]);
@@ -130,6 +134,7 @@ export const useStudiesStore = defineStore('studies', () => {
     reportError,
     dismissErrors,
     loadAppInfo,
+    start,
     refreshRecent,
     openPaths,
     openFiles,

@@ -12,7 +12,7 @@ export const useViewStore = defineStore('view', () => {
   const sliceCount = ref(0);
   const windowWidth = ref(1);
   const windowLevel = ref(0);
-  /** Value range of the volume, so a drag of the full view height sweeps the whole range. */
+  /** Value range of the volume: window/level adjustments are fractions of it. */
   const valueSpan = ref(1);
 
   const hasSlices = computed(() => sliceCount.value > 0);
@@ -46,7 +46,10 @@ export const useViewStore = defineStore('view', () => {
   /** Deltas are fractions of the value range (a drag across the whole view ≈ 1). */
   function adjustWindowLevel(windowFraction: number, levelFraction: number) {
     // The floor scales with the data, so float volumes with a 0–1 range can still be narrowed.
-    windowWidth.value = Math.max(valueSpan.value / 1000, windowWidth.value + windowFraction * valueSpan.value);
+    windowWidth.value = Math.max(
+      valueSpan.value / 1000,
+      windowWidth.value + windowFraction * valueSpan.value,
+    );
     windowLevel.value += levelFraction * valueSpan.value;
   }
 

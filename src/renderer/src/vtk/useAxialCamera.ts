@@ -7,11 +7,6 @@ import { axialOrientation } from '../imaging/axialAxis';
 import type { VtkView } from './useVtkView';
 
 const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a: Vec3, b: Vec3): Vec3 => [
-  a[1] * b[2] - a[2] * b[1],
-  a[2] * b[0] - a[0] * b[2],
-  a[0] * b[1] - a[1] * b[0],
-];
 
 /** World positions of the eight corners of the image's voxel-centre box. */
 function corners(image: vtkImageData): Vec3[] {
@@ -29,14 +24,17 @@ export function useAxialCamera(view: VtkView, image: Readonly<Ref<vtkImageData |
     const [width, height] = view.size.value;
     if (!img || width === 0 || height === 0) return;
     const direction = img.getDirection();
-    const { directionOfProjection, viewUp } = axialOrientation({
+    const {
+      directionOfProjection,
+      viewUp,
+      viewRight: right,
+    } = axialOrientation({
       axesLps: [
         [direction[0], direction[1], direction[2]],
         [direction[3], direction[4], direction[5]],
         [direction[6], direction[7], direction[8]],
       ],
     });
-    const right = cross(directionOfProjection, viewUp);
     const points = corners(img);
     const centre = points
       .reduce((sum, p) => [sum[0] + p[0], sum[1] + p[1], sum[2] + p[2]] as Vec3, [0, 0, 0] as Vec3)

@@ -14,7 +14,11 @@ export interface ImageSliceState {
   level: Readonly<Ref<number>>;
 }
 
-export function useImageSlice(view: VtkView, image: Readonly<Ref<vtkImageData | null>>, state: ImageSliceState) {
+export function useImageSlice(
+  view: VtkView,
+  image: Readonly<Ref<vtkImageData | null>>,
+  state: ImageSliceState,
+) {
   const mapper = vtkImageMapper.newInstance();
   const actor = vtkImageSlice.newInstance();
   actor.setMapper(mapper);

@@ -13,7 +13,8 @@ export function toVtkImageData(volume: Volume): vtkImageData {
   image.setOrigin(volume.originLps);
   // vtk.js stores direction so that its first three values are the world direction of index i,
   // which is exactly row 0 of axesLps; flattening the rows is therefore the whole conversion.
-  image.setDirection(volume.axesLps.flat());
+  const [i, j, k] = volume.axesLps;
+  image.setDirection([...i, ...j, ...k]);
   image.getPointData().setScalars(scalars);
   return image;
 }
@@ -23,7 +24,9 @@ function dispose(image: vtkImageData) {
   image.delete();
 }
 
-export function useVtkImageData(volume: Readonly<Ref<Volume | null>>): Readonly<ShallowRef<vtkImageData | null>> {
+export function useVtkImageData(
+  volume: Readonly<Ref<Volume | null>>,
+): Readonly<ShallowRef<vtkImageData | null>> {
   const image = shallowRef<vtkImageData | null>(null);
 
   watch(

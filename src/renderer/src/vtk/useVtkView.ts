@@ -5,7 +5,7 @@ import { onScopeDispose, ref, watch, type Ref } from 'vue';
 import '@kitware/vtk.js/Rendering/OpenGL/Profiles/Volume';
 import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
-import type vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
+import vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
 
 export interface VtkView {
   renderWindow: vtkRenderWindow;
@@ -17,11 +17,16 @@ export interface VtkView {
   requestRender(): void;
 }
 
-export function useVtkView(container: Readonly<Ref<HTMLElement | null>>, background = [0, 0, 0]): VtkView {
+export function useVtkView(
+  container: Readonly<Ref<HTMLElement | null>>,
+  background: [number, number, number] = [0, 0, 0],
+): VtkView {
   const renderWindow = vtkRenderWindow.newInstance();
   const renderer = vtkRenderer.newInstance({ background });
   renderWindow.addRenderer(renderer);
-  const openGLRenderWindow = renderWindow.newAPISpecificView('WebGL') as vtkOpenGLRenderWindow;
+  // WebGL2, created directly: importing the class is what registers it with vtk.js, and WebGL2 is
+  // what every target provides (Electron's Chromium, headless Chromium through SwiftShader).
+  const openGLRenderWindow = vtkOpenGLRenderWindow.newInstance();
   renderWindow.addView(openGLRenderWindow);
 
   const size = ref<[number, number]>([0, 0]);

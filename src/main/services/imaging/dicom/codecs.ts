@@ -45,7 +45,9 @@ export function decodeJpegLs(encoded: Uint8Array): Promise<DecodedSamples> {
 export function decodeJpegBaseline(encoded: Uint8Array): Promise<DecodedSamples> {
   const precision = jpegSamplePrecision(encoded);
   if (precision !== undefined && precision > 8) {
-    throw new Error(`${precision}-bit JPEG Extended frames are not supported (only 8-bit JPEG baseline/extended)`);
+    throw new Error(
+      `${precision}-bit JPEG Extended frames are not supported (only 8-bit JPEG baseline/extended)`,
+    );
   }
   return decodeWithWasm('libjpeg-turbo-8bit', encoded);
 }
@@ -58,9 +60,20 @@ export function decodeJpegLossless(
 ): DecodedSamples {
   const { Decoder } = loadJpegLossless();
   const bytesPerSample = bitsAllocated <= 8 ? 1 : 2;
-  const decoded = new Decoder().decode(encoded.buffer as ArrayBuffer, encoded.byteOffset, encoded.length, bytesPerSample);
+  const decoded = new Decoder().decode(
+    encoded.buffer as ArrayBuffer,
+    encoded.byteOffset,
+    encoded.length,
+    bytesPerSample,
+  );
   const bytes = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
-  return { bytes, bytesPerSample, width: columns, height: rows, components: bytes.length / (rows * columns * bytesPerSample) };
+  return {
+    bytes,
+    bytesPerSample,
+    width: columns,
+    height: rows,
+    components: bytes.length / (rows * columns * bytesPerSample),
+  };
 }
 
 /** Sample precision from the first SOF marker segment, or undefined if none is found. */

@@ -46,7 +46,12 @@ export function nativeFrameBits(layout: PixelLayout): number {
 }
 
 /** Byte range of native frame `index` (for BitsAllocated ≥ 8). */
-export function nativeFrameBytes(all: Uint8Array, layout: PixelLayout, index: number, path: string): Uint8Array {
+export function nativeFrameBytes(
+  all: Uint8Array,
+  layout: PixelLayout,
+  index: number,
+  path: string,
+): Uint8Array {
   const frameBytes = nativeFrameBits(layout) / 8;
   const start = index * frameBytes;
   if (start + frameBytes > all.length) {
@@ -58,7 +63,12 @@ export function nativeFrameBytes(all: Uint8Array, layout: PixelLayout, index: nu
 }
 
 /** Unpacks frame `index` of 1-bit data (least significant bit first, PS3.5 §8.1.1) to one byte per pixel. */
-export function unpackBitFrame(all: Uint8Array, layout: PixelLayout, index: number, path: string): Uint8Array {
+export function unpackBitFrame(
+  all: Uint8Array,
+  layout: PixelLayout,
+  index: number,
+  path: string,
+): Uint8Array {
   const count = layout.rows * layout.columns;
   const firstBit = index * count;
   if (Math.ceil((firstBit + count) / 8) > all.length) {
@@ -91,7 +101,9 @@ export function encapsulatedFrames(
     else frames[frames.length - 1].push(item);
   }
   if (frames.length !== numberOfFrames) {
-    throw new Error(`${path}: found ${frames.length} encoded frames, but NumberOfFrames is ${numberOfFrames}`);
+    throw new Error(
+      `${path}: found ${frames.length} encoded frames, but NumberOfFrames is ${numberOfFrames}`,
+    );
   }
   return frames.map(concatBytes);
 }

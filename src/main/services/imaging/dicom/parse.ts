@@ -18,6 +18,11 @@ const implicitLittleEndian = '1.2.840.10008.1.2';
 export function parseDicom(file: InputFile): ParsedInstance {
   const { path } = file;
   const bytes = withPart10Header(file);
+  // Checked before parsing: dcmjs reads an unknown syntax as explicit VR little endian and fails obscurely.
+  const declared = metaTransferSyntax(bytes);
+  if (declared && !pixelEncoding(declared) && !nonImageObjectName(metaSopClass(bytes) ?? '')) {
+    throw unsupportedSyntax(path, declared);
+  }
   let transferSyntaxUid: string;
   let dataset: NaturalDataset;
   try {
@@ -45,13 +50,67 @@ export function parseDicom(file: InputFile): ParsedInstance {
     );
   }
   const encoding = pixelEncoding(transferSyntaxUid);
-  if (!encoding) {
-    throw new BadInputError(
-      path,
-      `uses transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}), which cannot be decoded here`,
-    );
+  if (!encoding) throw unsupportedSyntax(path, transferSyntaxUid);
+  if (encoding === 'native' && transferSyntaxUid !== deflatedLittleEndian) {
+    // dcmjs zero-fills a value that runs past the end of the file; a file shorter than its own pixel data
+    // is the common case of that: a truncated copy or download.
+    const expected = nativePixelDataBytes(dataset);
+    if (bytes.length < expected) {
+      throw new BadInputError(
+        path,
+        `is truncated: ${bytes.length} bytes, but its pixel data alone needs ${expected}`,
+      );
+    }
   }
   return { path, transferSyntaxUid, encoding, dataset, kind };
+}
+
+const deflatedLittleEndian = '1.2.840.10008.1.2.1.99';
+
+function unsupportedSyntax(path: string, uid: string): BadInputError {
+  return new BadInputError(
+    path,
+    `uses transfer syntax ${uid} (${transferSyntaxName(uid)}), which cannot be decoded here`,
+  );
+}
+
+function nativePixelDataBytes(dataset: NaturalDataset): number {
+  const count = (key: string, fallback: number) => Number(dataset[key] ?? fallback) || fallback;
+  const bits =
+    count('Rows', 0) *
+    count('Columns', 0) *
+    count('SamplesPerPixel', 1) *
+    count('NumberOfFrames', 1) *
+    count('BitsAllocated', 16);
+  return Math.ceil(bits / 8);
+}
+
+/** A string element of the file meta group (always explicit VR little endian), read without dcmjs. */
+function metaString(bytes: Uint8Array, wanted: number): string | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n = 132;
+  while (n + 8 <= bytes.length && view.getUint16(n, true) === 0x0002) {
+    const element = view.getUint16(n + 2, true);
+    const vr = String.fromCharCode(bytes[n + 4], bytes[n + 5]);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const length = long ? view.getUint32(n + 8, true) : view.getUint16(n + 6, true);
+    const start = n + (long ? 12 : 8);
+    if (element === wanted) {
+      return String.fromCharCode(...bytes.subarray(start, Math.min(start + length, bytes.length)))
+        .replace(/[\0 ]+$/, '')
+        .trim();
+    }
+    n = start + length;
+  }
+  return undefined;
+}
+
+function metaTransferSyntax(bytes: Uint8Array): string | undefined {
+  return metaString(bytes, 0x0010);
+}
+
+function metaSopClass(bytes: Uint8Array): string | undefined {
+  return metaString(bytes, 0x0002);
 }
 
 function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
@@ -72,7 +131,8 @@ function withPart10Header(file: InputFile): Uint8Array {
   const group = bytes.length >= 8 ? bytes[0] | (bytes[1] << 8) : -1;
   const element = bytes.length >= 8 ? bytes[2] | (bytes[3] << 8) : -1;
   const looksLikeDataset = (group === 0x0008 || group === 0x0002) && element < 0x0200;
-  if (!looksLikeDataset) throw new BadInputError(path, 'is not a DICOM file (no DICM prefix and no DICOM dataset)');
+  if (!looksLikeDataset)
+    throw new BadInputError(path, 'is not a DICOM file (no DICM prefix and no DICOM dataset)');
   if (group === 0x0002) return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), bytes);
   return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), metaHeader(implicitLittleEndian), bytes);
 }

@@ -31,10 +31,12 @@ export function decodeRle(
     while (n < end && target < targetEnd) {
       const control = (encoded[n++] << 24) >> 24;
       if (control >= 0) {
-        for (let k = 0; k <= control && target < targetEnd; k++, target += bytesPerSample) out[target] = encoded[n++];
+        for (let k = 0; k <= control && target < targetEnd; k++, target += bytesPerSample)
+          out[target] = encoded[n++];
       } else if (control !== -128) {
         const value = encoded[n++];
-        for (let k = 0; k <= -control && target < targetEnd; k++, target += bytesPerSample) out[target] = value;
+        for (let k = 0; k <= -control && target < targetEnd; k++, target += bytesPerSample)
+          out[target] = value;
       }
     }
     if (target < targetEnd) throw new Error(`RLE segment ${segment + 1} ends early`);

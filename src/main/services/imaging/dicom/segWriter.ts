@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { structureByName } from '../../../../shared/anatomy';
 import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
 import type { LoadedSeries } from '../types';
+import { ExplicitLittleEndianWriter, type NameMap } from './segWriterEncoding';
 import { newUid } from './uid';
 
 interface DcmjsWriteApi {
@@ -15,6 +16,7 @@ interface DcmjsWriteApi {
     };
     DicomMetaDictionary: {
       denaturalizeDataset(dataset: Record<string, unknown>): Record<string, unknown>;
+      nameMap: NameMap;
     };
     Colors: {
       rgb2DICOMLAB(rgb01: number[]): number[];
@@ -152,6 +154,23 @@ export function dicomLabToSrgb(lab: Vec3): Vec3 {
   return rgb.map((v) => Math.min(255, Math.max(0, Math.round(v * 255)))) as Vec3;
 }
 
+/**
+ * A number as a DICOM DS value (at most 16 characters), keeping as many significant digits as fit.
+ * dcmjs would instead String() the number and cut it at 16 characters, which turns 1.2246467991473532e-16
+ * (a typical direction cosine) into "1.22464679914735".
+ */
+export function decimalString(value: number): string {
+  if (!Number.isFinite(value)) throw new DicomSegWriteError(`${value} cannot be written as a DICOM decimal`);
+  // Plain notation where it fits, else exponential (1.26922940578e-6 keeps more digits than 0.0000012692294).
+  for (let digits = 16; digits > 0; digits--) {
+    const plain = String(Number(value.toPrecision(digits)));
+    if (plain.length <= 16) return plain;
+    const exponential = value.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+    if (exponential.length <= 16) return exponential;
+  }
+  return '0';
+}
+
 /** LO values: at most 64 characters and no backslash (the value delimiter). */
 function lo(text: string): string {
   return text.replace(/\\/g, '/').slice(0, 64);
@@ -230,6 +249,9 @@ const COPIED_PATIENT_STUDY_KEYWORDS = [
   'ClinicalTrialTimePointDescription',
 ] as const;
 
+/** The copied attributes whose VR is DS: numbers among them are formatted by decimalString. */
+const DS_KEYWORDS: ReadonlySet<string> = new Set(['PatientSize', 'PatientWeight', 'PatientBodyMassIndex']);
+
 /** Type 2 attributes of the Patient and General Study modules: present even when the source lacks them. */
 const REQUIRED_EMPTY_IF_UNKNOWN = [
   'PatientName',
@@ -245,8 +267,6 @@ const REQUIRED_EMPTY_IF_UNKNOWN = [
 
 interface SegmentPlan {
   number: number;
-  layer: Uint8Array | Uint16Array;
-  value: number;
   /** Slice indices k (ascending) where the segment has voxels: one frame each. */
   slices: number[];
   label: string;
@@ -297,58 +317,93 @@ export function writeDicomSeg(
     }
   }
 
-  // Plan: which segments have voxels, and on which slices (empty frames are not written).
-  const plans: SegmentPlan[] = [];
-  for (const segment of segmentation.segments) {
+  // Plan: which segments have voxels, and on which slices (empty frames are not written). One pass
+  // per layer, whatever the number of segments in it (TotalSegmentator gives ~100 labels per layer).
+  const candidates = segmentation.segments.map((segment) => {
     const layer = segmentation.layers[segment.layer];
     if (!layer) {
-      throw new DicomSegWriteError(`segment "${segment.name}" refers to layer ${segment.layer}, which does not exist`);
+      throw new DicomSegWriteError(
+        `segment "${segment.name}" refers to layer ${segment.layer}, which does not exist`,
+      );
     }
-    const slices: number[] = [];
-    for (let k = 0; k < sliceCount; k++) {
-      const start = k * sliceSize;
-      for (let p = start; p < start + sliceSize; p++) {
-        if (layer[p] === segment.value) {
-          slices.push(k);
-          break;
-        }
+    return { segment, present: new Uint8Array(sliceCount) };
+  });
+  const lookups = new Map<number, Int32Array>();
+  candidates.forEach(({ segment }, n) => {
+    // Value 0 is background in every layer: a segment with that value has no voxels.
+    if (segment.value <= 0 || !Number.isInteger(segment.value)) return;
+    let lookup = lookups.get(segment.layer);
+    if (!lookup) {
+      lookup = new Int32Array(segmentation.layers[segment.layer] instanceof Uint8Array ? 256 : 65536).fill(
+        -1,
+      );
+      lookups.set(segment.layer, lookup);
+    }
+    if (segment.value >= lookup.length) return;
+    if (lookup[segment.value] >= 0) {
+      const other = candidates[lookup[segment.value]].segment;
+      throw new DicomSegWriteError(
+        `segments "${other.name}" and "${segment.name}" are both value ${segment.value} of layer ${segment.layer}`,
+      );
+    }
+    lookup[segment.value] = n;
+  });
+  for (const [layerIndex, lookup] of lookups) {
+    const layer = segmentation.layers[layerIndex];
+    for (let k = 0, p = 0; k < sliceCount; k++) {
+      for (const end = p + sliceSize; p < end; p++) {
+        const value = layer[p];
+        if (value !== 0 && lookup[value] >= 0) candidates[lookup[value]].present[k] = 1;
       }
     }
-    if (slices.length === 0) continue;
-    const codes = segmentCodes(segment.name);
+  }
+  const plans: SegmentPlan[] = [];
+  /** Per candidate segment and slice: the frame index, or -1 where the slice is empty for it. */
+  const frameOf = candidates.map(() => new Int32Array(sliceCount).fill(-1));
+  let frameCount = 0;
+  candidates.forEach(({ segment, present }, n) => {
+    const slices: number[] = [];
+    for (let k = 0; k < sliceCount; k++) {
+      if (!present[k]) continue;
+      slices.push(k);
+      frameOf[n][k] = frameCount++;
+    }
+    if (slices.length === 0) return;
     plans.push({
       number: plans.length + 1,
-      layer,
-      value: segment.value,
       slices,
-      ...codes,
+      ...segmentCodes(segment.name),
       colorRgb: segment.colorRgb,
     });
-  }
+  });
   if (plans.length === 0) {
-    throw new DicomSegWriteError('the segmentation is empty: a DICOM SEG needs at least one segment with voxels');
+    throw new DicomSegWriteError(
+      'the segmentation is empty: a DICOM SEG needs at least one segment with voxels',
+    );
   }
 
   // Pixel data: frames in segment order, then slice order; 1 bit per pixel, packed continuously across
   // frame boundaries (PS3.5 8.1.1 / PS3.3 C.8.20.2: a frame need not start on a byte), pixel n of the
   // whole stream in bit (n mod 8) of byte ⌊n/8⌋, padded with zeros to an even length.
-  const frameCount = plans.reduce((sum, plan) => sum + plan.slices.length, 0);
   const pixelBytes = new Uint8Array(Math.ceil((frameCount * sliceSize) / 8 / 2) * 2);
-  const covered = new Uint8Array(total);
+  // Only segments in different layers can overlap; `covered` is needed only when there are several.
+  const covered = lookups.size > 1 ? new Uint8Array(total) : undefined;
   let overlap = false;
-  let frameIndex = 0;
-  for (const plan of plans) {
-    for (const k of plan.slices) {
-      const voxelStart = k * sliceSize;
-      const bitStart = frameIndex * sliceSize;
-      for (let p = 0; p < sliceSize; p++) {
-        if (plan.layer[voxelStart + p] !== plan.value) continue;
-        const bit = bitStart + p;
+  for (const [layerIndex, lookup] of lookups) {
+    const layer = segmentation.layers[layerIndex];
+    for (let k = 0, voxel = 0; k < sliceCount; k++) {
+      for (let p = 0; p < sliceSize; p++, voxel++) {
+        const value = layer[voxel];
+        if (value === 0) continue;
+        const candidate = lookup[value];
+        if (candidate < 0) continue;
+        const bit = frameOf[candidate][k] * sliceSize + p;
         pixelBytes[bit >>> 3] |= 1 << (bit & 7);
-        if (covered[voxelStart + p]) overlap = true;
-        covered[voxelStart + p] = 1;
+        if (covered) {
+          if (covered[voxel]) overlap = true;
+          covered[voxel] = 1;
+        }
       }
-      frameIndex++;
     }
   }
 
@@ -382,7 +437,7 @@ export function writeDicomSeg(
         // Dimension values: the segment, then the slice's position as its 1-based index in the source
         // series (the same ordinal for the same ImagePositionPatient in every segment).
         FrameContentSequence: [{ DimensionIndexValues: [plan.number, k + 1] }],
-        PlanePositionSequence: [{ ImagePositionPatient: voxelToLps(geometry, [0, 0, k]) }],
+        PlanePositionSequence: [{ ImagePositionPatient: voxelToLps(geometry, [0, 0, k]).map(decimalString) }],
         SegmentIdentificationSequence: [{ ReferencedSegmentNumber: plan.number }],
       });
     }
@@ -396,7 +451,9 @@ export function writeDicomSeg(
   for (const keyword of REQUIRED_EMPTY_IF_UNKNOWN) patientStudy[keyword] = '';
   for (const keyword of COPIED_PATIENT_STUDY_KEYWORDS) {
     const value = identity.patientStudy[keyword];
-    if (value !== undefined && value !== null) patientStudy[keyword] = value;
+    if (value === undefined || value === null) continue;
+    patientStudy[keyword] =
+      DS_KEYWORDS.has(keyword) && typeof value === 'number' ? decimalString(value) : value;
   }
 
   const dataset: Record<string, unknown> = {
@@ -482,18 +539,19 @@ export function writeDicomSeg(
     ],
     SharedFunctionalGroupsSequence: [
       {
-        PlaneOrientationSequence: [{ ImageOrientationPatient: [...rowAxis, ...columnAxis] }],
+        PlaneOrientationSequence: [
+          { ImageOrientationPatient: [...rowAxis, ...columnAxis].map(decimalString) },
+        ],
         PixelMeasuresSequence: [
           {
             // PixelSpacing is "between rows \ between columns": along j, then along i.
-            PixelSpacing: [geometry.spacingMm[1], geometry.spacingMm[0]],
-            SliceThickness: geometry.spacingMm[2],
-            SpacingBetweenSlices: geometry.spacingMm[2],
+            PixelSpacing: [geometry.spacingMm[1], geometry.spacingMm[0]].map(decimalString),
+            SliceThickness: decimalString(geometry.spacingMm[2]),
+            SpacingBetweenSlices: decimalString(geometry.spacingMm[2]),
           },
         ],
       },
     ],
-    PerFrameFunctionalGroupsSequence: perFrame,
     // Common Instance Reference: every instance of the source series
     ReferencedSeriesSequence: [
       {
@@ -504,9 +562,6 @@ export function writeDicomSeg(
         })),
       },
     ],
-    PixelData: pixelBytes.buffer,
-    // 1-bit pixel data is OB in Explicit VR (PS3.5 8.1.1).
-    _vrMap: { PixelData: 'OB' },
   };
 
   const meta = {
@@ -520,5 +575,15 @@ export function writeDicomSeg(
   const { DicomDict, DicomMetaDictionary } = dcmjs().data;
   const dicomDict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dicomDict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dicomDict.write());
+  // dcmjs writes the meta header and every element but the two bulky ones, which have the two highest
+  // tags, (5200,9230) and (7FE0,0010): appended after dcmjs's output they keep the data set in tag order.
+  if (Object.keys(dicomDict.dict).some((tag) => tag.toUpperCase() >= '52009230')) {
+    throw new Error('SEG data set has an element after the per-frame functional groups');
+  }
+  const head = new Uint8Array(dicomDict.write());
+  const tail = new ExplicitLittleEndianWriter(DicomMetaDictionary.nameMap);
+  tail.dataset({ PerFrameFunctionalGroupsSequence: perFrame });
+  // 1-bit pixel data is OB in Explicit VR (PS3.5 8.1.1).
+  tail.element(0x7fe0, 0x0010, 'OB', pixelBytes, 'PixelData');
+  return tail.concat(head);
 }

@@ -1,12 +1,6 @@
 // Which transfer syntaxes we read, and how their pixel data is encoded.
 
-export type PixelEncoding =
-  | 'native'
-  | 'rle'
-  | 'jpeg-baseline'
-  | 'jpeg-lossless'
-  | 'jpeg-ls'
-  | 'jpeg-2000';
+export type PixelEncoding = 'native' | 'rle' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000';
 
 interface TransferSyntax {
   name: string;
@@ -22,7 +16,10 @@ const transferSyntaxes: Record<string, TransferSyntax> = {
   '1.2.840.10008.1.2.5': { name: 'RLE Lossless', encoding: 'rle' },
   '1.2.840.10008.1.2.4.50': { name: 'JPEG Baseline (Process 1)', encoding: 'jpeg-baseline' },
   '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended (Process 2 & 4)', encoding: 'jpeg-baseline' },
-  '1.2.840.10008.1.2.4.57': { name: 'JPEG Lossless, Non-Hierarchical (Process 14)', encoding: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.57': {
+    name: 'JPEG Lossless, Non-Hierarchical (Process 14)',
+    encoding: 'jpeg-lossless',
+  },
   '1.2.840.10008.1.2.4.70': {
     name: 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
     encoding: 'jpeg-lossless',

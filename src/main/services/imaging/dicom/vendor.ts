@@ -28,7 +28,7 @@ interface Dcmjs {
       naturalizeDataset(dict: Record<string, DcmjsElement>): NaturalDataset;
     };
   };
-  log: { setLevel?(level: string): void; level?: unknown; disableAll?(): void };
+  log: { getLogger?(name: string): { setLevel(level: string): void } };
 }
 
 let dcmjs: Dcmjs | undefined;
@@ -36,8 +36,9 @@ let dcmjs: Dcmjs | undefined;
 export function loadDcmjs(): Dcmjs {
   if (!dcmjs) {
     dcmjs = require('dcmjs') as Dcmjs;
-    // dcmjs logs every tolerated oddity to the console; our warnings go into LoadedSeries.warnings instead.
-    dcmjs.log.setLevel?.('error');
+    // dcmjs logs tolerated oddities (e.g. the ambiguous "xs"/"ox" VRs of implicit-VR files) as errors on the
+    // console; what matters to the user goes into LoadedSeries.warnings instead.
+    dcmjs.log.getLogger?.('validation.dcmjs').setLevel('silent');
   }
   return dcmjs;
 }
@@ -60,9 +61,10 @@ export interface WasmDecoder {
   delete(): void;
 }
 
-type WasmModuleFactory = (options: { print(text: string): void; printErr(text: string): void }) => Promise<
-  Record<string, new () => WasmDecoder>
->;
+type WasmModuleFactory = (options: {
+  print(text: string): void;
+  printErr(text: string): void;
+}) => Promise<Record<string, new () => WasmDecoder>>;
 
 export type WasmCodecName = 'openjpeg' | 'charls' | 'libjpeg-turbo-8bit';
 

@@ -1,0 +1,164 @@
+// DICOM → LoadResult: parse every file, group image instances into series, build one volume per series,
+// and read DICOM SEGs, placing each on its series when that series is loaded in the same call.
+import type { Segmentation } from '../../../../shared/volume';
+import { BadInputError } from '../errors';
+import type { InputFile, LoadedSegmentationSource, LoadedSeries, LoadResult } from '../types';
+import { numberOf, stringOf } from './attributes';
+import { decodeFrame as decodeInThisThread, type DecodeFrame } from './decodeFrame';
+import { FrameSource } from './frameSource';
+import { parseDicom, type ParsedInstance } from './parse';
+import { segmentationOnOwnGrid, segmentationOnSeries } from './segPlacement';
+import { readSegmentation } from './segReader';
+import { buildSeries, frameCount } from './series';
+
+export { placeSegmentation, resampleSegmentation } from './segPlacement';
+export { decodeFrame } from './decodeFrame';
+export type { DecodeFrame, FrameDecodeRequest, DecodedFrame } from './decodeFrame';
+
+export interface DicomLoadOptions {
+  /** Fraction of the work done, 0…1, increasing. */
+  onProgress?(fraction: number): void;
+  signal?: AbortSignal;
+  /** Decoder for compressed frames; the app passes the worker pool's (decodePool.ts). Default: this thread. */
+  decodeFrame?: DecodeFrame;
+  /** Compressed frames decoding at once; match the pool size (default 4). */
+  concurrency?: number;
+}
+
+/** Share of progress given to parsing; decoding and assembling take the rest. */
+const parseShare = 0.2;
+
+export async function loadDicomFiles(
+  files: InputFile[],
+  options: DicomLoadOptions = {},
+): Promise<LoadResult> {
+  const { onProgress, signal } = options;
+  const pace = pacer(signal);
+  const errors: LoadResult['errors'] = [];
+  const images: ParsedInstance[] = [];
+  const segs: ParsedInstance[] = [];
+
+  for (let n = 0; n < files.length; n++) {
+    await pace();
+    try {
+      const parsed = parseDicom(files[n]);
+      (parsed.kind === 'segmentation' ? segs : images).push(parsed);
+    } catch (error) {
+      errors.push(errorEntry(files[n].path, error));
+    }
+    onProgress?.((parseShare * (n + 1)) / files.length);
+  }
+
+  const groups = groupSeries(images, errors);
+  const totalFrames = groups.reduce((sum, g) => sum + frameCount(g), 0) + frameCount(segs);
+  let framesDone = 0;
+  const source = new FrameSource(options.decodeFrame ?? decodeInThisThread);
+  const frameDone = async () => {
+    framesDone++;
+    onProgress?.(Math.min(1, parseShare + ((1 - parseShare) * framesDone) / Math.max(1, totalFrames)));
+    await pace();
+  };
+
+  const series: LoadedSeries[] = [];
+  for (const group of groups) {
+    try {
+      series.push(
+        await buildSeries(group, { frames: source, concurrency: options.concurrency ?? 4, frameDone }),
+      );
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      errors.push(errorEntry(group[0].path, error));
+    } finally {
+      group.forEach((i) => source.release(i));
+    }
+  }
+
+  const segmentations: LoadedSegmentationSource[] = [];
+  for (const seg of segs) {
+    try {
+      const definition = await readSegmentation(seg, source);
+      const target = series.find(
+        (s) =>
+          definition.referencedSeriesInstanceUid &&
+          s.dicom?.seriesInstanceUid === definition.referencedSeriesInstanceUid,
+      );
+      segmentations.push({
+        path: seg.path,
+        segmentation: target ? segmentationOnSeries(definition, target) : segmentationOnOwnGrid(definition),
+        referencedSeriesInstanceUid: definition.referencedSeriesInstanceUid,
+      });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      errors.push(errorEntry(seg.path, error));
+    }
+    for (let n = 0; n < frameCount([seg]); n++) await frameDone();
+  }
+  onProgress?.(1);
+  return { series, errors, segmentations };
+}
+
+/**
+ * Reads a DICOM SEG and places it on a series loaded earlier (the app opens a SEG onto the image on
+ * screen). Frames are matched to slices by the source images they reference, else by plane position.
+ */
+export async function loadSegmentationOnto(
+  file: InputFile,
+  series: LoadedSeries,
+  options: Pick<DicomLoadOptions, 'decodeFrame'> = {},
+): Promise<Segmentation> {
+  const parsed = parseDicom(file);
+  if (parsed.kind !== 'segmentation') throw new BadInputError(file.path, 'is not a DICOM Segmentation (SEG)');
+  const definition = await readSegmentation(
+    parsed,
+    new FrameSource(options.decodeFrame ?? decodeInThisThread),
+  );
+  return segmentationOnSeries(definition, series);
+}
+
+/** Image instances grouped by series, in study → series number order; duplicates dropped. */
+function groupSeries(images: ParsedInstance[], errors: LoadResult['errors']): ParsedInstance[][] {
+  const bySeries = new Map<string, ParsedInstance[]>();
+  const seen = new Set<string>();
+  for (const image of images) {
+    const sop = stringOf(image.dataset.SOPInstanceUID);
+    if (sop && seen.has(sop)) {
+      errors.push({
+        file: image.path,
+        message: `${image.path}: duplicate of SOP instance ${sop}, already loaded; skipped`,
+      });
+      continue;
+    }
+    if (sop) seen.add(sop);
+    // Instances without a SeriesInstanceUID cannot be grouped safely: each stands alone.
+    const key = `${stringOf(image.dataset.StudyInstanceUID) ?? ''}|${stringOf(image.dataset.SeriesInstanceUID) ?? image.path}`;
+    const group = bySeries.get(key);
+    if (group) group.push(image);
+    else bySeries.set(key, [image]);
+  }
+  const study = (g: ParsedInstance[]) => stringOf(g[0].dataset.StudyInstanceUID) ?? '';
+  const number = (g: ParsedInstance[]) => numberOf(g[0].dataset.SeriesNumber) ?? Number.MAX_SAFE_INTEGER;
+  return [...bySeries.values()].sort((a, b) => study(a).localeCompare(study(b)) || number(a) - number(b));
+}
+
+function errorEntry(path: string, error: unknown): { file: string; message: string } {
+  if (error instanceof BadInputError) return { file: error.file, message: error.message };
+  if (isAbort(error)) throw error;
+  const text = error instanceof Error ? error.message : String(error);
+  return { file: path, message: text.startsWith(path) ? text : `${path}: ${text}` };
+}
+
+function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'AbortError';
+}
+
+/** Yields to the event loop every ~50 ms so that an abort (and progress events) get through; throws once aborted. */
+function pacer(signal: AbortSignal | undefined): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    signal?.throwIfAborted();
+    if (Date.now() - last < 50) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = Date.now();
+    signal?.throwIfAborted();
+  };
+}

@@ -1,0 +1,130 @@
+// The web shell's contract over a real WebSocket, as the renderer uses it: access rules, validation
+// before any service runs, binary voxel transfer and file errors that name the file.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Envelope, OpenResult } from '../../src/shared/api';
+import type { Volume } from '../../src/shared/volume';
+import { decodeFrame, encodeFrame } from '../../src/shared/wire';
+import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
+
+let shell: RunningWebShell;
+
+beforeAll(async () => {
+  shell = await startWebShell();
+});
+afterAll(() => shell?.stop());
+
+function connect(headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${shell.origin.replace('http', 'ws')}/ws`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+async function call(ws: WebSocket, method: string, request: unknown): Promise<Envelope> {
+  const id = Math.floor(Math.random() * 1e9);
+  return new Promise((resolve) => {
+    const onMessage = (data: Buffer) => {
+      const message = decodeFrame(new Uint8Array(data)) as { kind: string; id: number; envelope: Envelope };
+      if (message.kind === 'response' && message.id === id) {
+        ws.off('message', onMessage);
+        resolve(message.envelope);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(encodeFrame({ kind: 'request', id, method, request }));
+  });
+}
+
+describe('web shell', () => {
+  it('serves the app only with the token, and sets it as a cookie', async () => {
+    expect((await fetch(`${shell.origin}/`)).status).toBe(401);
+    const ok = await fetch(shell.url);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('set-cookie')).toContain('HttpOnly');
+    expect(ok.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await ok.text()).toContain('<div id="app"');
+  });
+
+  it('refuses WebSockets without the token or from another origin', async () => {
+    await expect(connect({})).rejects.toThrow(/401/);
+    await expect(
+      connect({ Cookie: `csam_token=${shell.token}`, Origin: 'http://evil.example' }),
+    ).rejects.toThrow(/403/);
+  });
+
+  describe('over the contract', () => {
+    let ws: WebSocket;
+    beforeAll(async () => {
+      ws = await connect({ Cookie: `csam_token=${shell.token}`, Origin: shell.origin });
+    });
+    afterAll(() => ws?.close());
+
+    it('rejects malformed requests before any service sees them', async () => {
+      expect(await call(ws, 'studies.open', { paths: [] })).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+      expect(await call(ws, 'studies.open', { paths: 'x' })).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+      expect(await call(ws, 'no.such.method', {})).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+    });
+
+    it('opens the sample study and sends its voxels as binary', async () => {
+      const info = (await call(ws, 'app.info', {})) as {
+        ok: true;
+        result: { sampleStudy: { image: string } };
+      };
+      const opened = (await call(ws, 'studies.open', { paths: [info.result.sampleStudy.image] })) as {
+        ok: true;
+        result: OpenResult;
+      };
+      expect(opened.result.errors).toEqual([]);
+      expect(opened.result.series).toHaveLength(1);
+      const [series] = opened.result.series;
+      expect(series).toMatchObject({ modality: 'CT', dims: [122, 101, 112], spacingMm: [3, 3, 3] });
+      const volume = (await call(ws, 'series.volume', { seriesId: series.seriesId })) as {
+        ok: true;
+        result: Volume;
+      };
+      expect(ArrayBuffer.isView(volume.result.voxels)).toBe(true);
+      expect(volume.result.voxels.length).toBe(122 * 101 * 112);
+      const recent = (await call(ws, 'studies.recent', {})) as {
+        ok: true;
+        result: { items: { paths: string[] }[] };
+      };
+      expect(recent.result.items[0].paths).toEqual([info.result.sampleStudy.image]);
+    });
+
+    it('names the file and the problem when a file is broken', async () => {
+      const broken = join(shell.dataDir, 'broken.nii.gz');
+      writeFileSync(broken, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]));
+      const opened = (await call(ws, 'studies.open', { paths: [broken] })) as {
+        ok: true;
+        result: OpenResult;
+      };
+      expect(opened.result.series).toEqual([]);
+      expect(opened.result.errors[0].file).toBe(broken);
+      expect(opened.result.errors[0].message).toContain('broken.nii.gz');
+    });
+
+    it('lists host folders for the study browser', async () => {
+      const listing = (await call(ws, 'files.list', { path: join(repoRoot, 'resources') })) as {
+        ok: true;
+        result: { entries: { name: string; kind: string }[] };
+      };
+      expect(listing.result.entries).toContainEqual(
+        expect.objectContaining({ name: 'sample', kind: 'directory' }),
+      );
+    });
+  });
+});

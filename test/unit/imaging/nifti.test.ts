@@ -1,0 +1,520 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { Axes3, Vec3, VolumeGeometry } from '../../../src/shared/volume';
+import { voxelToLps } from '../../../src/shared/volume';
+import { BadInputError } from '../../../src/main/services/imaging/errors';
+import { readNifti } from '../../../src/main/services/imaging/nifti';
+import { writeNiftiLabelMap, writeNiftiVolume } from '../../../src/main/services/imaging/niftiWriter';
+
+const sharedData = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
+
+type SampleType = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
+const SAMPLE_WRITERS: Record<SampleType, [number, (v: DataView, o: number, x: number, le: boolean) => void]> =
+  {
+    uint8: [1, (v, o, x) => v.setUint8(o, x)],
+    int8: [1, (v, o, x) => v.setInt8(o, x)],
+    int16: [2, (v, o, x, le) => v.setInt16(o, x, le)],
+    uint16: [2, (v, o, x, le) => v.setUint16(o, x, le)],
+    int32: [4, (v, o, x, le) => v.setInt32(o, x, le)],
+    uint32: [4, (v, o, x, le) => v.setUint32(o, x, le)],
+    float32: [4, (v, o, x, le) => v.setFloat32(o, x, le)],
+    float64: [8, (v, o, x, le) => v.setFloat64(o, x, le)],
+  };
+
+function encodeSamples(type: SampleType, values: number[], littleEndian = true): Uint8Array {
+  const [size, write] = SAMPLE_WRITERS[type];
+  const out = new Uint8Array(values.length * size);
+  const view = new DataView(out.buffer);
+  values.forEach((x, n) => write(view, n * size, x, littleEndian));
+  return out;
+}
+
+interface Nifti1Spec {
+  /** dim[0] (the rank) followed by the sizes. */
+  dim: number[];
+  datatype: number;
+  data: Uint8Array;
+  pixdim?: number[];
+  sform?: number[][];
+  qform?: { quatern: Vec3; offset: Vec3 };
+  slope?: number;
+  inter?: number;
+  units?: number;
+  descrip?: string;
+  littleEndian?: boolean;
+  magic?: string;
+}
+
+/** A NIfTI-1 file laid out by hand from the standard's byte offsets, independent of the writer. */
+function nifti1(spec: Nifti1Spec): Uint8Array {
+  const le = spec.littleEndian ?? true;
+  const bytes = new Uint8Array(352 + spec.data.length);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(0, 348, le);
+  spec.dim.forEach((d, n) => view.setInt16(40 + 2 * n, d, le));
+  view.setInt16(70, spec.datatype, le);
+  (spec.pixdim ?? [1, 1, 1, 1]).forEach((p, n) => view.setFloat32(76 + 4 * n, p, le));
+  view.setFloat32(108, 352, le);
+  view.setFloat32(112, spec.slope ?? 0, le);
+  view.setFloat32(116, spec.inter ?? 0, le);
+  view.setUint8(123, spec.units ?? 2);
+  bytes.set(new TextEncoder().encode(spec.descrip ?? ''), 148);
+  if (spec.qform) {
+    view.setInt16(252, 1, le);
+    spec.qform.quatern.forEach((q, n) => view.setFloat32(256 + 4 * n, q, le));
+    spec.qform.offset.forEach((q, n) => view.setFloat32(268 + 4 * n, q, le));
+  }
+  if (spec.sform) {
+    view.setInt16(254, 1, le);
+    spec.sform.forEach((row, r) => row.forEach((v, c) => view.setFloat32(280 + 16 * r + 4 * c, v, le)));
+  }
+  bytes.set(new TextEncoder().encode(spec.magic ?? 'n+1\0'), 344);
+  bytes.set(spec.data, 352);
+  return bytes;
+}
+
+const int16Cube = (values: number[] = [0, 1, 2, 3, 4, 5, 6, 7], le = true) =>
+  encodeSamples('int16', values, le);
+
+function expectBadInput(run: () => unknown, path: string, problem: RegExp): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(BadInputError);
+  const error = caught as BadInputError;
+  expect(error.file).toBe(path);
+  expect(error.message).toContain(path);
+  expect(error.problem).toMatch(problem);
+}
+
+/** Numbers compared to 1e-9, blind to the sign of zero. */
+function expectNear(actual: number[][], expected: number[][]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - expected[r][c])).toBeLessThan(1e-9)));
+}
+
+function maxDistanceMm(a: VolumeGeometry, b: VolumeGeometry): number {
+  let worst = 0;
+  for (let corner = 0; corner < 8; corner++) {
+    const index = [0, 1, 2].map((n) => ((corner >> n) & 1 ? a.dims[n] - 1 : 0)) as Vec3;
+    const pa = voxelToLps(a, index);
+    const pb = voxelToLps(b, index);
+    worst = Math.max(worst, Math.hypot(pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]));
+  }
+  return worst;
+}
+
+describe('readNifti on the sample study', () => {
+  it('loads example_ct.nii.gz as a 122×101×112 CT at 3 mm', () => {
+    const path = resolve(sharedData, 'totalsegmentator/example_ct.nii.gz');
+    expect(existsSync(path)).toBe(true);
+    const { volume, warnings } = readNifti({ path, bytes: readFileSync(path) });
+    expect(volume.modality).toBe('CT');
+    expect(volume.dims).toEqual([122, 101, 112]);
+    volume.spacingMm.forEach((s) => expect(s).toBeCloseTo(3, 6));
+    expect(volume.voxelType).toBe('int32');
+    expect(warnings.join('\n')).toMatch(/Hounsfield/);
+  });
+
+  it('does not call an MR image CT', () => {
+    const path = resolve(sharedData, 'niivue/FLAIR.nii.gz');
+    const { volume } = readNifti({ path, bytes: readFileSync(path) });
+    expect(volume.modality).toBe('OT');
+    expect(volume.dims).toEqual([124, 160, 140]);
+  });
+});
+
+describe('readNifti geometry', () => {
+  it('prefers the sform and converts RAS to LPS', () => {
+    const bytes = nifti1({
+      dim: [3, 2, 2, 2],
+      datatype: 4,
+      data: int16Cube(),
+      sform: [
+        [0, 0, -2, 10],
+        [1.5, 0, 0, 20],
+        [0, 3, 0, 30],
+      ],
+      qform: { quatern: [0, 0, 1], offset: [99, 99, 99] },
+    });
+    const { volume, warnings } = readNifti({ path: 'a.nii', bytes });
+    expect(volume.originLps).toEqual([-10, -20, 30]);
+    expect(volume.spacingMm).toEqual([1.5, 3, 2]);
+    expectNear(volume.axesLps, [
+      [0, -1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('uses the qform quaternion with qfac when there is no sform', () => {
+    // 90° about z: RAS i→(0,1,0), j→(-1,0,0); qfac -1 flips k.
+    const bytes = nifti1({
+      dim: [3, 2, 2, 2],
+      datatype: 4,
+      data: int16Cube(),
+      pixdim: [-1, 0.5, 0.25, 4],
+      qform: { quatern: [0, 0, Math.SQRT1_2], offset: [1, 2, 3] },
+    });
+    const { volume } = readNifti({ path: 'q.nii', bytes });
+    expect(volume.originLps).toEqual([-1, -2, 3]);
+    volume.spacingMm.forEach((s, n) => expect(s).toBeCloseTo([0.5, 0.25, 4][n], 6));
+    const expected: Axes3 = [
+      [0, -1, 0],
+      [1, 0, 0],
+      [0, 0, -1],
+    ];
+    volume.axesLps.forEach((axis, n) => axis.forEach((v, c) => expect(v).toBeCloseTo(expected[n][c], 6)));
+  });
+
+  it('falls back to pixdim with a warning when neither transform is set', () => {
+    const bytes = nifti1({ dim: [3, 2, 2, 2], datatype: 4, data: int16Cube(), pixdim: [1, 2, 3, 4] });
+    const { volume, warnings } = readNifti({ path: 'p.nii', bytes });
+    expect(volume.spacingMm).toEqual([2, 3, 4]);
+    expectNear(volume.axesLps, [
+      [-1, 0, 0],
+      [0, -1, 0],
+      [0, 0, 1],
+    ]);
+    expect(warnings.join()).toMatch(/no sform or qform/);
+  });
+
+  it('converts metres to millimetres', () => {
+    const bytes = nifti1({
+      dim: [3, 2, 2, 2],
+      datatype: 4,
+      data: int16Cube(),
+      units: 1,
+      sform: [
+        [0.001, 0, 0, 0.1],
+        [0, 0.002, 0, 0],
+        [0, 0, 0.003, 0],
+      ],
+    });
+    const { volume } = readNifti({ path: 'm.nii', bytes });
+    volume.spacingMm.forEach((s, n) => expect(s).toBeCloseTo(n + 1, 4));
+    expect(volume.originLps[0]).toBeCloseTo(-100, 3);
+  });
+
+  it('reads big-endian files and keeps the first volume of a 4-D image', () => {
+    const values = [...Array(16).keys()].map((v) => v * 100 - 700);
+    const bytes = nifti1({
+      dim: [4, 2, 2, 2, 2],
+      datatype: 4,
+      data: encodeSamples('int16', values, false),
+      littleEndian: false,
+      sform: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+      ],
+    });
+    const { volume, warnings } = readNifti({ path: 'be.nii', bytes });
+    expect(Array.from(volume.voxels)).toEqual(values.slice(0, 8));
+    expect(volume.dims).toEqual([2, 2, 2]);
+    expect(warnings.join()).toMatch(/2 volumes; showing the first/);
+  });
+
+  it('accepts a 2-D image as one slice', () => {
+    const bytes = nifti1({ dim: [2, 2, 3], datatype: 2, data: new Uint8Array(6), pixdim: [1, 1, 1, 0] });
+    expect(readNifti({ path: 'flat.nii', bytes }).volume.dims).toEqual([2, 3, 1]);
+  });
+});
+
+describe('readNifti scaling and modality', () => {
+  const scaled = (datatype: number, type: SampleType, values: number[], slope: number, inter: number) =>
+    readNifti({
+      path: 's.nii',
+      bytes: nifti1({
+        dim: [3, values.length, 1, 1],
+        datatype,
+        data: encodeSamples(type, values),
+        slope,
+        inter,
+      }),
+    }).volume;
+
+  it('keeps stored values when slope is 0 or NaN or the identity', () => {
+    for (const slope of [0, NaN, 1]) {
+      const volume = scaled(4, 'int16', [-5, 7], slope, 0);
+      expect(volume.voxelType).toBe('int16');
+      expect(Array.from(volume.voxels)).toEqual([-5, 7]);
+    }
+  });
+
+  it('stores integral scaling in the narrowest exact integer type', () => {
+    expect(scaled(512, 'uint16', [0, 3000], 1, -1024).voxelType).toBe('int16');
+    expect(Array.from(scaled(512, 'uint16', [0, 3000], 1, -1024).voxels)).toEqual([-1024, 1976]);
+    expect(scaled(2, 'uint8', [0, 200], 2, 0).voxelType).toBe('uint16');
+    expect(scaled(2, 'uint8', [0, 100], 2, 0).voxelType).toBe('uint8');
+    expect(scaled(2, 'uint8', [0, 255], -1, 0).voxelType).toBe('int16');
+    expect(scaled(2, 'uint8', [0, 100], -1, 0).voxelType).toBe('int8');
+    expect(scaled(8, 'int32', [-2e9, 2e9], 2, 0).voxelType).toBe('float64');
+  });
+
+  it('stores fractional scaling as float32', () => {
+    const volume = scaled(4, 'int16', [1, 3], 0.5, 0.25);
+    expect(volume.voxelType).toBe('float32');
+    expect(Array.from(volume.voxels)).toEqual([0.75, 1.75]);
+  });
+
+  it('takes the modality from descrip only when it names one', () => {
+    const withDescrip = (descrip: string) =>
+      readNifti({
+        path: 'd.nii',
+        bytes: nifti1({ dim: [3, 2, 2, 2], datatype: 4, data: int16Cube(), descrip }),
+      }).volume.modality;
+    expect(withDescrip('CT chest')).toBe('CT');
+    expect(withDescrip('MRI T1')).toBe('MR');
+    expect(withDescrip('CT registered to MR')).toBe('OT');
+    expect(withDescrip('spm - realigned')).toBe('OT');
+  });
+
+  it('calls an integer image CT only when it spans air to bone', () => {
+    const modality = (values: number[]) => scaled(4, 'int16', values, 0, 0).modality;
+    expect(modality([-1000, 1200])).toBe('CT');
+    expect(modality([-800, 1200])).toBe('OT');
+    expect(modality([-1000, 400])).toBe('OT');
+    expect(scaled(16, 'float32', [-1000, 1200], 0, 0).modality).toBe('OT');
+  });
+});
+
+describe('readNifti rejects bad input', () => {
+  const good = nifti1({ dim: [3, 2, 2, 2], datatype: 4, data: int16Cube() });
+
+  it('truncated gzip', () => {
+    const zipped = gzipSync(good);
+    expectBadInput(
+      () => readNifti({ path: 'cut.nii.gz', bytes: zipped.subarray(0, zipped.length - 10) }),
+      'cut.nii.gz',
+      /gzip .*truncated or corrupt/,
+    );
+  });
+
+  it('corrupt gzip', () => {
+    const zipped = new Uint8Array(gzipSync(good));
+    zipped.fill(0xff, 12, zipped.length - 8);
+    expectBadInput(
+      () => readNifti({ path: 'bad.nii.gz', bytes: zipped }),
+      'bad.nii.gz',
+      /truncated or corrupt/,
+    );
+  });
+
+  it('wrong magic', () => {
+    const notNifti = new TextEncoder().encode('NRRD0004\n'.padEnd(400, 'x'));
+    expectBadInput(() => readNifti({ path: 'x.nii', bytes: notNifti }), 'x.nii', /not a NIfTI file/);
+    const analyze = nifti1({ dim: [3, 2, 2, 2], datatype: 4, data: int16Cube(), magic: '\0\0\0\0' });
+    expectBadInput(() => readNifti({ path: 'a.nii', bytes: analyze }), 'a.nii', /no n\+1 magic/);
+    const pair = nifti1({ dim: [3, 2, 2, 2], datatype: 4, data: int16Cube(), magic: 'ni1\0' });
+    expectBadInput(() => readNifti({ path: 'p.hdr', bytes: pair }), 'p.hdr', /\.hdr\/\.img pair/);
+    expectBadInput(() => readNifti({ path: 's.nii', bytes: new Uint8Array(20) }), 's.nii', /only 20 bytes/);
+  });
+
+  it('data shorter than the dimensions', () => {
+    expectBadInput(
+      () => readNifti({ path: 'short.nii', bytes: good.subarray(0, good.length - 1) }),
+      'short.nii',
+      /data is shorter .*367 bytes, 368 needed/,
+    );
+  });
+
+  it('bad dimensions', () => {
+    const bytes = nifti1({ dim: [3, 2, 0, 2], datatype: 4, data: int16Cube() });
+    expectBadInput(() => readNifti({ path: 'd.nii', bytes }), 'd.nii', /dim\[2\] is 0/);
+  });
+
+  it('zero or negative spacing', () => {
+    for (const pixdim of [
+      [1, 1, 0, 1],
+      [1, 1, 1, -2],
+    ]) {
+      const bytes = nifti1({ dim: [3, 2, 2, 2], datatype: 4, data: int16Cube(), pixdim });
+      expectBadInput(
+        () => readNifti({ path: 'z.nii', bytes }),
+        'z.nii',
+        /pixdim\[\d\] is .*must be positive/,
+      );
+    }
+    const zeroColumn = nifti1({
+      dim: [3, 2, 2, 2],
+      datatype: 4,
+      data: int16Cube(),
+      sform: [
+        [1, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 1, 0],
+      ],
+    });
+    expectBadInput(
+      () => readNifti({ path: 'c.nii', bytes: zeroColumn }),
+      'c.nii',
+      /spacing along axis 1 is zero/,
+    );
+    const parallel = nifti1({
+      dim: [3, 2, 2, 2],
+      datatype: 4,
+      data: int16Cube(),
+      sform: [
+        [1, 2, 0, 0],
+        [1, 2, 0, 0],
+        [0, 0, 1, 0],
+      ],
+    });
+    expectBadInput(() => readNifti({ path: 'p.nii', bytes: parallel }), 'p.nii', /degenerate/);
+  });
+
+  it('unsupported datatypes', () => {
+    const cases: [number, RegExp][] = [
+      [128, /unsupported NIfTI datatype RGB24/],
+      [32, /unsupported NIfTI datatype complex64/],
+      [1024, /unsupported NIfTI datatype int64/],
+      [9999, /unknown NIfTI datatype code 9999/],
+    ];
+    for (const [datatype, problem] of cases) {
+      const bytes = nifti1({ dim: [3, 2, 2, 2], datatype, data: new Uint8Array(8 * 16) });
+      expectBadInput(() => readNifti({ path: 't.nii', bytes }), 't.nii', problem);
+    }
+  });
+});
+
+/** Unit axes from a rotation about `axis` by `degrees`, optionally mirrored along k. */
+function rotatedAxes(axis: Vec3, degrees: number, mirrorK = false): Axes3 {
+  const norm = Math.hypot(...axis);
+  const [x, y, z] = axis.map((v) => v / norm);
+  const t = (degrees * Math.PI) / 180;
+  const [c, s] = [Math.cos(t), Math.sin(t)];
+  const m = [
+    [c + x * x * (1 - c), x * y * (1 - c) - z * s, x * z * (1 - c) + y * s],
+    [y * x * (1 - c) + z * s, c + y * y * (1 - c), y * z * (1 - c) - x * s],
+    [z * x * (1 - c) - y * s, z * y * (1 - c) + x * s, c + z * z * (1 - c)],
+  ];
+  return [0, 1, 2].map((n) => [0, 1, 2].map((r) => m[r][n] * (mirrorK && n === 2 ? -1 : 1))) as Axes3;
+}
+
+function labelsOf(count: number, max: number): Uint16Array {
+  return Uint16Array.from({ length: count }, (_, n) => (n * 7919) % (max + 1));
+}
+
+const ROTATIONS: [string, Vec3, number][] = [
+  ['identity', [0, 0, 1], 0],
+  ['oblique', [1, 2, 3], 25],
+  ['180° about x', [1, 0, 0], 180],
+  ['180° about y', [0, 1, 0], 180],
+  ['180° about z', [0, 0, 1], 180],
+  ['180° about x+y', [1, 1, 0], 180],
+  ['170° oblique', [-2, 1, 0.5], 170],
+];
+
+describe('NIfTI writer round trip', () => {
+  for (const [name, axis, degrees] of ROTATIONS) {
+    for (const mirror of [false, true]) {
+      it(`${name}${mirror ? ', mirrored' : ''}: sform gives the geometry to 1e-5 mm, qform to 1e-4 mm`, () => {
+        const geometry: VolumeGeometry = {
+          dims: [7, 5, 4],
+          spacingMm: [0.75, 1.25, 3],
+          originLps: [-120.5, 87.25, -33.125],
+          axesLps: rotatedAxes(axis, degrees, mirror),
+        };
+        const labels = labelsOf(140, 300);
+        const written = writeNiftiLabelMap({ ...geometry, labels });
+        const { volume } = readNifti({ path: 'seg.nii.gz', bytes: written });
+        expect(volume.dims).toEqual(geometry.dims);
+        expect(maxDistanceMm(volume, geometry)).toBeLessThan(1e-5);
+        expect(volume.voxelType).toBe('uint16');
+        expect(volume.voxels).toEqual(labels);
+
+        // Blank the sform so that the reader has to use the qform.
+        const raw = new Uint8Array(gunzipSync(written));
+        new DataView(raw.buffer).setInt16(254, 0, true);
+        const fromQform = readNifti({ path: 'seg.nii', bytes: raw }).volume;
+        expect(maxDistanceMm(fromQform, geometry)).toBeLessThan(1e-4);
+      });
+    }
+  }
+
+  it('writes uint8 label maps as uint8', () => {
+    const labels = Uint8Array.from({ length: 24 }, (_, n) => n % 5);
+    const geometry: VolumeGeometry = {
+      dims: [2, 3, 4],
+      spacingMm: [1, 1, 1],
+      originLps: [0, 0, 0],
+      axesLps: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+    };
+    const { volume } = readNifti({ path: 'l.nii.gz', bytes: writeNiftiLabelMap({ ...geometry, labels }) });
+    expect(volume.voxelType).toBe('uint8');
+    expect(volume.voxels).toEqual(labels);
+    expect(volume.modality).toBe('OT');
+  });
+
+  it('keeps a sheared grid in the sform and leaves the qform unset', () => {
+    const geometry: VolumeGeometry = {
+      dims: [3, 3, 3],
+      spacingMm: [1, 1, 2],
+      originLps: [5, 6, 7],
+      axesLps: [
+        [1, 0, 0],
+        [Math.SQRT1_2, Math.SQRT1_2, 0],
+        [0, 0, 1],
+      ] as Axes3,
+    };
+    const written = writeNiftiLabelMap({ ...geometry, labels: new Uint8Array(27) });
+    const { volume, warnings } = readNifti({ path: 'shear.nii.gz', bytes: written });
+    expect(maxDistanceMm(volume, geometry)).toBeLessThan(1e-5);
+    expect(warnings.join()).toMatch(/not orthogonal/);
+    expect(new DataView(gunzipSync(written).buffer).getInt16(252, true)).toBe(0);
+  });
+
+  it('writes image volumes with their type, values and modality', () => {
+    const geometry: VolumeGeometry = {
+      dims: [4, 3, 2],
+      spacingMm: [0.5, 0.5, 2.5],
+      originLps: [10, -20, 30],
+      axesLps: rotatedAxes([0, 1, 1], -40, true),
+    };
+    const ct = Int16Array.from({ length: 24 }, (_, n) => n * 100 - 1024);
+    const back = readNifti({
+      path: 'ct.nii.gz',
+      bytes: writeNiftiVolume({ ...geometry, voxels: ct, voxelType: 'int16', modality: 'CT' }),
+    });
+    expect(back.volume.modality).toBe('CT');
+    expect(back.warnings).toEqual([]);
+    expect(back.volume.voxels).toEqual(ct);
+    expect(maxDistanceMm(back.volume, geometry)).toBeLessThan(1e-5);
+
+    const mr = Float64Array.from({ length: 24 }, (_, n) => Math.sin(n) * 1e3);
+    const mrBack = readNifti({
+      path: 'mr.nii.gz',
+      bytes: writeNiftiVolume({ ...geometry, voxels: mr, voxelType: 'float64', modality: 'MR' }),
+    }).volume;
+    expect(mrBack.modality).toBe('MR');
+    expect(mrBack.voxels).toEqual(mr);
+  });
+
+  it('refuses voxels that do not fill the grid', () => {
+    expect(() =>
+      writeNiftiLabelMap({
+        dims: [2, 2, 2],
+        spacingMm: [1, 1, 1],
+        originLps: [0, 0, 0],
+        axesLps: [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        labels: new Uint8Array(7),
+      }),
+    ).toThrow(/voxel count 7/);
+  });
+});

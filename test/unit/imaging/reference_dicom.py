@@ -1,0 +1,81 @@
+"""Reference values for the DICOM loader tests, computed independently with pydicom.
+
+Run with Debian's interpreter (/usr/bin/python3), the one that sees python3-pydicom:
+  reference_dicom.py series <dir> <slice index>...   geometry of the sorted stack and the rescaled
+                                                     voxels of the given slices (base64 float64)
+  reference_dicom.py seg <seg file> <series dir>     per-segment voxel counts and the sorted slice
+                                                     index each frame belongs to
+Prints one JSON object.
+"""
+
+import base64
+import json
+import os
+import sys
+
+import numpy as np
+import pydicom
+from pydicom.pixel_data_handlers.util import apply_modality_lut
+
+
+def sorted_series(folder):
+    datasets = [pydicom.dcmread(os.path.join(folder, name)) for name in sorted(os.listdir(folder))]
+    iop = np.array(datasets[0].ImageOrientationPatient, dtype=float)
+    normal = np.cross(iop[:3], iop[3:])
+    datasets.sort(key=lambda d: float(np.dot(np.array(d.ImagePositionPatient, dtype=float), normal)))
+    return datasets, iop
+
+
+def series(folder, slices):
+    datasets, iop = sorted_series(folder)
+    out = {
+        "count": len(datasets),
+        "rows": int(datasets[0].Rows),
+        "columns": int(datasets[0].Columns),
+        "modality": str(datasets[0].Modality),
+        "iop": [float(v) for v in iop],
+        "ippFirst": [float(v) for v in datasets[0].ImagePositionPatient],
+        "ippLast": [float(v) for v in datasets[-1].ImagePositionPatient],
+        "pixelSpacing": [float(v) for v in datasets[0].PixelSpacing],
+        "sopInstanceUids": [str(d.SOPInstanceUID) for d in datasets],
+        "slices": {},
+    }
+    for k in slices:
+        values = apply_modality_lut(datasets[k].pixel_array, datasets[k]).astype(np.float64)
+        out["slices"][str(k)] = base64.b64encode(values.tobytes()).decode("ascii")
+    return out
+
+
+def seg(seg_path, folder):
+    datasets, _ = sorted_series(folder)
+    slice_of = {str(d.SOPInstanceUID): k for k, d in enumerate(datasets)}
+    ds = pydicom.dcmread(seg_path)
+    frames = ds.pixel_array.reshape(int(ds.NumberOfFrames), int(ds.Rows), int(ds.Columns))
+    fractional = ds.SegmentationType == "FRACTIONAL"
+    threshold = float(ds.MaximumFractionalValue) / 2 if fractional else 0.5
+    counts = {str(int(s.SegmentNumber)): 0 for s in ds.SegmentSequence}
+    placed = []
+    for n, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
+        number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        source = item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
+        mask = frames[n] >= threshold
+        counts[str(number)] += int(mask.sum())
+        placed.append({"segment": number, "slice": slice_of[str(source)], "voxels": int(mask.sum())})
+    return {
+        "segments": [
+            {"number": int(s.SegmentNumber), "label": str(s.SegmentLabel)} for s in ds.SegmentSequence
+        ],
+        "counts": counts,
+        "frames": placed,
+    }
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "series":
+        result = series(sys.argv[2], [int(v) for v in sys.argv[3:]])
+    elif mode == "seg":
+        result = seg(sys.argv[2], sys.argv[3])
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    print(json.dumps(result))

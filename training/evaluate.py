@@ -1,0 +1,204 @@
+"""Evaluation: Dice/HD95 per organ on held-out slices, style shifts, prompts, interventions.
+
+Usage::
+
+    /usr/bin/python3 -m training.evaluate --ckpt training/runs/demo_b/final.pt --split test
+
+All CT scores are measured against TotalSegmentator outputs (not manual ground truth).
+"""
+
+import argparse
+import json
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .data.demo import DEMO_CLASSES, load_demo_split
+from .data.preprocess import SliceSet
+from .data.shifts import SHIFTS, apply_shift
+from .intervention import GROW, simulate_error
+from .metrics import dice, per_class_scores
+from .modeling import CausalSAM, build_model
+
+SPACING = (3.0, 3.0, 3.0)
+
+
+def to_input(images: np.ndarray) -> torch.Tensor:
+    """[N, S, S] in [0, 1] -> [N, 3, S, S]."""
+    return torch.from_numpy(images)[:, None].expand(-1, 3, -1, -1).contiguous()
+
+
+def no_prompt(n: int) -> tuple:
+    return torch.zeros(n, 1, 2), -torch.ones(n, 1)
+
+
+@torch.no_grad()
+def predict(model: CausalSAM, images: np.ndarray, batch: int = 8) -> np.ndarray:
+    """Automatic segmentation: [N, S, S] images -> [N, S, S] class indices."""
+    model.eval()
+    out = []
+    for i in range(0, len(images), batch):
+        x = to_input(images[i : i + batch])
+        pc, pl = no_prompt(len(x))
+        out.append(model(x, pc, pl)["class_logits"].argmax(1).numpy())
+    return np.concatenate(out).astype(np.uint8)
+
+
+def summarize(
+    scores: Dict[str, Dict[str, float]], organs: Optional[Sequence[str]] = None
+) -> Dict[str, float]:
+    names = [n for n in scores if organs is None or n in organs]
+    if not names:
+        return {"dice": float("nan"), "hd95_mm": float("nan")}
+    return {
+        "dice": float(np.mean([scores[n]["dice"] for n in names])),
+        "hd95_mm": float(np.mean([scores[n]["hd95_mm"] for n in names])),
+    }
+
+
+def evaluate_shifts(
+    model: CausalSAM,
+    data: SliceSet,
+    shifts: Sequence[str] = ("none",) + tuple(SHIFTS),
+    classes: Sequence[str] = DEMO_CLASSES,
+) -> Dict[str, Dict[str, Dict[str, float]]]:
+    """{shift: {organ: {dice, hd95_mm}}} on the stack of held-out slices."""
+    res = {}
+    for s in shifts:
+        pred = predict(model, apply_shift(s, data.images))
+        res[s] = per_class_scores(pred, data.classes, list(classes), SPACING)
+    return res
+
+
+@torch.no_grad()
+def evaluate_box_prompts(
+    model: CausalSAM, data: SliceSet, classes: Sequence[str] = DEMO_CLASSES
+) -> Dict[str, float]:
+    """One box (tight bounding box) per organ per slice -> mean 2D Dice per organ."""
+    model.eval()
+    res: Dict[str, List[float]] = {}
+    for i in range(len(data)):
+        for k, name in enumerate(classes, start=1):
+            m = data.classes[i] == k
+            if m.sum() < 10:
+                continue
+            ys, xs = np.nonzero(m)
+            pc = torch.tensor([[[xs.min(), ys.min()], [xs.max(), ys.max()]]], dtype=torch.float32)
+            pl = torch.tensor([[2.0, 3.0]])
+            out = model(to_input(data.images[i : i + 1]), pc, pl)["prompt_logits"][0, 0]
+            res.setdefault(name, []).append(dice(out.numpy() > 0, m))
+    return {k: float(np.mean(v)) for k, v in res.items()}
+
+
+@torch.no_grad()
+def evaluate_interventions(
+    model: CausalSAM, data: SliceSet, n: int = 40, seed: int = 123
+) -> Dict[str, float]:
+    """Simulated errors on held-out slices: Dice of the organ inside the gate without and with
+    the matching intervention, and the largest logit change outside the (2-px dilated) gate."""
+    from scipy import ndimage
+
+    model.eval()
+    rng = np.random.default_rng(seed)
+    K = model.num_classes
+    rows: Dict[str, List[float]] = {
+        "grow_before": [],
+        "grow_after": [],
+        "shrink_before": [],
+        "shrink_after": [],
+    }
+    outside = 0.0
+    tries = 0
+    while sum(len(v) for v in rows.values()) < 2 * n and tries < 20 * n:
+        tries += 1
+        i = int(rng.integers(len(data)))
+        err = simulate_error(data.images[i], data.classes[i], rng)
+        if err is None:
+            continue
+        x = to_input(err.image[None])
+        pc, pl = no_prompt(1)
+        base = model(x, pc, pl)["class_logits"]
+        gate = torch.from_numpy(err.gate)[None, None].expand(1, K, -1, -1).contiguous()
+        scale, shift = model.intervention_film(torch.tensor([err.kind]), torch.tensor([err.cls]))
+        emb = model.encode(x)
+        after = model.decode(emb, pc, pl, scale, shift, gate)["class_logits"]
+        g = err.gate > 0.5
+        truth = data.classes[i] == err.cls
+        key = "grow" if err.kind == GROW else "shrink"
+        rows[key + "_before"].append(dice((base.argmax(1)[0].numpy() == err.cls) & g, truth & g))
+        rows[key + "_after"].append(dice((after.argmax(1)[0].numpy() == err.cls) & g, truth & g))
+        far = ~ndimage.binary_dilation(g, iterations=2)
+        outside = max(outside, float((after - base).abs()[0][:, torch.from_numpy(far)].max()))
+    out = {k: float(np.mean(v)) if v else float("nan") for k, v in rows.items()}
+    out["n_grow"] = float(len(rows["grow_after"]))
+    out["n_shrink"] = float(len(rows["shrink_after"]))
+    out["max_logit_change_outside_gate"] = outside
+    return out
+
+
+@torch.no_grad()
+def evaluate_breast_box(model: CausalSAM) -> Dict[str, float]:
+    """Cross-anatomy prompt check: pyradiomics breast1 MR lesion, one box per labelled slice.
+
+    The label is used for scoring only (never for training or selection)."""
+    from .data.demo import DATA_ROOT
+    from .data.io import read_volume
+    from .data.preprocess import volume_to_slices
+
+    img = read_volume(str(DATA_ROOT / "pyradiomics" / "breast1_image.nrrd"), "MR")
+    lab = read_volume(str(DATA_ROOT / "pyradiomics" / "breast1_label.nrrd"), "MR")
+    # Resample to 0.66 mm in-plane would keep the lesion; the model works at 3 mm, so use 1 mm
+    # here to keep the tiny lesion visible (documented as a deviation).
+    s = volume_to_slices(img, lab, {1: "spleen"}, ["spleen"], {"spleen": 1}, spacing_mm=1.0)
+    ds = []
+    for i in range(len(s)):
+        m = s.classes[i] == 1
+        if m.sum() < 3:
+            continue
+        ys, xs = np.nonzero(m)
+        pc = torch.tensor(
+            [[[xs.min() - 1, ys.min() - 1], [xs.max() + 1, ys.max() + 1]]], dtype=torch.float32
+        )
+        out = model(to_input(s.images[i : i + 1]), pc, torch.tensor([[2.0, 3.0]]))["prompt_logits"][
+            0, 0
+        ]
+        ds.append(dice(out.numpy() > 0, m))
+    return {"dice": float(np.mean(ds)) if ds else float("nan"), "slices": float(len(ds))}
+
+
+def load_model(path: str, encoder: str = "demo") -> CausalSAM:
+    st = torch.load(path, map_location="cpu")
+    cfg = st.get("config", {})
+    model = build_model(cfg.get("encoder", encoder), len(cfg.get("classes", DEMO_CLASSES)) + 1)
+    model.load_state_dict(st["model"])
+    model.eval()
+    return model
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--ckpt", required=True)
+    p.add_argument("--split", default="test", choices=["val", "test"])
+    p.add_argument("--out", default=None, help="write JSON here")
+    a = p.parse_args(argv)
+    torch.set_num_threads(1)
+    model = load_model(a.ckpt)
+    data = load_demo_split(a.split)
+    res = {
+        "note": "Reference labels are TotalSegmentator outputs, not manual ground truth.",
+        "split": a.split,
+        "shifts": evaluate_shifts(model, data),
+        "box_prompt_dice": evaluate_box_prompts(model, data),
+        "interventions": evaluate_interventions(model, data),
+        "breast1_box_dice": evaluate_breast_box(model),
+    }
+    text = json.dumps(res, indent=1)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Baselines on the same work: (a) no LAD, no style augmentation; (b) style augmentation;
+(c) full fine-tuning (encoder unfrozen) with style augmentation; (d) style augmentation + LAD.
+
+Same data (example_ct training slices), seed, batch and number of steps; every variant starts
+from the same pre-trained encoder checkpoint (stage A of the demo pipeline). Scores: Dice and
+HD95 (mm) per organ on the held-out test block (z 88-97), original and under five held-out
+style shifts that no training run used. Writes ``training/results/ood.md`` and ``ood.json``.
+
+Usage (resumable; finished variants are skipped)::
+
+    /usr/bin/python3 -m training.experiments.ood --encoder-ckpt training/runs/demo_a/final.pt
+"""
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from ..data.demo import DEMO_CLASSES, load_demo_split
+from ..data.shifts import SHIFTS
+from ..evaluate import evaluate_shifts, load_model, summarize
+from ..train import TrainConfig, configure_trainable, train
+
+VARIANTS: Dict[str, Dict[str, Any]] = {
+    "a_plain": {
+        "style_aug": False,
+        "lad": False,
+        "train_encoder": False,
+        "label": "(a) frozen encoder, no style aug, no LAD",
+    },
+    "b_style": {
+        "style_aug": True,
+        "lad": False,
+        "train_encoder": False,
+        "label": "(b) frozen encoder + style aug",
+    },
+    "c_full_ft": {
+        "style_aug": True,
+        "lad": False,
+        "train_encoder": True,
+        "label": "(c) full fine-tuning (encoder unfrozen) + style aug",
+    },
+    "d_lad": {
+        "style_aug": True,
+        "lad": True,
+        "train_encoder": False,
+        "label": "(d) frozen encoder + style aug + LAD",
+    },
+}
+CONDITIONS = ["none"] + list(SHIFTS)
+ORGANS = list(DEMO_CLASSES)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_variant(name: str, args: argparse.Namespace) -> Dict[str, Any]:
+    out = Path(args.runs) / name
+    res_path = out / "eval.json"
+    if res_path.exists():
+        return json.loads(res_path.read_text())
+    v = VARIANTS[name]
+    cfg = TrainConfig(
+        out=str(out),
+        init=args.encoder_ckpt,
+        steps=args.steps,
+        batch=args.batch,
+        seed=args.seed,
+        style_aug=v["style_aug"],
+        lad=v["lad"],
+        train_encoder=v["train_encoder"],
+        intervention=False,
+        lr=args.lr,
+        encoder_lr=args.encoder_lr,
+        resume=True,
+        threads=args.threads,
+        ckpt_every=50,
+    )
+    train(cfg)
+    model = load_model(str(out / "final.pt"))
+    configure_trainable(model, v["train_encoder"])
+    frac = model.trainable_summary()
+    test = load_demo_split("test")
+    scores = evaluate_shifts(model, test, CONDITIONS)
+    res = {
+        "variant": name,
+        "label": v["label"],
+        "steps": args.steps,
+        "seed": args.seed,
+        "trainable": frac,
+        "scores": scores,
+    }
+    res_path.write_text(json.dumps(res, indent=1))
+    return res
+
+
+def fmt(x: float, nd: int = 2) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
+
+
+def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: Path) -> None:
+    lines = [
+        "# Out-of-distribution baselines (training/experiments/ood.py)",
+        "",
+        "**Reference labels are TotalSegmentator model outputs (`example_seg_fast_force_split`), "
+        "not manual ground truth: every Dice/HD95 below measures agreement with TotalSegmentator "
+        "on one CT.** No MR labels were used for training or model selection.",
+        "",
+        f"Setup: train slices of `example_ct` (z 0-85, 100-101, 110-111), test block z 88-97 "
+        f"(10 slices, 3 mm; 6 mm gaps to training slices). Every variant: {args.steps} steps, "
+        f"batch {args.batch}, seed {args.seed}, AdamW lr {args.lr} (encoder {args.encoder_lr} "
+        f"in (c)), starting from the same encoder checkpoint `{args.encoder_ckpt}` "
+        "(stage A of the demo pipeline: supervised pre-training on the same CT training slices "
+        "with style augmentation). Caveat: so (a) removes style augmentation from the "
+        "adapter/decoder stage only, not from the encoder's pre-training.",
+        "",
+        "Held-out style shifts (never used in training): gamma_extreme (gamma 0.35/2.8; "
+        "training 0.6-1.7), randconv7 (7x7 random convolution; training kernels 1/3/5), sinusoid "
+        "(non-monotonic remap, a transform type not used in training), blur_noise (Gaussian blur "
+        "1.2 px + noise 0.08; training noise <= 0.05, no blur), pseudo_mr (fixed non-monotonic "
+        "LUT making fat bright and fluid dark + bias field + noise). HD95 is computed in 3D over "
+        "the 10-slice block (3 mm voxels); an organ missed entirely scores HD95 = "
+        "387.6 mm (the block diagonal) as a penalty.",
+        "",
+        "## Mean over organs present in the test block: Dice / HD95 (mm)",
+        "",
+        "| variant | trainable | " + " | ".join(CONDITIONS) + " | mean of shifts |",
+        "|---|---|" + "---|" * (len(CONDITIONS) + 1),
+    ]
+    for r in results:
+        cells = []
+        shift_d, shift_h = [], []
+        for c in CONDITIONS:
+            s = summarize(r["scores"][c])
+            cells.append(f"{fmt(s['dice'])} / {fmt(s['hd95_mm'], 1)}")
+            if c != "none":
+                shift_d.append(s["dice"])
+                shift_h.append(s["hd95_mm"])
+        tf = r["trainable"]
+        lines.append(
+            f"| {r['label']} | {tf['fraction'] * 100:.1f}% | "
+            + " | ".join(cells)
+            + f" | {fmt(float(np.mean(shift_d)))} / {fmt(float(np.mean(shift_h)), 1)} |"
+        )
+    lines += [
+        "",
+        "## Per organ: Dice (HD95 mm), original test slices and mean over the five shifts",
+        "",
+    ]
+    organs = [o for o in ORGANS if o in results[0]["scores"]["none"]]
+    lines.append(
+        "| organ | "
+        + " | ".join(f"{r['variant']} orig | {r['variant']} shifts" for r in results)
+        + " |"
+    )
+    lines.append("|---|" + "---|---|" * len(results))
+    for o in organs:
+        row = [o]
+        for r in results:
+            s0 = r["scores"]["none"][o]
+            ds = [r["scores"][c][o]["dice"] for c in CONDITIONS[1:]]
+            hs = [r["scores"][c][o]["hd95_mm"] for c in CONDITIONS[1:]]
+            row.append(f"{fmt(s0['dice'])} ({fmt(s0['hd95_mm'], 1)})")
+            row.append(f"{fmt(float(np.mean(ds)))} ({fmt(float(np.mean(hs)), 1)})")
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [
+        "",
+        "## Validation block (z 104-107; model selection only): mean Dice over organs",
+        "",
+        "| variant | original | mean of shifts |",
+        "|---|---|---|",
+    ]
+    for r in results:
+        vs = r.get("val_scores", {})
+        if not vs:
+            continue
+        d0 = summarize(vs["none"])["dice"]
+        ds = float(np.mean([summarize(vs[c])["dice"] for c in CONDITIONS[1:]]))
+        lines.append(f"| {r['label']} | {fmt(d0)} | {fmt(ds)} |")
+    lines += [
+        "",
+        "Raw numbers per organ and condition: `training/results/ood.json`.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--encoder-ckpt", default="training/runs/demo_a/final.pt")
+    p.add_argument("--mim-ckpt", default="training/runs/mae/final.pt")
+    p.add_argument("--runs", default="training/runs/ood")
+    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--encoder-lr", type=float, default=2e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--variants", default="a_plain,b_style,c_full_ft,d_lad")
+    p.add_argument("--results", default=str(REPO / "training" / "results"))
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    results = [run_variant(v, a) for v in a.variants.split(",")]
+    out = Path(a.results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ood.json").write_text(json.dumps(results, indent=1))
+    write_report(results, a, out / "ood.md")
+    print((out / "ood.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

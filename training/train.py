@@ -1,0 +1,443 @@
+"""Train Causal-SAM (one CPU, one GPU, or many GPUs with ``torchrun``).
+
+Usage (from the repository root)::
+
+    /usr/bin/python3 -m training.train --out training/runs/demo --encoder demo --steps 800
+    /usr/bin/python3 -m training.train --data /data/Task09_Spleen --encoder vit_b \\
+        --checkpoint sam_vit_b_01ec64.pth --out runs/spleen
+    torchrun --nproc_per_node 4 -m training.train --data ... --encoder vit_b ...
+
+Stages: ``--train-encoder`` trains everything (supervised encoder pre-training); without it the
+encoder is frozen and only the adapter, prompt encoder, decoder (and LAD critic) learn.
+"""
+
+import argparse
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from .data.augment import StyleAugmenter, spatial
+from .data.demo import DEMO_CLASSES, load_demo_split
+from .data.preprocess import SliceSet
+from .intervention import simulate_error
+from .lad import StyleCritic, StyleDescriber, adversarial_loss, critic_loss, pooled_features
+from .lad.text_encoder import HashingTextEncoder
+from .modeling import CausalSAM, build_model
+
+NUM_POINTS = 4
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run (saved next to its checkpoints)."""
+
+    out: str = "training/runs/demo"
+    data: str = "demo"  # "demo" or an MSD/nnU-Net folder
+    encoder: str = "demo"
+    checkpoint: Optional[str] = None  # official SAM / MedSAM .pth
+    init: Optional[str] = None  # one of our checkpoints (e.g. a pre-trained encoder)
+    classes: List[str] = field(default_factory=lambda: list(DEMO_CLASSES))
+    steps: int = 800
+    batch: int = 8
+    lr: float = 1e-3
+    encoder_lr: float = 2e-4
+    weight_decay: float = 1e-4
+    train_encoder: bool = False
+    style_aug: bool = True
+    lad: bool = False
+    lad_weight: float = 0.1
+    lad_tau: float = 0.1
+    intervention: bool = False
+    intervention_fraction: float = 0.5
+    prompt: bool = True
+    seed: int = 0
+    threads: int = 1
+    ckpt_every: int = 50
+    log_every: int = 25
+    resume: bool = False
+
+
+def is_dist() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def rank() -> int:
+    return dist.get_rank() if is_dist() else 0
+
+
+def load_data(cfg: TrainConfig, split: str) -> SliceSet:
+    if cfg.data == "demo":
+        return load_demo_split(split)
+    if cfg.data.startswith("synthetic"):
+        from .data.synthetic import synthetic_slices
+        from .modeling.build import ENCODERS
+
+        size = ENCODERS[cfg.encoder].img_size
+        return synthetic_slices(16, size, len(cfg.classes), seed=0 if split == "train" else 1)
+    from .data.labels import catalogue_by_name
+    from .data.io import read_volume
+    from .data.msd import load_msd
+    from .data.preprocess import concat, volume_to_slices
+
+    cases = load_msd(cfg.data)
+    n_val = max(1, len(cases) // 5)
+    chosen = cases[n_val:] if split == "train" else cases[:n_val]
+    ids = {n: int(s["id"]) for n, s in catalogue_by_name().items()}
+    sets = [
+        volume_to_slices(
+            read_volume(c.image, c.modality),
+            read_volume(c.label, c.modality) if c.label else None,
+            c.labels,
+            cfg.classes,
+            ids,
+            size=build_model(cfg.encoder, 2).img_size if cfg.encoder != "demo" else 128,
+        )
+        for c in chosen
+    ]
+    return concat(sets)
+
+
+class BatchMaker:
+    """Samples training batches: spatial + style augmentation, prompts, descriptions, errors."""
+
+    def __init__(self, data: SliceSet, cfg: TrainConfig, num_classes: int) -> None:
+        self.data = data
+        self.cfg = cfg
+        self.K = num_classes
+        has_organ = (data.classes.reshape(len(data), -1) > 0).any(1)
+        w = np.where(has_organ, 4.0, 1.0)
+        self.weights = w / w.sum()
+        self.aug = StyleAugmenter()
+        self.describer = StyleDescriber()
+
+    def prompt(self, structs: np.ndarray, rng: np.random.Generator):
+        """Random structure of this slice -> (coords [N, 2], labels [N], target [S, S], valid)."""
+        S = structs.shape[0]
+        coords = np.zeros((NUM_POINTS, 2), np.float32)
+        labels = -np.ones(NUM_POINTS, np.float32)
+        ids, counts = np.unique(structs[structs > 0], return_counts=True)
+        ids = ids[counts >= 8]
+        if len(ids) == 0:
+            return coords, labels, np.zeros((S, S), np.float32), 0.0
+        target = structs == rng.choice(ids)
+        ys, xs = np.nonzero(target)
+        if rng.random() < 0.5:
+            j = rng.integers(-3, 4, 4)
+            coords[0] = [max(xs.min() + j[0], 0), max(ys.min() + j[1], 0)]
+            coords[1] = [min(xs.max() + j[2], S - 1), min(ys.max() + j[3], S - 1)]
+            labels[:2] = [2, 3]
+        else:
+            npos = int(rng.integers(1, 3))
+            for n in range(npos):
+                i = rng.integers(len(ys))
+                coords[n] = [xs[i], ys[i]]
+                labels[n] = 1
+            by, bx = np.nonzero(~target)
+            for n in range(npos, npos + int(rng.integers(0, 2))):
+                i = rng.integers(len(by))
+                coords[n] = [bx[i], by[i]]
+                labels[n] = 0
+        return coords, labels, target.astype(np.float32), 1.0
+
+    def __call__(self, rng: np.random.Generator) -> Dict[str, torch.Tensor]:
+        cfg = self.cfg
+        idx = rng.choice(len(self.data), size=cfg.batch, p=self.weights)
+        imgs, cls, coords, plabels, ptargets, pvalid, texts = [], [], [], [], [], [], []
+        gates, kinds, ivcls, active = [], [], [], []
+        S = self.data.images.shape[-1]
+        n_iv = int(round(cfg.batch * cfg.intervention_fraction)) if cfg.intervention else 0
+        for b, i in enumerate(idx):
+            img, (c, s) = spatial(
+                self.data.images[i], [self.data.classes[i], self.data.structures[i]], rng
+            )
+            records: list = []
+            if cfg.style_aug:
+                img, records = self.aug(img, rng)
+            gate = np.ones((S, S), np.float32)
+            kind, k, act = 0, 0, 0.0
+            if b >= cfg.batch - n_iv:
+                err = simulate_error(img, c, rng)
+                if err is not None:
+                    img, gate, kind, k, act = err.image, err.gate, err.kind, err.cls, 1.0
+            if cfg.lad:
+                texts.append(self.describer.describe(img, self.data.meta[i], records))
+            pc, pl, pt, pv = self.prompt(s, rng)
+            imgs.append(img)
+            cls.append(c.astype(np.int64))
+            coords.append(pc)
+            plabels.append(pl)
+            ptargets.append(pt)
+            pvalid.append(pv)
+            gates.append(gate)
+            kinds.append(kind)
+            ivcls.append(k)
+            active.append(act)
+        image = torch.from_numpy(np.stack(imgs))[:, None].expand(-1, 3, -1, -1).contiguous()
+        gate_t = torch.from_numpy(np.stack(gates))[:, None].expand(-1, self.K, -1, -1).contiguous()
+        return {
+            "image": image,
+            "classes": torch.from_numpy(np.stack(cls)),
+            "point_coords": torch.from_numpy(np.stack(coords)),
+            "point_labels": torch.from_numpy(np.stack(plabels)),
+            "prompt_target": torch.from_numpy(np.stack(ptargets))[:, None],
+            "prompt_valid": torch.tensor(pvalid),
+            "gate": gate_t,
+            "iv_kind": torch.tensor(kinds),
+            "iv_class": torch.tensor(ivcls),
+            "iv_active": torch.tensor(active),
+            "texts": texts,  # type: ignore[dict-item]
+        }
+
+
+def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, K: int) -> torch.Tensor:
+    """Multi-class soft Dice over foreground classes present in the batch."""
+    p = logits.softmax(1)[:, 1:]
+    t = F.one_hot(target, K).permute(0, 3, 1, 2).float()[:, 1:]
+    inter = (p * t).sum((0, 2, 3))
+    den = p.sum((0, 2, 3)) + t.sum((0, 2, 3))
+    present = t.sum((0, 2, 3)) > 0
+    d = 1 - (2 * inter + 1) / (den + 1)
+    return d[present].mean() if present.any() else d.sum() * 0
+
+
+def losses(
+    out: Dict[str, torch.Tensor], batch: Dict[str, torch.Tensor], K: int
+) -> Dict[str, torch.Tensor]:
+    """Segmentation (clean samples), intervention (inside gates) and prompt losses."""
+    logits, target = out["class_logits"], batch["classes"]
+    active = batch["iv_active"] > 0
+    res: Dict[str, torch.Tensor] = {}
+    clean = ~active
+    if clean.any():
+        res["seg"] = F.cross_entropy(logits[clean], target[clean]) + soft_dice_loss(
+            logits[clean], target[clean], K
+        )
+    if active.any():
+        g = batch["gate"][active, 0] > 0.5
+        ce = F.cross_entropy(logits[active], target[active], reduction="none")
+        res["iv"] = (ce * g).sum() / g.sum().clamp(min=1)
+    v = batch["prompt_valid"] > 0
+    if v.any():
+        pl, pt = out["prompt_logits"][v], batch["prompt_target"][v]
+        p = pl.sigmoid()
+        dl = 1 - (2 * (p * pt).sum((1, 2, 3)) + 1) / (p.sum((1, 2, 3)) + pt.sum((1, 2, 3)) + 1)
+        res["prompt"] = F.binary_cross_entropy_with_logits(pl, pt) + dl.mean()
+    return res
+
+
+def configure_trainable(model: CausalSAM, train_encoder: bool) -> None:
+    model.image_encoder.requires_grad_(train_encoder)
+    # SAM parts the demo never reads: keep them frozen so DDP and the counts stay honest.
+    md = model.mask_decoder
+    for m in list(md.output_hypernetworks_mlps)[1:] + [md.iou_prediction_head]:
+        m.requires_grad_(False)
+    model.prompt_encoder.mask_downscaling.requires_grad_(False)
+
+
+def save_ckpt(
+    path: Path, model: CausalSAM, opt, critic, copt, step: int, cfg: TrainConfig, rng
+) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "critic": critic.state_dict() if critic is not None else None,
+            "copt": copt.state_dict() if copt is not None else None,
+            "step": step,
+            "config": asdict(cfg),
+            "rng": rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+        },
+        tmp,
+    )
+    os.replace(tmp, path)
+
+
+def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
+    """Run training; returns the (unwrapped) model. Resumable from ``out/last.pt``."""
+    torch.set_num_threads(cfg.threads)
+    if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1 and not is_dist():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    device = torch.device(
+        f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu"
+    )
+    seed = cfg.seed + 1000 * rank()
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    rng = np.random.default_rng(seed)
+    K = len(cfg.classes) + 1
+    model = build_model(cfg.encoder, K, checkpoint=cfg.checkpoint)
+    if cfg.init:
+        sd = torch.load(cfg.init, map_location="cpu")
+        model.load_state_dict(sd.get("model", sd), strict=False)
+    configure_trainable(model, cfg.train_encoder)
+    model.to(device)
+    enc_params = [p for p in model.image_encoder.parameters() if p.requires_grad]
+    other = [
+        p
+        for n, p in model.named_parameters()
+        if p.requires_grad and not n.startswith("image_encoder.")
+    ]
+    groups = [{"params": other, "lr": cfg.lr}]
+    if enc_params:
+        groups.append({"params": enc_params, "lr": cfg.encoder_lr})
+    opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+    critic = copt = text_enc = None
+    if cfg.lad:
+        text_enc = HashingTextEncoder(256)
+        fdim = model.mask_decoder.transformer_dim + model.mask_decoder.feature_dim
+        critic = StyleCritic(fdim, text_enc.dim).to(device)
+        copt = torch.optim.AdamW(critic.parameters(), lr=cfg.lr)
+    out_dir = Path(cfg.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = out_dir / "last.pt"
+    start = 0
+    if cfg.resume and ckpt.exists():
+        st = torch.load(ckpt, map_location="cpu")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        if critic is not None and st.get("critic"):
+            critic.load_state_dict(st["critic"])
+            copt.load_state_dict(st["copt"])  # type: ignore[union-attr]
+        start = int(st["step"])
+        rng.bit_generator.state = st["rng"]
+        torch.set_rng_state(st["torch_rng"])
+        if rank() == 0:
+            print(f"resumed at step {start}", flush=True)
+    net: torch.nn.Module = model
+    if is_dist():
+        net = torch.nn.parallel.DistributedDataParallel(
+            model,
+            device_ids=[device.index] if device.type == "cuda" else None,
+            find_unused_parameters=True,
+        )
+    data = load_data(cfg, "train")
+    maker = BatchMaker(data, cfg, K)
+    sched_total = max(cfg.steps, 1)
+    t0 = time.time()
+    net.train()
+    for step in range(start, cfg.steps):
+        lr_f = 0.5 * (1 + np.cos(np.pi * step / sched_total))
+        for g, base in zip(opt.param_groups, [cfg.lr, cfg.encoder_lr]):
+            g["lr"] = base * max(lr_f, 0.05)
+        batch = maker(rng)
+        tb = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
+        out = net(
+            tb["image"],
+            tb["point_coords"],
+            tb["point_labels"],
+            tb["gate"],
+            tb["iv_kind"],
+            tb["iv_class"],
+            tb["iv_active"],
+        )
+        parts = losses(out, tb, K)
+        if cfg.lad and critic is not None and text_enc is not None:
+            t = text_enc.encode(batch["texts"]).to(device)  # type: ignore[arg-type]
+            f = pooled_features(out["adapted"], out["features"])
+            adv = adversarial_loss(critic, f, t, cfg.lad_tau)
+            parts["lad"] = cfg.lad_weight * adv["total"]
+        loss = sum(parts.values())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[union-attr]
+        torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], 1.0)
+        opt.step()
+        if cfg.lad and critic is not None:
+            copt.zero_grad(set_to_none=True)  # type: ignore[union-attr]
+            lc = critic_loss(critic, f, t, cfg.lad_tau)
+            lc.backward()
+            copt.step()  # type: ignore[union-attr]
+            parts["critic"] = lc.detach()
+        rec = {k: float(v) for k, v in parts.items()}
+        rec["step"] = step + 1
+        if log is not None:
+            log.append(rec)
+        if rank() == 0 and ((step + 1) % cfg.log_every == 0 or step == start):
+            el = time.time() - t0
+            print(
+                f"step {step + 1}/{cfg.steps} "
+                + " ".join(f"{k}={v:.3f}" for k, v in rec.items() if k != "step")
+                + f" t={el:.0f}s",
+                flush=True,
+            )
+            with open(out_dir / "log.jsonl", "a") as fh:
+                fh.write(json.dumps(rec) + "\n")
+        if rank() == 0 and ((step + 1) % cfg.ckpt_every == 0 or step + 1 == cfg.steps):
+            save_ckpt(ckpt, model, opt, critic, copt, step + 1, cfg, rng)
+    if rank() == 0:
+        torch.save({"model": model.state_dict(), "config": asdict(cfg)}, out_dir / "final.pt")
+        (out_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
+    return model
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    d = TrainConfig()
+    p.add_argument("--out", default=d.out)
+    p.add_argument("--data", default=d.data, help="'demo' or an MSD/nnU-Net dataset folder")
+    p.add_argument(
+        "--encoder", default=d.encoder, choices=["demo", "tiny", "vit_b", "vit_l", "vit_h"]
+    )
+    p.add_argument("--checkpoint", default=None, help="official SAM or MedSAM checkpoint (.pth)")
+    p.add_argument("--init", default=None, help="our checkpoint to start from (final.pt/last.pt)")
+    p.add_argument(
+        "--classes", default=",".join(d.classes), help="catalogue names, comma-separated"
+    )
+    p.add_argument("--steps", type=int, default=d.steps)
+    p.add_argument("--batch", type=int, default=d.batch)
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--encoder-lr", type=float, default=d.encoder_lr)
+    p.add_argument("--train-encoder", action="store_true")
+    p.add_argument("--no-style-aug", action="store_true")
+    p.add_argument("--lad", action="store_true")
+    p.add_argument("--lad-weight", type=float, default=d.lad_weight)
+    p.add_argument("--intervention", action="store_true")
+    p.add_argument("--no-prompt", action="store_true")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--threads", type=int, default=d.threads)
+    p.add_argument("--ckpt-every", type=int, default=d.ckpt_every)
+    p.add_argument("--resume", action="store_true")
+    a = p.parse_args(argv)
+    return TrainConfig(
+        out=a.out,
+        data=a.data,
+        encoder=a.encoder,
+        checkpoint=a.checkpoint,
+        init=a.init,
+        classes=[c for c in a.classes.split(",") if c],
+        steps=a.steps,
+        batch=a.batch,
+        lr=a.lr,
+        encoder_lr=a.encoder_lr,
+        train_encoder=a.train_encoder,
+        style_aug=not a.no_style_aug,
+        lad=a.lad,
+        lad_weight=a.lad_weight,
+        intervention=a.intervention,
+        prompt=not a.no_prompt,
+        seed=a.seed,
+        threads=a.threads,
+        ckpt_every=a.ckpt_every,
+        resume=a.resume,
+    )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    cfg = parse_args(argv)
+    train(cfg)
+    if is_dist():
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
