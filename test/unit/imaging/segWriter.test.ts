@@ -55,7 +55,7 @@ function geometryOf(series: LoadedSeries): VolumeGeometry {
   return { dims, spacingMm, originLps, axesLps };
 }
 
-/** Writes the voxels of an ellipsoid given in mm (centre and radius) into a label map. */
+/** Sets `value` in a ball of radiusMm (in mm, so anisotropic voxels are handled) around a voxel index. */
 function paintBall(
   layer: Uint8Array | Uint16Array,
   g: VolumeGeometry,
@@ -224,6 +224,7 @@ beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'segwriter-'));
 });
 afterAll(() => {
+  // KEEP_SEG=1 keeps the written SEGs for a look with dcmdump or a viewer.
   if (!process.env.KEEP_SEG) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -691,7 +692,9 @@ describe('writeDicomSeg refuses what it cannot write', () => {
     );
     expect(() => writeDicomSeg(empty, dicomSource())).toThrow(/empty/);
   });
+});
 
+describe('writeDicomSeg helpers', () => {
   it('formats decimals to at most 16 characters without losing their magnitude', () => {
     expect(decimalString(0.5)).toBe('0.5');
     expect(decimalString(-62)).toBe('-62');

@@ -24,8 +24,9 @@ describe('view store', () => {
     const view = useViewStore();
     view.reset(mr);
     expect([view.sliceIndex, view.sliceCount]).toEqual([5, 10]);
-    expect(view.windowWidth).toBeCloseTo(0.975, 2);
-    expect(view.windowLevel).toBeCloseTo(0.497, 2);
+    // 1st and 99th percentiles of n/160 for n = 0…159 are samples 2 and 157.
+    expect(view.windowWidth).toBeCloseTo(155 / 160, 6);
+    expect(view.windowLevel).toBeCloseTo(159 / 320, 6);
   });
 
   it('keeps the slice inside the volume', () => {

@@ -3,7 +3,8 @@
 // that would clash with other modules' declarations of the same packages.
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM output declares its own `require` shim in every chunk.
+const requireCjs = createRequire(import.meta.url);
 
 /** One element of a dcmjs dictionary: its VR and values. */
 export interface DcmjsElement {
@@ -35,7 +36,7 @@ let dcmjs: Dcmjs | undefined;
 
 export function loadDcmjs(): Dcmjs {
   if (!dcmjs) {
-    dcmjs = require('dcmjs') as Dcmjs;
+    dcmjs = requireCjs('dcmjs') as Dcmjs;
     // dcmjs logs tolerated oddities (e.g. the ambiguous "xs"/"ox" VRs of implicit-VR files) as errors on the
     // console; what matters to the user goes into LoadedSeries.warnings instead.
     dcmjs.log.getLogger?.('validation.dcmjs').setLevel('silent');
@@ -81,7 +82,7 @@ export function wasmDecoderClass(name: WasmCodecName): Promise<new () => WasmDec
   let pending = decoderClasses.get(name);
   if (!pending) {
     const { module, decoder } = wasmCodecs[name];
-    const factory = require(module) as WasmModuleFactory;
+    const factory = requireCjs(module) as WasmModuleFactory;
     // The codecs print progress chatter (e.g. OpenJPEG's "[INFO] Start to read j2k main header").
     pending = factory({ print: () => {}, printErr: () => {} }).then((m) => m[decoder]);
     decoderClasses.set(name, pending);
@@ -98,6 +99,6 @@ interface JpegLosslessModule {
 let jpegLossless: JpegLosslessModule | undefined;
 
 export function loadJpegLossless(): JpegLosslessModule {
-  jpegLossless ??= require('jpeg-lossless-decoder-js') as JpegLosslessModule;
+  jpegLossless ??= requireCjs('jpeg-lossless-decoder-js') as JpegLosslessModule;
   return jpegLossless;
 }
