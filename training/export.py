@@ -320,7 +320,7 @@ def build_manifest(
             "inputSize": model.img_size,
             "orientation": "axial slice on an LPS-aligned grid: array[row][col] with rows running "
             "anterior->posterior and columns patient right->left (radiological display)",
-            "inPlaneSpacingMm": SPACING_MM,
+            "inPlaneSpacingMm": float(extra.get("spacingMm", SPACING_MM)),
             "resampling": "in-plane linear interpolation to inPlaneSpacingMm; slices unchanged",
             "padCrop": "centre pad with 0 (after normalisation) or centre crop to inputSize",
             "channels": "grey value replicated to the 3 input channels",
@@ -447,7 +447,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     configure_trainable(model, train_encoder=False)
     counts = model.trainable_summary()
+    from .train import TrainConfig, default_spacing
+
+    ck_cfg = torch.load(a.ckpt, map_location="cpu").get("config", {})
+    known = {k: v for k, v in ck_cfg.items() if k in TrainConfig.__dataclass_fields__}
     extra = {
+        "spacingMm": default_spacing(TrainConfig(**known)),
         "name": "Causal-SAM demo (abdominal CT organs, 2D axial)",
         "description": "Narrow SAM ViT encoder (frozen) + adapter + SAM prompt encoder + two-way "
         "decoder with class queries and TCI FiLM/gate inputs; trained on one CT.",

@@ -30,7 +30,7 @@ from .data.preprocess import SliceSet
 from .intervention import simulate_error
 from .lad import StyleCritic, StyleDescriber, adversarial_loss, critic_loss, pooled_features
 from .lad.text_encoder import HashingTextEncoder
-from .modeling import CausalSAM, build_model
+from .modeling import ENCODERS, CausalSAM, build_model
 
 NUM_POINTS = 4
 
@@ -45,6 +45,7 @@ class TrainConfig:
     checkpoint: Optional[str] = None  # official SAM / MedSAM .pth
     init: Optional[str] = None  # one of our checkpoints (e.g. a pre-trained encoder)
     classes: List[str] = field(default_factory=lambda: list(DEMO_CLASSES))
+    spacing_mm: Optional[float] = None  # in-plane; default 3.0 (demo/tiny) or 0.4 (vit_*)
     steps: int = 800
     batch: int = 8
     lr: float = 1e-3
@@ -73,12 +74,18 @@ def rank() -> int:
     return dist.get_rank() if is_dist() else 0
 
 
+def default_spacing(cfg: TrainConfig) -> float:
+    """In-plane spacing (mm) the slices are resampled to."""
+    if cfg.spacing_mm:
+        return cfg.spacing_mm
+    return 3.0 if cfg.encoder in ("demo", "tiny") else 0.4
+
+
 def load_data(cfg: TrainConfig, split: str) -> SliceSet:
     if cfg.data == "demo":
         return load_demo_split(split)
     if cfg.data.startswith("synthetic"):
         from .data.synthetic import synthetic_slices
-        from .modeling.build import ENCODERS
 
         size = ENCODERS[cfg.encoder].img_size
         return synthetic_slices(16, size, len(cfg.classes), seed=0 if split == "train" else 1)
@@ -98,7 +105,8 @@ def load_data(cfg: TrainConfig, split: str) -> SliceSet:
             c.labels,
             cfg.classes,
             ids,
-            size=build_model(cfg.encoder, 2).img_size if cfg.encoder != "demo" else 128,
+            size=ENCODERS[cfg.encoder].img_size,
+            spacing_mm=default_spacing(cfg),
         )
         for c in chosen
     ]
@@ -393,6 +401,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
     p.add_argument(
         "--classes", default=",".join(d.classes), help="catalogue names, comma-separated"
     )
+    p.add_argument("--spacing-mm", type=float, default=None, help="in-plane resampling (mm)")
     p.add_argument("--steps", type=int, default=d.steps)
     p.add_argument("--batch", type=int, default=d.batch)
     p.add_argument("--lr", type=float, default=d.lr)
@@ -415,6 +424,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
         checkpoint=a.checkpoint,
         init=a.init,
         classes=[c for c in a.classes.split(",") if c],
+        spacing_mm=a.spacing_mm,
         steps=a.steps,
         batch=a.batch,
         lr=a.lr,

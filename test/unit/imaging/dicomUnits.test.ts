@@ -301,6 +301,29 @@ describe('enhanced multi-frame and MONOCHROME1 images', () => {
     expect(multi.dicom?.slices.every((s) => s.sopInstanceUid === '2.25.4242')).toBe(true);
   });
 
+  it('stacks classic multi-frame images along the normal from the first position', async () => {
+    const single = (await loadDicomFiles(names)).series[0];
+    const slices = names.map((f) => readNatural(f.bytes));
+    const frameBytes = (slices[0].PixelData as ArrayBuffer[])[0].byteLength;
+    const pixels = new Uint8Array(frameBytes * 3);
+    slices.forEach((s, k) => pixels.set(new Uint8Array((s.PixelData as ArrayBuffer[])[0]), k * frameBytes));
+    const step = single.volume.spacingMm[2];
+    const bytes = writeDicom({
+      ...slices[0],
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.3',
+      NumberOfFrames: 3,
+      SpacingBetweenSlices: step,
+      PixelData: [pixels.buffer],
+    });
+    const { series, errors } = await loadDicomFiles([{ path: 'classic.dcm', bytes }]);
+    expect(errors).toEqual([]);
+    const { volume } = series[0];
+    expect(volume.dims).toEqual(single.volume.dims);
+    volume.originLps.forEach((v, n) => expect(v).toBeCloseTo(single.volume.originLps[n], 6));
+    expect(volume.spacingMm[2]).toBeCloseTo(step, 6);
+    expect(Array.from(volume.voxels)).toEqual(Array.from(single.volume.voxels));
+  });
+
   it('inverts MONOCHROME1 so that higher is brighter, and says so', async () => {
     const [file] = names;
     const dataset = readNatural(file.bytes);
@@ -317,6 +340,44 @@ describe('enhanced multi-frame and MONOCHROME1 images', () => {
       Array.from(original.subarray(0, 5000), (v) => 4095 - v),
     );
     expect(mono1[0].warnings.join()).toMatch(/MONOCHROME1 images were inverted/);
+  });
+});
+
+describe('duplicates and SEG segment names', () => {
+  it('loads a file given twice once, with a warning', async () => {
+    const files = readFolder(mrDir).slice(0, 3);
+    const { series, errors } = await loadDicomFiles([...files, { ...files[1], path: 'copy-of-second.dcm' }]);
+    expect(errors).toEqual([]);
+    expect(series[0].volume.dims[2]).toBe(3);
+    expect(series[0].warnings).toEqual([
+      expect.stringMatching(/skipped 1 duplicate file.*copy-of-second\.dcm/),
+    ]);
+  });
+
+  it('names segments from the catalogue and colours them from their CIELab value', async () => {
+    const segPath = join(dataRoot, 'highdicom-pydicom/seg_image_ct_binary_overlap.dcm');
+    const dataset = readNatural(readInput(segPath).bytes);
+    const segments = dataset.SegmentSequence as Record<string, unknown>[];
+    segments[0] = {
+      ...segments[0],
+      SegmentLabel: 'Kidney, Left',
+      RecommendedDisplayCIELabValue: [65535, 32896, 32896],
+    };
+    segments[1] = {
+      ...segments[1],
+      SegmentLabel: 'Organ 2',
+      SegmentedPropertyTypeCodeSequence: [
+        { CodeValue: '78961009', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Spleen' },
+      ],
+    };
+    const { segmentations, errors } = await loadDicomFiles([
+      { path: 'named.dcm', bytes: writeDicom(dataset) },
+    ]);
+    expect(errors).toEqual([]);
+    const [kidney, spleen] = segmentations[0].segmentation.segments;
+    expect(kidney).toMatchObject({ name: 'kidney_left', colorRgb: [255, 255, 255] });
+    // No colour in the file: the catalogue's.
+    expect(spleen).toMatchObject({ name: 'spleen', colorRgb: [157, 108, 162] });
   });
 });
 

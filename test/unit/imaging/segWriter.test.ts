@@ -542,7 +542,8 @@ describe('writeDicomSeg bit packing', () => {
         seriesInstanceUid: '2.25.2',
         frameOfReferenceUid: '2.25.3',
         slices,
-        patientStudy: { PatientID: 'SYN', PatientName: [{ Alphabetic: 'Synthetic^Patient' }] },
+        // Non-ASCII names: the SEG declares ISO_IR 192 and must hold them as UTF-8.
+        patientStudy: { PatientID: 'SYN', PatientName: [{ Alphabetic: 'Müller^Zoë' }] },
       },
     };
     const layer = new Uint8Array(voxelCount(dims));
@@ -567,6 +568,7 @@ describe('writeDicomSeg bit packing', () => {
     // A name the catalogue does not know is kept as given (and coded as Tissue).
     expect(py.segments[1].label).toBe('something unknown');
     expect(py.segments[1].type).toEqual(['85756007', 'SCT']);
+    expect(py.patientName).toBe('Müller^Zoë');
     expect(py.segmentsOverlap).toBe('YES');
     const back = await loadSegmentationOnto(
       { path: file, bytes: new Uint8Array(readFileSync(file)) },

@@ -82,7 +82,7 @@ export function compareLabelMaps(
   const { dims, spacingMm } = geometry;
   checkGrid(pred.length, dims, spacingMm, 'pred');
   checkGrid(ref.length, dims, spacingMm, 'ref');
-  const maxValue = Math.max(labelRange(pred, 'pred'), labelRange(ref, 'ref'));
+  const maxValue = Math.max(largestLabel(pred, 'pred'), largestLabel(ref, 'ref'));
   for (const label of labels ?? []) {
     if (!Number.isInteger(label) || label < 0) throw new RangeError(`label ${label} is not a label value`);
   }
@@ -105,8 +105,14 @@ interface Tally {
   box: Int32Array;
 }
 
-/** Largest value in a label map, refusing negatives and values too large to tally. */
-function labelRange(map: LabelArray, what: string): number {
+/**
+ * An upper bound on the labels of a map: the type's maximum for uint8 and uint16 (a tally of 65536
+ * entries is cheaper than a pass over the voxels), else the largest value, refusing negatives and
+ * values too large to tally.
+ */
+function largestLabel(map: LabelArray, what: string): number {
+  if (map instanceof Uint8Array) return 0xff;
+  if (map instanceof Uint16Array) return 0xffff;
   let lo = 0;
   let hi = 0;
   for (let n = 0; n < map.length; n++) {
@@ -121,9 +127,10 @@ function labelRange(map: LabelArray, what: string): number {
 }
 
 /**
- * One pass over both maps. With `binary`, every non-zero value counts as label 1. Background (0)
- * gets counts but no box: boxing it would cost a test per voxel, and a comparison of label 0 uses
- * the whole volume anyway.
+ * One pass over both maps. With `binary`, every non-zero value counts as label 1. Voxels that are
+ * background in both maps — nearly all of a CT — cost one test; the background's own tallies are
+ * derived from the totals afterwards, and it gets no box (a comparison of label 0 uses the whole
+ * volume).
  */
 function tallyLabels(
   pred: LabelArray,
@@ -151,23 +158,40 @@ function tallyLabels(
     if (k > box[b + 5]) box[b + 5] = k;
   };
   const [nx, ny, nz] = dims;
-  for (let k = 0, idx = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, idx++) {
-        let p = pred[idx];
-        let r = ref[idx];
+  let foreground = 0;
+  for (let k = 0, row = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++, row += nx) {
+      for (let i = 0; i < nx; i++) {
+        let p = pred[row + i];
+        let r = ref[row + i];
+        if ((p | r) === 0) continue;
+        foreground++;
         if (binary) {
           p = p !== 0 ? 1 : 0;
           r = r !== 0 ? 1 : 0;
         }
-        predCount[p]++;
-        refCount[r]++;
-        if (p === r) overlap[p]++;
-        if (p !== 0) grow(p, i, j, k);
-        if (r !== 0 && r !== p) grow(r, i, j, k);
+        if (p !== 0) {
+          predCount[p]++;
+          grow(p, i, j, k);
+        }
+        if (r !== 0) {
+          refCount[r]++;
+          if (r === p) overlap[p]++;
+          else grow(r, i, j, k);
+        }
       }
     }
   }
+  const total = pred.length;
+  let predLabelled = 0;
+  let refLabelled = 0;
+  for (let label = 1; label < size; label++) {
+    predLabelled += predCount[label];
+    refLabelled += refCount[label];
+  }
+  predCount[0] = total - predLabelled;
+  refCount[0] = total - refLabelled;
+  overlap[0] = total - foreground;
   return { predCount, refCount, overlap, box };
 }
 

@@ -18,8 +18,11 @@ export interface DecodePool {
   close(): Promise<void>;
 }
 
-/** A pool of `size` workers (default: cores − 1, at least 1, at most 4) started on first use. */
-export function createDecodePool(size = Math.min(4, Math.max(1, availableParallelism() - 1))): DecodePool {
+/**
+ * A pool of `size` workers (default: one per core, at most 8), started on first use. The thread that
+ * waits on the pool does little meanwhile, so it needs no core of its own.
+ */
+export function createDecodePool(size = Math.min(8, availableParallelism())): DecodePool {
   const idle: Worker[] = [];
   const busy = new Map<Worker, Job>();
   const queue: Job[] = [];
@@ -30,7 +33,7 @@ export function createDecodePool(size = Math.min(4, Math.max(1, availableParalle
     const job = busy.get(worker);
     busy.delete(worker);
     if (job && message.id === job.id) {
-      if (message.frame) job.resolve({ ...message.frame, bytes: new Uint8Array(message.frame.bytes) });
+      if (message.frame) job.resolve(message.frame);
       else job.reject(new Error(message.error ?? 'decode failed'));
     }
     release(worker);

@@ -75,7 +75,12 @@ export function framesOf(instance: ParsedInstance): FrameInfo[] {
   const frames: FrameInfo[] = [];
   for (let frameIndex = 0; frameIndex < numberOfFrames; frameIndex++) {
     if (!enhanced) {
-      frames.push({ ...base, ...classic, frameIndex });
+      frames.push({
+        ...base,
+        ...classic,
+        frameIndex,
+        positionLps: classicFramePosition(classic, frameIndex, numberOfFrames),
+      });
       continue;
     }
     const position = functionalGroup(ds, frameIndex, 'PlanePositionSequence');
@@ -97,4 +102,29 @@ export function framesOf(instance: ParsedInstance): FrameInfo[] {
     });
   }
   return frames;
+}
+
+/**
+ * Classic multi-frame images (e.g. Multi-frame Grayscale Secondary Capture) give one position for the
+ * first frame; the others follow along the slice normal, SpacingBetweenSlices (else SliceThickness) apart.
+ * Without a spacing the frames get no position, and the stack falls back to frame order.
+ */
+function classicFramePosition(
+  classic: {
+    positionLps?: Vec3;
+    orientation?: number[];
+    spacingBetweenSlices?: number;
+    sliceThickness?: number;
+  },
+  frameIndex: number,
+  numberOfFrames: number,
+): Vec3 | undefined {
+  const { positionLps, orientation } = classic;
+  if (numberOfFrames === 1 || frameIndex === 0) return positionLps;
+  const step = classic.spacingBetweenSlices || classic.sliceThickness;
+  if (!positionLps || !orientation || !step) return undefined;
+  const [r0, r1, r2, c0, c1, c2] = orientation;
+  const normal = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+  const length = Math.hypot(normal[0], normal[1], normal[2]);
+  return positionLps.map((v, n) => v + (frameIndex * step * normal[n]) / length) as Vec3;
 }

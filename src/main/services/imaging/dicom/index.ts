@@ -49,7 +49,7 @@ export async function loadDicomFiles(
     onProgress?.((parseShare * (n + 1)) / files.length);
   }
 
-  const groups = groupSeries(images, errors);
+  const { groups, duplicates } = groupSeries(images);
   const totalFrames = groups.reduce((sum, g) => sum + frameCount(g), 0) + frameCount(segs);
   let framesDone = 0;
   const source = new FrameSource(options.decodeFrame ?? decodeInThisThread);
@@ -62,9 +62,18 @@ export async function loadDicomFiles(
   const series: LoadedSeries[] = [];
   for (const group of groups) {
     try {
-      series.push(
-        await buildSeries(group, { frames: source, concurrency: options.concurrency ?? 4, frameDone }),
-      );
+      const loaded = await buildSeries(group, {
+        frames: source,
+        concurrency: options.concurrency ?? 4,
+        frameDone,
+      });
+      const skipped = duplicates.get(group);
+      if (skipped?.length) {
+        loaded.warnings.push(
+          `skipped ${skipped.length} duplicate file(s) of instances already loaded: ${skipped.join(', ')}`,
+        );
+      }
+      series.push(loaded);
     } catch (error) {
       if (isAbort(error)) throw error;
       errors.push(errorEntry(group[0].path, error));
@@ -115,29 +124,34 @@ export async function loadSegmentationOnto(
   return segmentationOnSeries(definition, series);
 }
 
-/** Image instances grouped by series, in study → series number order; duplicates dropped. */
-function groupSeries(images: ParsedInstance[], errors: LoadResult['errors']): ParsedInstance[][] {
+/** Image instances grouped by series, in study → series number order; repeated SOP instances set aside. */
+function groupSeries(images: ParsedInstance[]): {
+  groups: ParsedInstance[][];
+  duplicates: Map<ParsedInstance[], string[]>;
+} {
   const bySeries = new Map<string, ParsedInstance[]>();
+  const duplicates = new Map<ParsedInstance[], string[]>();
   const seen = new Set<string>();
   for (const image of images) {
+    // Instances without a SeriesInstanceUID cannot be grouped safely: each stands alone.
+    const key = `${stringOf(image.dataset.StudyInstanceUID) ?? ''}|${stringOf(image.dataset.SeriesInstanceUID) ?? image.path}`;
+    let group = bySeries.get(key);
+    if (!group) bySeries.set(key, (group = []));
     const sop = stringOf(image.dataset.SOPInstanceUID);
+    // The same instance twice (a copied file, a folder chosen twice) would look like two slices at one position.
     if (sop && seen.has(sop)) {
-      errors.push({
-        file: image.path,
-        message: `${image.path}: duplicate of SOP instance ${sop}, already loaded; skipped`,
-      });
+      duplicates.set(group, [...(duplicates.get(group) ?? []), image.path]);
       continue;
     }
     if (sop) seen.add(sop);
-    // Instances without a SeriesInstanceUID cannot be grouped safely: each stands alone.
-    const key = `${stringOf(image.dataset.StudyInstanceUID) ?? ''}|${stringOf(image.dataset.SeriesInstanceUID) ?? image.path}`;
-    const group = bySeries.get(key);
-    if (group) group.push(image);
-    else bySeries.set(key, [image]);
+    group.push(image);
   }
   const study = (g: ParsedInstance[]) => stringOf(g[0].dataset.StudyInstanceUID) ?? '';
   const number = (g: ParsedInstance[]) => numberOf(g[0].dataset.SeriesNumber) ?? Number.MAX_SAFE_INTEGER;
-  return [...bySeries.values()].sort((a, b) => study(a).localeCompare(study(b)) || number(a) - number(b));
+  const groups = [...bySeries.values()]
+    .filter((g) => g.length > 0)
+    .sort((a, b) => study(a).localeCompare(study(b)) || number(a) - number(b));
+  return { groups, duplicates };
 }
 
 function errorEntry(path: string, error: unknown): { file: string; message: string } {
