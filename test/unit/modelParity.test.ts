@@ -1,123 +1,123 @@
 // Parity of the exported Causal-SAM ONNX models with the PyTorch reference written by
 // training/export.py: every model folder in models/ whose manifest names a parity reference is
 // run in onnxruntime-node and compared (max abs difference <= tolerance, 1e-4).
-import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import * as ort from 'onnxruntime-node'
-import { describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
 
 interface TensorRef {
-  name: string
-  file: string
-  dtype: 'float32'
-  storedAs: 'float32' | 'uint8'
-  shape: number[]
+  name: string;
+  file: string;
+  dtype: 'float32';
+  storedAs: 'float32' | 'uint8';
+  shape: number[];
 }
 interface GraphRef {
-  inputs: TensorRef[]
-  outputs: TensorRef[]
+  inputs: TensorRef[];
+  outputs: TensorRef[];
 }
 interface ParityRef {
-  tolerance: number
-  encoder: GraphRef
-  decoder: GraphRef
+  tolerance: number;
+  encoder: GraphRef;
+  decoder: GraphRef;
 }
 interface FileEntry {
-  path: string
-  sha256: string
-  bytes: number
+  path: string;
+  sha256: string;
+  bytes: number;
 }
 interface Manifest {
-  id: string
-  files: { encoder: FileEntry; decoder: FileEntry }
-  parity: { reference: string; tolerance: number }
-  classes: { index: number; name: string }[]
-  decoder: { outputs: { name: string; shape: (number | string)[] }[] }
+  id: string;
+  files: { encoder: FileEntry; decoder: FileEntry };
+  parity: { reference: string; tolerance: number };
+  classes: { index: number; name: string }[];
+  decoder: { outputs: { name: string; shape: (number | string)[] }[] };
 }
 
-const modelsDir = process.env.CAUSAL_SAM_MODELS_DIR ?? join(process.cwd(), 'models')
+const modelsDir = process.env.CAUSAL_SAM_MODELS_DIR ?? join(process.cwd(), 'models');
 const modelIds = existsSync(modelsDir)
   ? readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'manifest.json')))
-  : []
+  : [];
 
 function readTensor(dir: string, ref: TensorRef): ort.Tensor {
-  const buf = readFileSync(join(dir, ref.file))
-  let data: Float32Array
+  const buf = readFileSync(join(dir, ref.file));
+  let data: Float32Array;
   if (ref.storedAs === 'uint8') {
-    data = Float32Array.from(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength))
+    data = Float32Array.from(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   } else {
-    data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
+    data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   }
-  return new ort.Tensor('float32', data, ref.shape)
+  return new ort.Tensor('float32', data, ref.shape);
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
-  return m
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
 }
 
 async function runGraph(
   modelPath: string,
   dir: string,
-  graph: GraphRef
+  graph: GraphRef,
 ): Promise<{ outputs: Record<string, ort.Tensor>; expected: Record<string, ort.Tensor> }> {
-  const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 })
-  const feeds: Record<string, ort.Tensor> = {}
-  for (const ref of graph.inputs) feeds[ref.name] = readTensor(dir, ref)
-  const outputs = await session.run(feeds)
-  const expected: Record<string, ort.Tensor> = {}
-  for (const ref of graph.outputs) expected[ref.name] = readTensor(dir, ref)
-  await session.release()
-  return { outputs, expected }
+  const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const ref of graph.inputs) feeds[ref.name] = readTensor(dir, ref);
+  const outputs = await session.run(feeds);
+  const expected: Record<string, ort.Tensor> = {};
+  for (const ref of graph.outputs) expected[ref.name] = readTensor(dir, ref);
+  await session.release();
+  return { outputs, expected };
 }
 
 describe.skipIf(modelIds.length === 0)('exported model parity (onnxruntime-node vs PyTorch)', () => {
   for (const id of modelIds) {
-    const dir = join(modelsDir, id)
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
-    const refPath = join(dir, manifest.parity.reference)
-    const parityDir = join(refPath, '..')
-    const ref = JSON.parse(readFileSync(refPath, 'utf8')) as ParityRef
-    const tol = manifest.parity.tolerance
+    const dir = join(modelsDir, id);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    const refPath = join(dir, manifest.parity.reference);
+    const parityDir = join(refPath, '..');
+    const ref = JSON.parse(readFileSync(refPath, 'utf8')) as ParityRef;
+    const tol = manifest.parity.tolerance;
 
     it(`${id}: files match the manifest's sha256 and size`, () => {
       for (const f of [manifest.files.encoder, manifest.files.decoder]) {
-        const bytes = readFileSync(join(dir, f.path))
-        expect(bytes.byteLength).toBe(f.bytes)
-        expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256)
+        const bytes = readFileSync(join(dir, f.path));
+        expect(bytes.byteLength).toBe(f.bytes);
+        expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
       }
-      expect(tol).toBeLessThanOrEqual(1e-4)
-    })
+      expect(tol).toBeLessThanOrEqual(1e-4);
+    });
 
     it(`${id}: encoder matches the reference`, async () => {
       const { outputs, expected } = await runGraph(
         join(dir, manifest.files.encoder.path),
         parityDir,
-        ref.encoder
-      )
+        ref.encoder,
+      );
       for (const name of Object.keys(expected)) {
-        expect(outputs[name].dims).toEqual(expected[name].dims)
-        const d = maxAbsDiff(outputs[name].data as Float32Array, expected[name].data as Float32Array)
-        expect(d).toBeLessThanOrEqual(tol)
+        expect(outputs[name].dims).toEqual(expected[name].dims);
+        const d = maxAbsDiff(outputs[name].data as Float32Array, expected[name].data as Float32Array);
+        expect(d).toBeLessThanOrEqual(tol);
       }
-    }, 60_000)
+    }, 60_000);
 
     it(`${id}: decoder matches the reference (box prompt + intervention)`, async () => {
       const { outputs, expected } = await runGraph(
         join(dir, manifest.files.decoder.path),
         parityDir,
-        ref.decoder
-      )
+        ref.decoder,
+      );
       for (const name of Object.keys(expected)) {
-        expect(outputs[name].dims).toEqual(expected[name].dims)
-        const d = maxAbsDiff(outputs[name].data as Float32Array, expected[name].data as Float32Array)
-        expect(d).toBeLessThanOrEqual(tol)
+        expect(outputs[name].dims).toEqual(expected[name].dims);
+        const d = maxAbsDiff(outputs[name].data as Float32Array, expected[name].data as Float32Array);
+        expect(d).toBeLessThanOrEqual(tol);
       }
-      const k = outputs.class_logits.dims[1]
-      expect(k).toBe(manifest.classes.length)
-    }, 60_000)
+      const k = outputs.class_logits.dims[1];
+      expect(k).toBe(manifest.classes.length);
+    }, 60_000);
   }
-})
+});

@@ -1,7 +1,7 @@
 // Chooses how the renderer reaches the main side: Electron's preload (window.api) or the web
 // shell's WebSocket on the page's own origin. Everything above this file sees one ApiClient.
 import { createClient, type ApiClient, type Transport } from '../../shared/api';
-import { createWsTransport } from './wsTransport';
+import { createWsTransport } from '../../shared/wsTransport';
 
 declare global {
   interface Window {

@@ -1,6 +1,14 @@
 // Unusable files produce one error each, naming the file and the problem, while the rest still load.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +43,7 @@ function hasTool(tool: string): boolean {
   }
 }
 
-const missing = ['dcmodify', 'pdf2dcm'].filter((t) => !hasTool(t));
+const missing = ['dcmodify', 'pdf2dcm', 'dcmconv', 'dcmmkdir'].filter((t) => !hasTool(t));
 let work: string;
 const mrNames = readdirSync(mrDir).sort();
 
@@ -106,6 +114,11 @@ describe.skipIf(missing.length > 0)('bad DICOM input', () => {
     bad.truncated = join(work, 'truncated.dcm');
     const whole = readInput(join(mrDir, mrNames[3])).bytes;
     writeFileSync(bad.truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const media = join(work, 'media');
+    mkdirSync(media);
+    convert('dcmconv', ['+te', join(mrDir, mrNames[0]), join(media, 'IM000001')]);
+    convert('dcmmkdir', ['+I', '+id', media, '+D', join(media, 'DICOMDIR'), 'IM000001']);
+    bad.dicomdir = join(media, 'DICOMDIR');
     bad.text = join(work, 'notes.txt');
     writeFileSync(bad.text, 'These are not the images you are looking for.\n');
 
@@ -130,6 +143,7 @@ describe.skipIf(missing.length > 0)('bad DICOM input', () => {
     expect(message(bad.pdf)).toMatch(/is a DICOM Encapsulated PDF, not an image/);
     expect(message(bad.truncated)).toMatch(/is truncated: \d+ bytes, but its pixel data alone needs 524288/);
     expect(message(bad.text)).toMatch(/is not a DICOM file/);
+    expect(message(bad.dicomdir)).toMatch(/is a DICOM DICOMDIR \(media directory\), not an image/);
     expect(errors).toHaveLength(Object.keys(bad).length);
   });
 

@@ -4,15 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vec3 } from '../../../src/shared/volume';
 import { distanceTransform, squaredDistanceTransform } from '../../../src/main/services/metrics';
-import {
-  SHARED_DATA,
-  hasReferencePython,
-  readFloat64,
-  readLabelMap,
-  runReference,
-  seededRandom,
-  writeBytes,
-} from './helpers';
+import { SHARED_DATA, readFloat64, readLabelMap, runReference, seededRandom, writeBytes } from './helpers';
 
 /** O(voxels × features): the definition itself, for grids small enough to afford it. */
 function bruteForce(features: Uint8Array, dims: Vec3, spacing: Vec3): Float64Array {
@@ -111,7 +103,7 @@ describe('distanceTransform', () => {
   });
 });
 
-describe.skipIf(!hasReferencePython)('distanceTransform against scipy.ndimage.distance_transform_edt', () => {
+describe('distanceTransform against scipy.ndimage.distance_transform_edt', () => {
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'metrics-edt-'));

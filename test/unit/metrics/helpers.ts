@@ -10,9 +10,6 @@ export const PYTHON = '/usr/bin/python3';
 export const REFERENCE_SCRIPT = join(import.meta.dirname, 'reference_metrics.py');
 export const SHARED_DATA = join(import.meta.dirname, '../../../../shared/data/totalsegmentator');
 
-export const hasReferencePython =
-  spawnSync(PYTHON, ['-c', 'import numpy, scipy.ndimage, nibabel'], { stdio: 'ignore' }).status === 0;
-
 /** Runs reference_metrics.py and returns its stdout; its stderr is shown when it fails. */
 export function runReference(args: string[]): string {
   const result = spawnSync(PYTHON, [REFERENCE_SCRIPT, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });

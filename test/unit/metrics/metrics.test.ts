@@ -10,15 +10,7 @@ import {
   volumeMl,
   type LabelComparison,
 } from '../../../src/main/services/metrics';
-import {
-  SHARED_DATA,
-  hasReferencePython,
-  randomBlobs,
-  readLabelMap,
-  runReference,
-  seededRandom,
-  writeBytes,
-} from './helpers';
+import { SHARED_DATA, randomBlobs, readLabelMap, runReference, seededRandom, writeBytes } from './helpers';
 
 /** A mask of the voxels with lo ≤ (i, j, k) ≤ hi. */
 function box(dims: Vec3, lo: Vec3, hi: Vec3): Uint8Array {
@@ -196,7 +188,7 @@ describe('volumeMl and percentileLinear', () => {
   });
 });
 
-describe.skipIf(!hasReferencePython)('metrics against the Python reference (numpy/scipy)', () => {
+describe('metrics against the Python reference (numpy/scipy)', () => {
   const refPath = join(SHARED_DATA, 'example_seg.nii.gz');
   let dir = '';
   let predPath = '';

@@ -20,21 +20,37 @@ describe('import boundaries', () => {
   });
 
   it('keeps src/shared free of Node, UI and either side', async () => {
-    expect(await restrictedImports('src/shared/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(1);
-    expect(await restrictedImports('src/shared/x.ts', "import { ref } from 'vue';\nexport const a = ref;\n")).toHaveLength(1);
-    expect(await restrictedImports('src/shared/x.ts', "import { a } from '../main/api';\nexport const b = a;\n")).toHaveLength(1);
+    expect(
+      await restrictedImports('src/shared/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImports('src/shared/x.ts', "import { ref } from 'vue';\nexport const a = ref;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImports('src/shared/x.ts', "import { a } from '../main/api';\nexport const b = a;\n"),
+    ).toHaveLength(1);
   });
 
   it('lets a service reach another area only through its index.ts', async () => {
     const file = 'src/main/services/workspace/x.ts';
-    expect(await restrictedImports(file, "import { a } from '../imaging/nifti';\nexport const b = a;\n")).toHaveLength(1);
-    expect(await restrictedImports(file, "import { a } from '../imaging/index';\nexport const b = a;\n")).toHaveLength(0);
-    expect(await restrictedImports(file, "import { a } from '../../../shared/volume';\nexport const b = a;\n")).toHaveLength(0);
+    expect(
+      await restrictedImports(file, "import { a } from '../imaging/nifti';\nexport const b = a;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImports(file, "import { a } from '../imaging/index';\nexport const b = a;\n"),
+    ).toHaveLength(0);
+    expect(
+      await restrictedImports(file, "import { a } from '../../../shared/volume';\nexport const b = a;\n"),
+    ).toHaveLength(0);
   });
 
   it('keeps the renderer away from Node and the main side', async () => {
     const file = 'src/renderer/src/x.ts';
-    expect(await restrictedImports(file, "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(1);
-    expect(await restrictedImports(file, "import { a } from '../../main/api';\nexport const b = a;\n")).toHaveLength(1);
+    expect(await restrictedImports(file, "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(
+      1,
+    );
+    expect(
+      await restrictedImports(file, "import { a } from '../../main/api';\nexport const b = a;\n"),
+    ).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, ipcChannels, methods, requestSchemas } from '../../../src/shared/api';
 import { encodeFrame, decodeFrame } from '../../../src/shared/wire';
 import { createPreloadApi, type IpcLike } from '../../../src/preload/client';
-import { createWsTransport, type SocketLike } from '../../../src/renderer/src/wsTransport';
+import { createWsTransport, type SocketLike } from '../../../src/shared/wsTransport';
 import { createClient } from '../../../src/shared/api';
 
 /** An ipcRenderer stand-in that records what the preload client sends on which channel. */

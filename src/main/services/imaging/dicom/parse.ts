@@ -24,11 +24,13 @@ export function parseDicom(file: InputFile): ParsedInstance {
     throw unsupportedSyntax(path, declared);
   }
   let transferSyntaxUid: string;
+  let mediaSopClassUid: string;
   let dataset: NaturalDataset;
   try {
     const dcmjs = loadDcmjs();
     const message = dcmjs.data.DicomMessage.readFile(arrayBufferOf(bytes));
     transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? '').trim();
+    mediaSopClassUid = String(message.meta['00020002']?.Value?.[0] ?? '').trim();
     dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -36,7 +38,8 @@ export function parseDicom(file: InputFile): ParsedInstance {
   }
   if (!transferSyntaxUid) throw new BadInputError(path, 'has no transfer syntax in its DICOM meta header');
 
-  const sopClassUid = String(dataset.SOPClassUID ?? '');
+  // A DICOMDIR names its class only in the meta header.
+  const sopClassUid = String(dataset.SOPClassUID ?? mediaSopClassUid);
   const kind = sopClassUid === segmentationStorage ? 'segmentation' : 'image';
   const nonImage = nonImageObjectName(sopClassUid);
   if (nonImage) throw new BadInputError(path, `is a DICOM ${nonImage}, not an image`);

@@ -142,5 +142,8 @@ export function writeRescaled(
     target.set(stored, offset);
     return;
   }
-  for (let n = 0; n < stored.length; n++) target[offset + n] = stored[n] * slope + intercept;
+  const out = target.subarray(offset, offset + stored.length);
+  // Slope 1 with an intercept (most CT) is the hot case: an add without a multiply.
+  if (slope === 1) for (let n = 0; n < out.length; n++) out[n] = stored[n] + intercept;
+  else for (let n = 0; n < out.length; n++) out[n] = stored[n] * slope + intercept;
 }

@@ -26,10 +26,10 @@ interface DcmjsWriteApi {
 }
 // dcmjs ships no type declarations. Loaded through createRequire, as the DICOM loader does (vendor.ts),
 // so both share one dcmjs instance and no ambient `declare module` is needed.
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 let dcmjsApi: DcmjsWriteApi | undefined;
 function dcmjs(): DcmjsWriteApi {
-  dcmjsApi ??= require('dcmjs') as DcmjsWriteApi;
+  dcmjsApi ??= requireCjs('dcmjs') as DcmjsWriteApi;
   return dcmjsApi;
 }
 

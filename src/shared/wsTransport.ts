@@ -1,6 +1,6 @@
 // The web shell's side of the contract: requests and events as binary frames over one WebSocket.
-import type { Envelope, EventName, Method, Transport } from '../../shared/api';
-import { decodeFrame, encodeFrame } from '../../shared/wire';
+import type { Envelope, EventName, Method, Transport } from './api';
+import { decodeFrame, encodeFrame } from './wire';
 
 interface Pending {
   resolve(envelope: Envelope): void;
