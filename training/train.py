@@ -44,6 +44,7 @@ class TrainConfig:
     encoder: str = "demo"
     checkpoint: Optional[str] = None  # official SAM / MedSAM .pth
     init: Optional[str] = None  # one of our checkpoints (e.g. a pre-trained encoder)
+    init_encoder_only: bool = False  # take only image_encoder.* from ``init``
     classes: List[str] = field(default_factory=lambda: list(DEMO_CLASSES))
     spacing_mm: Optional[float] = None  # in-plane; default 3.0 (demo/tiny) or 0.4 (vit_*)
     steps: int = 800
@@ -285,7 +286,10 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
     model = build_model(cfg.encoder, K, checkpoint=cfg.checkpoint)
     if cfg.init:
         sd = torch.load(cfg.init, map_location="cpu")
-        model.load_state_dict(sd.get("model", sd), strict=False)
+        sd = sd.get("model", sd)
+        if cfg.init_encoder_only:
+            sd = {k: v for k, v in sd.items() if k.startswith("image_encoder.")}
+        model.load_state_dict(sd, strict=False)
     configure_trainable(model, cfg.train_encoder)
     model.to(device)
     enc_params = [p for p in model.image_encoder.parameters() if p.requires_grad]

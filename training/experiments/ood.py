@@ -49,6 +49,14 @@ VARIANTS: Dict[str, Dict[str, Any]] = {
         "train_encoder": False,
         "label": "(d) frozen encoder + style aug + LAD",
     },
+    # Encoder pre-training choice: (b) with the masked-image-modelling encoder instead.
+    "e_style_mim": {
+        "style_aug": True,
+        "lad": False,
+        "train_encoder": False,
+        "mim": True,
+        "label": "(e) as (b), encoder pre-trained by masked image modelling",
+    },
 }
 CONDITIONS = ["none"] + list(SHIFTS)
 ORGANS = list(DEMO_CLASSES)
@@ -63,7 +71,7 @@ def run_variant(name: str, args: argparse.Namespace) -> Dict[str, Any]:
     v = VARIANTS[name]
     cfg = TrainConfig(
         out=str(out),
-        init=args.encoder_ckpt,
+        init=args.mim_ckpt if v.get("mim") else args.encoder_ckpt,
         steps=args.steps,
         batch=args.batch,
         seed=args.seed,
@@ -71,6 +79,7 @@ def run_variant(name: str, args: argparse.Namespace) -> Dict[str, Any]:
         lad=v["lad"],
         train_encoder=v["train_encoder"],
         intervention=False,
+        init_encoder_only=True,
         lr=args.lr,
         encoder_lr=args.encoder_lr,
         resume=True,
@@ -81,14 +90,15 @@ def run_variant(name: str, args: argparse.Namespace) -> Dict[str, Any]:
     model = load_model(str(out / "final.pt"))
     configure_trainable(model, v["train_encoder"])
     frac = model.trainable_summary()
-    test = load_demo_split("test")
-    scores = evaluate_shifts(model, test, CONDITIONS)
+    scores = evaluate_shifts(model, load_demo_split("test"), CONDITIONS)
+    val_scores = evaluate_shifts(model, load_demo_split("val"), CONDITIONS)
     res = {
         "variant": name,
         "label": v["label"],
         "steps": args.steps,
         "seed": args.seed,
         "trainable": frac,
+        "val_scores": val_scores,
         "scores": scores,
     }
     res_path.write_text(json.dumps(res, indent=1))

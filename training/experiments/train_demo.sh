@@ -6,7 +6,7 @@
 set -e
 PY=${PY:-/usr/bin/python3}
 RUNS=${RUNS:-training/runs}
-$PY -m training.train --out "$RUNS/demo_a" --train-encoder --steps 400 --lr 1e-3 \
+$PY -m training.train --out "$RUNS/demo_a" --train-encoder --steps 300 --lr 1e-3 \
     --encoder-lr 1e-3 --resume
 $PY -m training.train --out "$RUNS/demo_b" --init "$RUNS/demo_a/final.pt" --steps 500 \
     --lad --intervention --resume

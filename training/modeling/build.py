@@ -190,6 +190,8 @@ def load_sam_checkpoint(
     sd = torch.load(checkpoint, map_location="cpu") if isinstance(checkpoint, str) else checkpoint
     mapped, report = map_sam_state_dict(sd, model)
     model.load_state_dict(mapped, strict=False)
+    if "mask_decoder.output_hypernetworks_mlps.0.layers.2.weight" in mapped:
+        model.mask_decoder.logit_scales[1] = 1.0  # SAM's own prompt-mask scale
     return report
 
 

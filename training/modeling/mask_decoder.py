@@ -64,6 +64,10 @@ class MaskDecoder(nn.Module):
         self.class_queries = nn.Embedding(num_classes, transformer_dim)
         self.class_hypernetwork = MLP(transformer_dim, transformer_dim, transformer_dim // 8, 3)
         self.class_bias = nn.Parameter(torch.zeros(num_classes))
+        # Fixed logit multipliers (class path, prompt path). The up-scaled features are small
+        # (~0.1), so a decoder trained from scratch learns far faster with logits scaled by 8;
+        # loading an official SAM decoder resets the prompt path's multiplier to 1.
+        self.register_buffer("logit_scales", torch.tensor([8.0, 8.0]))
 
     @property
     def feature_dim(self) -> int:
@@ -111,6 +115,7 @@ class MaskDecoder(nn.Module):
         feats = self.output_upscaling(src)  # [B, C8, 4h, 4w]
         w_prompt = self.output_hypernetworks_mlps[0](mask_tokens_out[:, 0, :])  # [B, C8]
         prompt_logits = torch.einsum("bc,bchw->bhw", w_prompt, feats).unsqueeze(1)
+        prompt_logits = prompt_logits * self.logit_scales[1]
         w_cls = self.class_hypernetwork(class_out)  # [B, K, C8]
         class_logits = torch.einsum("bkc,bchw->bkhw", w_cls, feats)
         class_logits = class_logits + self.class_bias.view(1, K, 1, 1)
@@ -118,6 +123,7 @@ class MaskDecoder(nn.Module):
             class_logits = class_logits + self.intervention_term(
                 feats, w_cls, film_scale, film_shift, gate
             )
+        class_logits = class_logits * self.logit_scales[0]
         iou_pred = self.iou_prediction_head(iou_token_out)
         return {
             "class_logits": class_logits,

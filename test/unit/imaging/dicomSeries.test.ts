@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InputFile } from '../../../src/main/services/imaging/types';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
+import { parseDicom } from '../../../src/main/services/imaging/dicom/parse';
 
 const dataRoot = resolve(__dirname, '../../../../shared/data');
 const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
@@ -105,6 +106,26 @@ describe('loadDicomFiles on the Vestibular-Schwannoma MR slab', () => {
     files.push(shuffledFirst);
     const { series } = await loadDicomFiles(files);
     expect(series[0].dicom?.slices.map((s) => s.sopInstanceUid)).toEqual(reference.sopInstanceUids);
+  });
+});
+
+describe('native pixel data', () => {
+  it('is viewed in the input bytes, not copied', () => {
+    const [file] = readFolder(mrDir);
+    const pixels = (parseDicom(file).dataset.PixelData as Uint8Array[])[0];
+    expect(pixels.buffer).toBe(file.bytes.buffer);
+    expect(pixels.byteOffset + pixels.length).toBe(file.bytes.byteOffset + file.bytes.length);
+  });
+
+  it('is still found when an element follows it', async () => {
+    const files = readFolder(mrDir).slice(0, 2);
+    // Implicit VR: (FFFC,FFFC) Data Set Trailing Padding, 4 bytes long.
+    const padding = new Uint8Array([0xfc, 0xff, 0xfc, 0xff, 4, 0, 0, 0, 0, 0, 0, 0]);
+    const padded = files.map((f) => ({ path: f.path, bytes: new Uint8Array([...f.bytes, ...padding]) }));
+    const plain = (await loadDicomFiles(files)).series[0].volume.voxels;
+    const { series, errors } = await loadDicomFiles(padded);
+    expect(errors).toEqual([]);
+    expect(series[0].volume.voxels).toEqual(plain);
   });
 });
 

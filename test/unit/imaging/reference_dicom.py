@@ -22,7 +22,9 @@ def sorted_series(folder):
     datasets = [pydicom.dcmread(os.path.join(folder, name)) for name in sorted(os.listdir(folder))]
     iop = np.array(datasets[0].ImageOrientationPatient, dtype=float)
     normal = np.cross(iop[:3], iop[3:])
-    datasets.sort(key=lambda d: float(np.dot(np.array(d.ImagePositionPatient, dtype=float), normal)))
+    datasets.sort(
+        key=lambda d: float(np.dot(np.array(d.ImagePositionPatient, dtype=float), normal))
+    )
     return datasets, iop
 
 
@@ -60,10 +62,13 @@ def seg(seg_path, folder):
         source = item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
         mask = frames[n] >= threshold
         counts[str(number)] += int(mask.sum())
-        placed.append({"segment": number, "slice": slice_of[str(source)], "voxels": int(mask.sum())})
+        placed.append(
+            {"segment": number, "slice": slice_of[str(source)], "voxels": int(mask.sum())}
+        )
     return {
         "segments": [
-            {"number": int(s.SegmentNumber), "label": str(s.SegmentLabel)} for s in ds.SegmentSequence
+            {"number": int(s.SegmentNumber), "label": str(s.SegmentLabel)}
+            for s in ds.SegmentSequence
         ],
         "counts": counts,
         "frames": placed,

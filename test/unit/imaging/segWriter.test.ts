@@ -302,11 +302,11 @@ function expectFramesMatch(
     expect(k).toBeDefined();
     expect(ref.sopClassUid).toBe(identity.slices[k!].sopClassUid);
     expect(frame.dimensionIndexValues).toEqual([frame.segment, k! + 1]);
-    // The frame lies where the volume grid puts slice k …
-    const gridIpp = voxelToLps(source.volume, [0, 0, k!]);
-    for (let c = 0; c < 3; c++) expect(frame.ipp[c]).toBeCloseTo(gridIpp[c], 3);
+    // The frame lies where slice k was acquired (the grid's position where spacing is uneven) …
+    const acquiredIpp = identity.slices[k!].positionLps ?? voxelToLps(source.volume, [0, 0, k!]);
+    for (let c = 0; c < 3; c++) expect(frame.ipp[c]).toBeCloseTo(acquiredIpp[c], 3);
     if (checkSourceFiles === 'all' || (checkSourceFiles === 'first' && k === 0)) {
-      // … which, for an evenly spaced series, is the referenced file's own position as pydicom reads it.
+      // … which is the referenced file's own position as pydicom reads it.
       const sourceIpp = py.source[ref.sopInstanceUid].ipp;
       for (let c = 0; c < 3; c++) expect(frame.ipp[c]).toBeCloseTo(sourceIpp[c], 3);
     }
@@ -495,9 +495,9 @@ describe('writeDicomSeg on the 16×16 CT series', () => {
     const file = saveSeg(writeDicomSeg(segmentation, source), 'ct-seg.dcm');
     expect(dciodvfy(file).errors).toEqual([]);
     const py = readWithPydicom(file, [CT_DIR]);
-    // This series is not evenly spaced (z = −99.5, then 103.0, 104.3, 105.5 mm), so the volume has a
-    // mean slice step and only its first slice lies exactly on its file; see the writer's notes.
-    expectFramesMatch(py, segmentation, source, 'first');
+    // This series is not evenly spaced (z = −99.5, then 103.0, 104.3, 105.5 mm): frames must still sit
+    // on their source files, not on the volume's mean-step grid.
+    expectFramesMatch(py, segmentation, source, 'all');
     expect(py.numberOfFrames).toBe(4); // liver 0,1; lesion 1,3
     expect(py.segments.map((s) => s.algorithmType)).toEqual(['MANUAL', 'MANUAL']);
     expect(py.segments.map((s) => s.algorithmName)).toEqual([null, null]);

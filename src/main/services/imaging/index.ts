@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
 import type { Segmentation } from '../../../shared/volume';
-import { placeSegmentation } from './dicom/index';
+import { loadSegmentationOnto } from './dicom/index';
+import { detectFormat } from './detectFormat';
 import { writeDicomSeg } from './dicom/segWriter';
 import { BadInputError } from './errors';
 import { flattenToLabelMap, labelMapToSegmentation, resampleSegmentation } from './labelMaps';
@@ -81,13 +82,14 @@ export async function readSegmentation(paths: string[], target: LoadedSeries): P
   const inputs = await Promise.all(
     paths.map(async (path) => ({ path, bytes: new Uint8Array(await readFile(path)) })),
   );
+  // A DICOM SEG is matched to the target's slices by the source images it references: placing it by
+  // geometry alone would misplace frames of a series with uneven slice spacing.
+  const dicom = inputs.find((file) => detectFormat(file).kind === 'dicom');
+  if (dicom) return loadSegmentationOnto(dicom, target);
   const loaded = await loadFiles(inputs);
-  if (loaded.errors.length > 0)
-    throw new BadInputError(
-      loaded.errors[0].file,
-      loaded.errors[0].message.replace(`${loaded.errors[0].file}: `, ''),
-    );
-  if (loaded.segmentations.length > 0) return placeSegmentation(loaded.segmentations[0], target);
+  const [firstError] = loaded.errors;
+  if (firstError)
+    throw new BadInputError(firstError.file, firstError.message.replace(`${firstError.file}: `, ''));
   const labels = loaded.series[0];
   if (!labels) throw new BadInputError(paths[0], 'holds no label map');
   let segmentation: Segmentation;

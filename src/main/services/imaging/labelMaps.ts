@@ -4,6 +4,7 @@ import {
   sameGrid,
   voxelCount,
   voxelToLps,
+  type Axes3,
   type Segmentation,
   type Vec3,
   type Volume,
@@ -45,32 +46,51 @@ export function labelMapToSegmentation(volume: Volume, names?: Map<number, strin
   return { ...geometryOf(volume), layers: [layer], segments };
 }
 
-/** Nearest-neighbour resampling of a segmentation onto another grid (same patient space). */
-export function resampleSegmentation(source: Segmentation, target: VolumeGeometry): Segmentation {
-  if (sameGrid(source, target)) return source;
-  const [ni, nj, nk] = target.dims;
-  const layers = source.layers.map(
-    (layer) => new (layer.constructor as Uint8ArrayConstructor)(voxelCount(target.dims)),
-  );
-  const [si, sj, sk] = source.dims;
-  for (let k = 0; k < nk; k++) {
-    for (let j = 0; j < nj; j++) {
-      // Map the row's two ends and step linearly: the index mapping is affine.
-      const a = lpsToVoxel(source, voxelToLps(target, [0, j, k]));
-      const b = lpsToVoxel(source, voxelToLps(target, [1, j, k]));
-      const step: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-      for (let i = 0; i < ni; i++) {
-        const x = Math.round(a[0] + step[0] * i);
-        const y = Math.round(a[1] + step[1] * i);
-        const z = Math.round(a[2] + step[2] * i);
-        if (x < 0 || y < 0 || z < 0 || x >= si || y >= sj || z >= sk) continue;
-        const from = x + si * (y + sj * z);
-        const to = i + ni * (j + nj * k);
-        for (let l = 0; l < layers.length; l++) layers[l][to] = source.layers[l][from];
+/** Nearest-neighbour resampling of every layer onto `grid`; voxels outside the source grid stay 0. */
+export function resampleSegmentation(source: Segmentation, grid: VolumeGeometry): Segmentation {
+  const geometry: VolumeGeometry = {
+    dims: [...grid.dims],
+    spacingMm: [...grid.spacingMm],
+    originLps: [...grid.originLps],
+    axesLps: grid.axesLps.map((a) => [...a]) as Axes3,
+  };
+  if (sameGrid(source, grid)) return { ...geometry, layers: source.layers, segments: source.segments };
+  const base = lpsToVoxel(source, voxelToLps(grid, [0, 0, 0]));
+  const step = [0, 1, 2].map((n) => {
+    const unitIndex: Vec3 = [0, 0, 0];
+    unitIndex[n] = 1;
+    const p = lpsToVoxel(source, voxelToLps(grid, unitIndex));
+    return [p[0] - base[0], p[1] - base[1], p[2] - base[2]];
+  });
+  // A target slice takes a source slice only if their planes are within half of the finer slice step.
+  const sliceTolerance = 0.5 * Math.min(1, grid.spacingMm[2] / source.spacingMm[2]);
+  const [nx, ny, nz] = grid.dims;
+  const [sx, sy, sz] = source.dims;
+  const layers = source.layers.map((layer) => {
+    const out = new (layer instanceof Uint16Array ? Uint16Array : Uint8Array)(nx * ny * nz);
+    for (let k = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        const rowBase: Vec3 = [
+          base[0] + j * step[1][0] + k * step[2][0],
+          base[1] + j * step[1][1] + k * step[2][1],
+          base[2] + j * step[1][2] + k * step[2][2],
+        ];
+        for (let i = 0; i < nx; i++) {
+          const x = rowBase[0] + i * step[0][0];
+          const y = rowBase[1] + i * step[0][1];
+          const z = rowBase[2] + i * step[0][2];
+          const zi = Math.round(z);
+          if (Math.abs(z - zi) > sliceTolerance || zi < 0 || zi >= sz) continue;
+          const xi = Math.round(x);
+          const yi = Math.round(y);
+          if (xi < 0 || yi < 0 || xi >= sx || yi >= sy) continue;
+          out[(k * ny + j) * nx + i] = layer[(zi * sy + yi) * sx + xi];
+        }
       }
     }
-  }
-  return { ...geometryOf(target), layers, segments: source.segments };
+    return out;
+  });
+  return { ...geometry, layers, segments: source.segments };
 }
 
 /** Flattens a segmentation to one label map for writers that hold one value per voxel (NIfTI). */

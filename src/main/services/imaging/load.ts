@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { detectFormat } from './detectFormat';
-import { loadDicomFiles } from './dicom/index';
+import { loadDicomFiles, type DecodeFrame } from './dicom/index';
 import { BadInputError } from './errors';
 import { readNifti } from './nifti';
 import { readNrrd } from './nrrd';
@@ -10,6 +10,10 @@ import type { InputFile, LoadResult } from './types';
 export interface LoadOptions {
   onProgress?(fraction: number, label: string): void;
   signal?: AbortSignal;
+  /** Decoder for compressed DICOM frames: the load worker passes its pool's; default this thread. */
+  decodeFrame?: DecodeFrame;
+  /** Frames decoding at once (the pool's capacity). */
+  concurrency?: number;
 }
 
 /** A folder of a whole CT study has a few thousand files; far more means the wrong folder was chosen. */
@@ -124,6 +128,8 @@ export async function loadFiles(
   if (dicomFiles.length > 0) {
     const dicom = await loadDicomFiles(dicomFiles, {
       signal: options.signal,
+      decodeFrame: options.decodeFrame,
+      concurrency: options.concurrency,
       onProgress: (fraction) => options.onProgress?.(0.2 + 0.8 * fraction, 'Decoding DICOM'),
     });
     result.series.push(...dicom.series);

@@ -1,6 +1,7 @@
 // Runs a load off the main thread: parsing and decoding never stall the app, and cancelling is
 // terminating this worker.
 import { parentPort, workerData } from 'node:worker_threads';
+import { createDecodePool } from './dicom/decodePool';
 import { loadFiles, loadPaths } from './load';
 import type { LoadJob, LoadWorkerMessage } from './loadInWorker';
 import type { LoadResult } from './types';
@@ -17,14 +18,16 @@ async function run(job: LoadJob): Promise<void> {
   const post = (message: LoadWorkerMessage, transfer: ArrayBuffer[] = []) =>
     parentPort!.postMessage(message, transfer);
   const onProgress = (fraction: number, label: string) => post({ type: 'progress', fraction, label });
+  // Compressed DICOM frames decode on every core; the pool's workers start only if a frame needs one.
+  const pool = createDecodePool();
+  const options = { onProgress, decodeFrame: pool.decodeFrame, concurrency: 2 * pool.size };
   try {
-    const result =
-      'paths' in job
-        ? await loadPaths(job.paths, { onProgress })
-        : await loadFiles(job.files, { onProgress });
+    const result = 'paths' in job ? await loadPaths(job.paths, options) : await loadFiles(job.files, options);
     post({ type: 'result', result }, transferables(result));
   } catch (error) {
     post({ type: 'error', message: (error as Error).message, file: (error as { file?: string }).file });
+  } finally {
+    await pool.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Segmentation, Volume } from '../../../shared/volume';
+import type { Segmentation, Vec3, Volume } from '../../../shared/volume';
 
 /** A file's path (for messages) and its bytes; readers never touch the disk themselves. */
 export interface InputFile {
@@ -12,7 +12,13 @@ export interface DicomSeriesIdentity {
   seriesInstanceUid: string;
   frameOfReferenceUid?: string;
   /** One entry per slice k of the volume (for multi-frame: the same SOP instance with its frame number). */
-  slices: { sopClassUid: string; sopInstanceUid: string; frameNumber?: number }[];
+  slices: {
+    sopClassUid: string;
+    sopInstanceUid: string;
+    frameNumber?: number;
+    /** ImagePositionPatient as acquired: differs from the grid where slice spacing is uneven. */
+    positionLps?: Vec3;
+  }[];
   /** Patient, study and equipment attributes copied into derived objects (dcmjs naturalized names). */
   patientStudy: Record<string, unknown>;
 }

@@ -52,6 +52,7 @@ export function seriesIdentity(frames: FrameInfo[]): DicomSeriesIdentity {
     slices: frames.map((f) => ({
       sopClassUid: f.sopClassUid,
       sopInstanceUid: f.sopInstanceUid,
+      ...(f.positionLps ? { positionLps: f.positionLps } : {}),
       ...(f.numberOfFrames > 1 ? { frameNumber: f.frameIndex + 1 } : {}),
     })),
     patientStudy: patientStudyOf(ds),

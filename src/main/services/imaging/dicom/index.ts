@@ -11,7 +11,7 @@ import { segmentationOnOwnGrid, segmentationOnSeries } from './segPlacement';
 import { readSegmentation } from './segReader';
 import { buildSeries, frameCount } from './series';
 
-export { placeSegmentation, resampleSegmentation } from './segPlacement';
+export { placeSegmentation } from './segPlacement';
 export { decodeFrame } from './decodeFrame';
 export type { DecodeFrame, FrameDecodeRequest, DecodedFrame } from './decodeFrame';
 

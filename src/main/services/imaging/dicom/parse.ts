@@ -2,7 +2,12 @@
 import { BadInputError } from '../errors';
 import type { InputFile } from '../types';
 import { nonImageObjectName, segmentationStorage } from './sopClasses';
-import { pixelEncoding, transferSyntaxName, type PixelEncoding } from './transferSyntaxes';
+import {
+  bigEndianTransferSyntax,
+  pixelEncoding,
+  transferSyntaxName,
+  type PixelEncoding,
+} from './transferSyntaxes';
 import { loadDcmjs, type NaturalDataset } from './vendor';
 
 export interface ParsedInstance {
@@ -28,10 +33,25 @@ export function parseDicom(file: InputFile): ParsedInstance {
   let dataset: NaturalDataset;
   try {
     const dcmjs = loadDcmjs();
-    const message = dcmjs.data.DicomMessage.readFile(arrayBufferOf(bytes));
+    const buffer = arrayBufferOf(bytes);
+    const native =
+      declared !== undefined && pixelEncoding(declared) === 'native' && declared !== deflatedLittleEndian;
+    // For native pixel data, read the header only and view the pixels in place: dcmjs would copy them.
+    let message = native
+      ? dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: false })
+      : dcmjs.data.DicomMessage.readFile(buffer);
+    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+    if (native) {
+      const pixels = trailingPixelData(bytes, dataset, declared === bigEndianTransferSyntax);
+      if (pixels) {
+        dataset.PixelData = [pixels];
+      } else {
+        message = dcmjs.data.DicomMessage.readFile(buffer);
+        dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+      }
+    }
     transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? '').trim();
     mediaSopClassUid = String(message.meta['00020002']?.Value?.[0] ?? '').trim();
-    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BadInputError(path, `cannot be read as DICOM (truncated or corrupt?): ${reason}`);
@@ -75,6 +95,37 @@ function unsupportedSyntax(path: string, uid: string): BadInputError {
     path,
     `uses transfer syntax ${uid} (${transferSyntaxName(uid)}), which cannot be decoded here`,
   );
+}
+
+/**
+ * The native PixelData value when it is the last element of the file, as it almost always is: found by
+ * its element header just before the expected number of bytes. Undefined when it is not found there.
+ */
+function trailingPixelData(
+  bytes: Uint8Array,
+  dataset: NaturalDataset,
+  bigEndian: boolean,
+): Uint8Array | undefined {
+  const expected = nativePixelDataBytes(dataset);
+  if (expected === 0) return undefined;
+  const length = expected + (expected % 2);
+  const start = bytes.length - length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tagAt = (at: number) =>
+    at >= 132 &&
+    (bigEndian
+      ? view.getUint16(at, false) === 0x7fe0 && view.getUint16(at + 2, false) === 0x0010
+      : view.getUint16(at, true) === 0x7fe0 && view.getUint16(at + 2, true) === 0x0010);
+  const explicit = start - 12;
+  if (tagAt(explicit)) {
+    const vr = String.fromCharCode(bytes[explicit + 4], bytes[explicit + 5]);
+    if ((vr === 'OW' || vr === 'OB') && view.getUint32(explicit + 8, !bigEndian) === length)
+      return bytes.subarray(start);
+  }
+  const implicit = start - 8;
+  if (!bigEndian && tagAt(implicit) && view.getUint32(implicit + 4, true) === length)
+    return bytes.subarray(start);
+  return undefined;
 }
 
 function nativePixelDataBytes(dataset: NaturalDataset): number {

@@ -3,9 +3,7 @@
 // Segments that overlap go to different layers.
 import {
   lpsToVoxel,
-  sameGrid,
   voxelCount,
-  voxelToLps,
   type Axes3,
   type SegmentInfo,
   type Segmentation,
@@ -13,6 +11,7 @@ import {
   type VolumeGeometry,
 } from '../../../../shared/volume';
 import { BadInputError } from '../errors';
+import { resampleSegmentation } from '../labelMaps';
 import type { LoadedSegmentationSource, LoadedSeries } from '../types';
 import type { SegDefinition } from './segReader';
 
@@ -211,51 +210,4 @@ export function placeSegmentation(
     );
   }
   return resampleSegmentation(source.segmentation, target.volume);
-}
-
-/** Nearest-neighbour resampling of every layer onto `grid`; voxels outside the source grid stay 0. */
-export function resampleSegmentation(source: Segmentation, grid: VolumeGeometry): Segmentation {
-  const geometry: VolumeGeometry = {
-    dims: [...grid.dims],
-    spacingMm: [...grid.spacingMm],
-    originLps: [...grid.originLps],
-    axesLps: grid.axesLps.map((a) => [...a]) as Axes3,
-  };
-  if (sameGrid(source, grid)) return { ...geometry, layers: source.layers, segments: source.segments };
-  const base = lpsToVoxel(source, voxelToLps(grid, [0, 0, 0]));
-  const step = [0, 1, 2].map((n) => {
-    const unitIndex: Vec3 = [0, 0, 0];
-    unitIndex[n] = 1;
-    const p = lpsToVoxel(source, voxelToLps(grid, unitIndex));
-    return [p[0] - base[0], p[1] - base[1], p[2] - base[2]];
-  });
-  // A target slice takes a source slice only if their planes are within half of the finer slice step.
-  const sliceTolerance = 0.5 * Math.min(1, grid.spacingMm[2] / source.spacingMm[2]);
-  const [nx, ny, nz] = grid.dims;
-  const [sx, sy, sz] = source.dims;
-  const layers = source.layers.map((layer) => {
-    const out = new (layer instanceof Uint16Array ? Uint16Array : Uint8Array)(nx * ny * nz);
-    for (let k = 0; k < nz; k++) {
-      for (let j = 0; j < ny; j++) {
-        const rowBase: Vec3 = [
-          base[0] + j * step[1][0] + k * step[2][0],
-          base[1] + j * step[1][1] + k * step[2][1],
-          base[2] + j * step[1][2] + k * step[2][2],
-        ];
-        for (let i = 0; i < nx; i++) {
-          const x = rowBase[0] + i * step[0][0];
-          const y = rowBase[1] + i * step[0][1];
-          const z = rowBase[2] + i * step[0][2];
-          const zi = Math.round(z);
-          if (Math.abs(z - zi) > sliceTolerance || zi < 0 || zi >= sz) continue;
-          const xi = Math.round(x);
-          const yi = Math.round(y);
-          if (xi < 0 || yi < 0 || xi >= sx || yi >= sy) continue;
-          out[(k * ny + j) * nx + i] = layer[(zi * sy + yi) * sx + xi];
-        }
-      }
-    }
-    return out;
-  });
-  return { ...geometry, layers, segments: source.segments };
 }

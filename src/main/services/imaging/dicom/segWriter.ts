@@ -437,7 +437,13 @@ export function writeDicomSeg(
         // Dimension values: the segment, then the slice's position as its 1-based index in the source
         // series (the same ordinal for the same ImagePositionPatient in every segment).
         FrameContentSequence: [{ DimensionIndexValues: [plan.number, k + 1] }],
-        PlanePositionSequence: [{ ImagePositionPatient: voxelToLps(geometry, [0, 0, k]).map(decimalString) }],
+        PlanePositionSequence: [
+          {
+            ImagePositionPatient: (identity.slices[k].positionLps ?? voxelToLps(geometry, [0, 0, k])).map(
+              decimalString,
+            ),
+          },
+        ],
         SegmentIdentificationSequence: [{ ReferencedSegmentNumber: plan.number }],
       });
     }

@@ -23,7 +23,10 @@ export type NaturalDataset = Record<string, unknown>;
 interface Dcmjs {
   data: {
     DicomMessage: {
-      readFile(buffer: ArrayBuffer, options?: { ignoreErrors?: boolean; noCopy?: boolean }): DcmjsDicomDict;
+      readFile(
+        buffer: ArrayBuffer,
+        options?: { ignoreErrors?: boolean; untilTag?: string; includeUntilTagValue?: boolean },
+      ): DcmjsDicomDict;
     };
     DicomMetaDictionary: {
       naturalizeDataset(dict: Record<string, DcmjsElement>): NaturalDataset;
