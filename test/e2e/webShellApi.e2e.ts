@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Envelope, OpenResult } from '../../src/shared/api';
-import type { Volume } from '../../src/shared/volume';
+import type { Segmentation, Volume } from '../../src/shared/volume';
 import { decodeFrame, encodeFrame } from '../../src/shared/wire';
 import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
 
@@ -125,6 +125,55 @@ describe('web shell', () => {
       expect(listing.result.entries).toContainEqual(
         expect.objectContaining({ name: 'sample', kind: 'directory' }),
       );
+    });
+
+    it('loads a label map onto the open image and saves it as NIfTI with the same voxels and grid', async () => {
+      const info = (await call(ws, 'app.info', {})) as {
+        ok: true;
+        result: { sampleStudy: { image: string; labels: string } };
+      };
+      const opened = (await call(ws, 'studies.open', { paths: [info.result.sampleStudy.image] })) as {
+        ok: true;
+        result: OpenResult;
+      };
+      const { seriesId } = opened.result.series[0];
+      const loaded = (await call(ws, 'segmentation.load', {
+        seriesId,
+        paths: [info.result.sampleStudy.labels],
+      })) as {
+        ok: true;
+        result: Segmentation;
+      };
+      expect(loaded.ok).toBe(true);
+      const liver = loaded.result.segments.find((s) => s.name === 'liver')!;
+      expect(liver).toMatchObject({ value: 5, layer: 0 });
+      const liverVoxels = loaded.result.layers[0].filter((v) => v === 5).length;
+      expect(liverVoxels).toBeGreaterThan(1000);
+
+      const out = join(shell.dataDir, 'saved-labels.nii.gz');
+      const saved = await call(ws, 'segmentation.save', {
+        seriesId,
+        path: out,
+        format: 'nifti',
+        segmentation: loaded.result,
+      });
+      expect(saved).toMatchObject({ ok: true, result: { path: out } });
+      const reloaded = (await call(ws, 'segmentation.load', { seriesId, paths: [out] })) as {
+        ok: true;
+        result: Segmentation;
+      };
+      expect(reloaded.result.dims).toEqual([122, 101, 112]);
+      expect(reloaded.result.originLps).toEqual(loaded.result.originLps);
+      expect(Buffer.from(reloaded.result.layers[0]).equals(Buffer.from(loaded.result.layers[0]))).toBe(true);
+
+      // A DICOM SEG needs a DICOM source: the sample is NIfTI, so the app says so and writes nothing.
+      const refused = await call(ws, 'segmentation.save', {
+        seriesId,
+        path: join(shell.dataDir, 'x.dcm'),
+        format: 'dicom-seg',
+        segmentation: loaded.result,
+      });
+      expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/DICOM source/) } });
     });
   });
 });
