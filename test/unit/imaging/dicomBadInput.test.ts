@@ -1,49 +1,13 @@
 // Unusable files produce one error each, naming the file and the problem, while the rest still load.
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputFile } from '../../../src/main/services/imaging/types';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
+import { convert, mrDir, readFolder, readInput, requireTools } from './dicomFixtures';
 
-const dataRoot = resolve(__dirname, '../../../../shared/data');
-const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
-
-function readInput(path: string): InputFile {
-  return { path, bytes: new Uint8Array(readFileSync(path)) };
-}
-
-function readFolder(folder: string): InputFile[] {
-  return readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort()
-    .map((name) => readInput(join(folder, name)));
-}
-
-/** Runs a converter (dcmtk, GDCM); a failure fails the test with the converter's stderr. */
-function convert(tool: string, args: string[]): void {
-  execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function hasTool(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = ['dcmodify', 'pdf2dcm', 'dcmconv', 'dcmmkdir'].filter((t) => !hasTool(t));
+requireTools(['dcmodify', 'pdf2dcm', 'dcmconv', 'dcmmkdir']);
 let work: string;
 const mrNames = readdirSync(mrDir).sort();
 
@@ -96,7 +60,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe.skipIf(missing.length > 0)('bad DICOM input', () => {
+describe('bad DICOM input', () => {
   it('reports each bad file by name and still loads the good series', async () => {
     const bad: Record<string, string> = {};
     bad.noPixels = join(work, 'no-pixels.dcm');

@@ -1,9 +1,6 @@
 // DICOM SEG reading and placement, against pydicom's reading of the highdicom test SEGs.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InputFile } from '../../../src/main/services/imaging/types';
 import type { Segmentation } from '../../../src/shared/volume';
 import { sameGrid } from '../../../src/shared/volume';
 import {
@@ -11,28 +8,7 @@ import {
   loadSegmentationOnto,
   placeSegmentation,
 } from '../../../src/main/services/imaging/dicom/index';
-
-const dataRoot = resolve(__dirname, '../../../../shared/data');
-const ctDir = join(dataRoot, 'highdicom-pydicom/pydicom_CT2');
-const segDir = join(dataRoot, 'highdicom-pydicom');
-
-function readInput(path: string): InputFile {
-  return { path, bytes: new Uint8Array(readFileSync(path)) };
-}
-
-function readFolder(folder: string): InputFile[] {
-  return readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort()
-    .map((name) => readInput(join(folder, name)));
-}
-
-/** Runs reference_dicom.py with Debian's python3, the interpreter that has python3-pydicom. */
-function pydicomReference<T>(...args: string[]): T {
-  const script = resolve(__dirname, 'reference_dicom.py');
-  const out = execFileSync('/usr/bin/python3', [script, ...args], { maxBuffer: 256 * 1024 * 1024 });
-  return JSON.parse(out.toString()) as T;
-}
+import { ctDir, pydicomReference, readFolder, readInput, segDir } from './dicomFixtures';
 
 interface SegReference {
   segments: { number: number; label: string }[];

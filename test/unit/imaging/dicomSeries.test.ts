@@ -1,33 +1,8 @@
 // The DICOM loader on real series, against pydicom's reading of the same files.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InputFile } from '../../../src/main/services/imaging/types';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
 import { parseDicom } from '../../../src/main/services/imaging/dicom/parse';
-
-const dataRoot = resolve(__dirname, '../../../../shared/data');
-const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
-const ctDir = join(dataRoot, 'highdicom-pydicom/pydicom_CT2');
-
-function readInput(path: string): InputFile {
-  return { path, bytes: new Uint8Array(readFileSync(path)) };
-}
-
-function readFolder(folder: string): InputFile[] {
-  return readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort()
-    .map((name) => readInput(join(folder, name)));
-}
-
-/** Runs reference_dicom.py with Debian's python3, the interpreter that has python3-pydicom. */
-function pydicomReference<T>(...args: string[]): T {
-  const script = resolve(__dirname, 'reference_dicom.py');
-  const out = execFileSync('/usr/bin/python3', [script, ...args], { maxBuffer: 256 * 1024 * 1024 });
-  return JSON.parse(out.toString()) as T;
-}
+import { ctDir, mrDir, pydicomReference, readFolder } from './dicomFixtures';
 
 function decodeFloat64(base64: string): Float64Array {
   const bytes = Buffer.from(base64, 'base64');

@@ -1,45 +1,16 @@
 // Every supported transfer syntax decodes to the voxels of the uncompressed original. The encoded files
 // are made at test time by dcmtk and GDCM (Debian packages dcmtk and libgdcm-tools).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputFile, LoadedSeries } from '../../../src/main/services/imaging/types';
+import type { LoadedSeries } from '../../../src/main/services/imaging/types';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
 import { parseDicom } from '../../../src/main/services/imaging/dicom/parse';
+import { convert, ctDir, mrDir, readFolder, requireTools } from './dicomFixtures';
 
-const dataRoot = resolve(__dirname, '../../../../shared/data');
-const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
-const ctDir = join(dataRoot, 'highdicom-pydicom/pydicom_CT2');
-
-function readInput(path: string): InputFile {
-  return { path, bytes: new Uint8Array(readFileSync(path)) };
-}
-
-function readFolder(folder: string): InputFile[] {
-  return readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort()
-    .map((name) => readInput(join(folder, name)));
-}
-
-/** Runs a converter (dcmtk, GDCM); a failure fails the test with the converter's stderr. */
-function convert(tool: string, args: string[]): void {
-  execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function hasTool(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const tools = ['dcmconv', 'dcmcjpeg', 'dcmcjpls', 'dcmcrle', 'gdcmconv'];
-const missing = tools.filter((t) => !hasTool(t));
+requireTools(['dcmconv', 'dcmcjpeg', 'dcmcjpls', 'dcmcrle', 'gdcmconv']);
 
 /** How each variant is produced from an uncompressed file: [tool, args before input/output]. */
 const lossless: Record<string, [string, string[], string]> = {
@@ -63,7 +34,6 @@ let work: string;
 const sources = { mr: '', ct: '' };
 
 beforeAll(() => {
-  if (missing.length) return;
   work = mkdtempSync(join(tmpdir(), 'dicom-transcode-'));
   // Three MR slices (12-bit unsigned, implicit VR) and the CT2 slices (16-bit signed, rescaled).
   sources.mr = join(work, 'mr');
@@ -105,7 +75,7 @@ function differences(a: LoadedSeries, b: LoadedSeries): { max: number; mean: num
   return { max, mean: sum / a.volume.voxels.length };
 }
 
-describe.skipIf(missing.length > 0)('transfer syntaxes', () => {
+describe('transfer syntaxes', () => {
   for (const which of ['mr', 'ct'] as const) {
     for (const [name, recipe] of Object.entries(lossless)) {
       it(`${which.toUpperCase()}: ${name} decodes to the original voxels exactly`, async () => {

@@ -1,30 +1,15 @@
 // The loader's parts on crafted input: slice geometry, stored-value interpretation, 1-bit frames,
 // enhanced multi-frame functional groups, MONOCHROME1, colours, cancellation.
-import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InputFile } from '../../../src/main/services/imaging/types';
 import type { Vec3 } from '../../../src/shared/volume';
 import { dicomLabToRgb } from '../../../src/main/services/imaging/dicom/cielab';
 import { unpackBitFrame, type PixelLayout } from '../../../src/main/services/imaging/dicom/frames';
 import { stackGeometry, type SliceGeometryInput } from '../../../src/main/services/imaging/dicom/geometry';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
 import { outputVoxelType, toStoredValues } from '../../../src/main/services/imaging/dicom/pixels';
-
-const dataRoot = resolve(__dirname, '../../../../shared/data');
-const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
-
-function readInput(path: string): InputFile {
-  return { path, bytes: new Uint8Array(readFileSync(path)) };
-}
-
-function readFolder(folder: string): InputFile[] {
-  return readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort()
-    .map((name) => readInput(join(folder, name)));
-}
+import { dataRoot, mrDir, readFolder, readInput } from './dicomFixtures';
 
 interface DcmjsWrite {
   data: {
