@@ -19,7 +19,16 @@ const electronOnly = {
   group: ['electron', 'electron/*'],
   message: 'Only src/main/index.ts and src/preload import electron.',
 };
-const serviceAreas = ['imaging', 'segmentation', 'intervention', 'models', 'pacs', 'metrics', 'workspace', 'speech'];
+const serviceAreas = [
+  'imaging',
+  'segmentation',
+  'intervention',
+  'models',
+  'pacs',
+  'metrics',
+  'workspace',
+  'speech',
+];
 const noUi = {
   group: ['vue', 'pinia', '@kitware/*', '**/renderer/**'],
   message: 'The main side never imports UI code.',

@@ -1,46 +1,84 @@
-// What the axial view shows: which slice and with which window/level. Reset whenever a new volume
-// becomes active; views read it, interactions write it through the actions below.
+// What the 2D views show: the crosshair position (one voxel, shared by all views: each view's slice
+// is that voxel's index along the view's axis), window/level, per-view zoom and pan, the layout
+// (2×2 or one view maximised) and the active tool. Reset whenever a new volume becomes active;
+// views read it, interactions write it through the actions below.
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
-import type { Volume } from '../../../shared/volume';
-import { axialIndexAxis, type IndexAxis } from '../imaging/axialAxis';
-import { defaultWindowLevel, sortedSample, valueRange } from '../imaging/windowLevel';
+import { computed, reactive, ref } from 'vue';
+import type { Vec3, Volume, VolumeGeometry } from '../../../shared/volume';
+import { defaultWindowLevel, percentileWindow, sortedSample, valueRange } from '../imaging/windowLevel';
+import { presetById, type PresetId } from '../imaging/windowPresets';
+import { sliceViews, viewIndexAxes, type SliceView } from '../imaging/viewGeometry';
+import type { IndexAxis } from '../imaging/axialAxis';
+
+export type ViewId = SliceView | '3d';
+export type Tool = 'window-level' | 'brush' | 'eraser';
+
+const perView = <T>(make: () => T) =>
+  Object.fromEntries(sliceViews.map((v) => [v, make()])) as Record<SliceView, T>;
 
 export const useViewStore = defineStore('view', () => {
-  const sliceAxis = ref<IndexAxis>(2);
-  const sliceIndex = ref(0);
-  const sliceCount = ref(0);
+  const geometry = ref<VolumeGeometry | null>(null);
+  const axes = ref<Record<SliceView, IndexAxis>>({ axial: 2, coronal: 1, sagittal: 0 });
+  /** The crosshair: an integer voxel index. */
+  const cursor = ref<Vec3>([0, 0, 0]);
   const windowWidth = ref(1);
   const windowLevel = ref(0);
-  /** Value range of the volume: window/level adjustments are fractions of it. */
+  const modality = ref('');
+  /** Value range of the volume: window/level drags are fractions of it. */
   const valueSpan = ref(1);
+  let autoWindow = { window: 1, level: 0 };
 
-  const hasSlices = computed(() => sliceCount.value > 0);
+  const zoom = reactive(perView(() => 1));
+  const pan = reactive(perView(() => [0, 0] as [number, number]));
+  /** The view keyboard scrolling acts on: the last one the pointer was over. */
+  const activeView = ref<SliceView>('axial');
+  const maximised = ref<ViewId | null>(null);
+  const tool = ref<Tool>('window-level');
+  const brushRadiusMm = ref(5);
+
+  const hasSlices = computed(() => geometry.value !== null);
 
   function reset(volume: Volume | null) {
     if (!volume) {
-      sliceCount.value = 0;
-      sliceIndex.value = 0;
+      geometry.value = null;
       return;
     }
-    sliceAxis.value = axialIndexAxis(volume);
-    sliceCount.value = volume.dims[sliceAxis.value];
-    sliceIndex.value = Math.floor(sliceCount.value / 2);
+    const { dims, spacingMm, originLps, axesLps } = volume;
+    geometry.value = { dims: [...dims], spacingMm: [...spacingMm], originLps: [...originLps], axesLps };
+    axes.value = viewIndexAxes(volume);
+    cursor.value = [Math.floor(dims[0] / 2), Math.floor(dims[1] / 2), Math.floor(dims[2] / 2)];
+    for (const v of sliceViews) {
+      zoom[v] = 1;
+      pan[v] = [0, 0];
+    }
+    modality.value = volume.modality.toUpperCase();
     const sorted = sortedSample(volume.voxels);
     const [lo, hi] = valueRange(sorted);
     valueSpan.value = hi > lo ? hi - lo : 1;
+    autoWindow = percentileWindow(sorted);
     const wl = defaultWindowLevel(volume, sorted);
     windowWidth.value = wl.window;
     windowLevel.value = wl.level;
   }
 
-  function setSlice(index: number) {
-    if (!hasSlices.value) return;
-    sliceIndex.value = Math.min(sliceCount.value - 1, Math.max(0, Math.round(index)));
+  const sliceIndex = (view: SliceView) => cursor.value[axes.value[view]];
+  const sliceCount = (view: SliceView) => geometry.value?.dims[axes.value[view]] ?? 0;
+
+  /** Moves the crosshair, clamped into the volume; fractional positions round to the nearest voxel. */
+  function setCursor(index: Vec3) {
+    const g = geometry.value;
+    if (!g) return;
+    cursor.value = index.map((v, n) => Math.min(g.dims[n] - 1, Math.max(0, Math.round(v)))) as Vec3;
   }
 
-  function scrollBy(delta: number) {
-    setSlice(sliceIndex.value + delta);
+  function setSlice(index: number, view: SliceView = activeView.value) {
+    const next: Vec3 = [...cursor.value];
+    next[axes.value[view]] = index;
+    setCursor(next);
+  }
+
+  function scrollBy(delta: number, view: SliceView = activeView.value) {
+    setSlice(sliceIndex(view) + delta, view);
   }
 
   /** Deltas are fractions of the value range (a drag across the whole view ≈ 1). */
@@ -53,16 +91,56 @@ export const useViewStore = defineStore('view', () => {
     windowLevel.value += levelFraction * valueSpan.value;
   }
 
+  /** HU presets apply to CT only; on other modalities every preset means "auto". */
+  function applyPreset(id: PresetId) {
+    const preset = presetById(id);
+    const wl = preset.hu && modality.value === 'CT' ? preset.hu : autoWindow;
+    windowWidth.value = wl.window;
+    windowLevel.value = wl.level;
+  }
+
+  function zoomBy(view: SliceView, factor: number) {
+    zoom[view] = Math.min(40, Math.max(0.2, zoom[view] * factor));
+  }
+
+  function panBy(view: SliceView, dxMm: number, dyMm: number) {
+    pan[view] = [pan[view][0] + dxMm, pan[view][1] + dyMm];
+  }
+
+  function resetCamera(view: SliceView) {
+    zoom[view] = 1;
+    pan[view] = [0, 0];
+  }
+
+  function toggleMaximised(view: ViewId) {
+    maximised.value = maximised.value === view ? null : view;
+  }
+
   return {
-    sliceAxis,
-    sliceIndex,
-    sliceCount,
+    geometry,
+    axes,
+    cursor,
     windowWidth,
     windowLevel,
+    modality,
+    zoom,
+    pan,
+    activeView,
+    maximised,
+    tool,
+    brushRadiusMm,
     hasSlices,
     reset,
+    sliceIndex,
+    sliceCount,
+    setCursor,
     setSlice,
     scrollBy,
     adjustWindowLevel,
+    applyPreset,
+    zoomBy,
+    panBy,
+    resetCamera,
+    toggleMaximised,
   };
 });

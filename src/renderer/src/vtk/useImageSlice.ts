@@ -6,6 +6,7 @@ import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type { IndexAxis } from '../imaging/axialAxis';
 import type { VtkView } from './useVtkView';
+import { tracked } from './liveObjects';
 
 export interface ImageSliceState {
   axis: Readonly<Ref<IndexAxis>>;
@@ -19,8 +20,8 @@ export function useImageSlice(
   image: Readonly<Ref<vtkImageData | null>>,
   state: ImageSliceState,
 ) {
-  const mapper = vtkImageMapper.newInstance();
-  const actor = vtkImageSlice.newInstance();
+  const mapper = tracked(vtkImageMapper.newInstance());
+  const actor = tracked(vtkImageSlice.newInstance());
   actor.setMapper(mapper);
   // Nearest neighbour: a reader must see voxels as acquired, not smoothed.
   actor.getProperty().setInterpolationTypeToNearest();

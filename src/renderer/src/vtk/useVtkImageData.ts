@@ -4,10 +4,11 @@ import { onScopeDispose, shallowRef, watch, type Ref, type ShallowRef } from 'vu
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type { Volume } from '../../../shared/volume';
+import { tracked } from './liveObjects';
 
 export function toVtkImageData(volume: Volume): vtkImageData {
-  const scalars = vtkDataArray.newInstance({ name: 'Scalars', numberOfComponents: 1, values: volume.voxels });
-  const image = vtkImageData.newInstance();
+  const scalars = tracked(vtkDataArray.newInstance({ name: 'Scalars', numberOfComponents: 1, values: volume.voxels }));
+  const image = tracked(vtkImageData.newInstance());
   image.setDimensions(volume.dims);
   image.setSpacing(volume.spacingMm);
   image.setOrigin(volume.originLps);

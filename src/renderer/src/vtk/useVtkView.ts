@@ -6,6 +6,7 @@ import '@kitware/vtk.js/Rendering/OpenGL/Profiles/Volume';
 import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
+import { tracked } from './liveObjects';
 
 export interface VtkView {
   renderWindow: vtkRenderWindow;
@@ -21,12 +22,12 @@ export function useVtkView(
   container: Readonly<Ref<HTMLElement | null>>,
   background: [number, number, number] = [0, 0, 0],
 ): VtkView {
-  const renderWindow = vtkRenderWindow.newInstance();
-  const renderer = vtkRenderer.newInstance({ background });
+  const renderWindow = tracked(vtkRenderWindow.newInstance());
+  const renderer = tracked(vtkRenderer.newInstance({ background }));
   renderWindow.addRenderer(renderer);
   // WebGL2, created directly: importing the class is what registers it with vtk.js, and WebGL2 is
   // what every target provides (Electron's Chromium, headless Chromium through SwiftShader).
-  const openGLRenderWindow = vtkOpenGLRenderWindow.newInstance();
+  const openGLRenderWindow = tracked(vtkOpenGLRenderWindow.newInstance());
   renderWindow.addView(openGLRenderWindow);
 
   const size = ref<[number, number]>([0, 0]);

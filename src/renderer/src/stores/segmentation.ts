@@ -1,0 +1,248 @@
+// The segmentation on the open image: its label layers (held once; every view's vtk image wraps the
+// same typed arrays), how each segment is shown, voxel counts, the selected segment, brush edits with
+// undo/redo, and loading/saving through the contract. Cleared whenever another volume is shown.
+import { defineStore } from 'pinia';
+import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
+import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
+import { fallbackColor } from '../../../shared/anatomy';
+import { api } from '../bridge';
+import { countLabels, volumeMl } from '../imaging/labelStats';
+import { brushDisc } from '../imaging/brush';
+import { applyEdit, EditHistory, StrokeRecorder, type LabelEdit } from '../imaging/editHistory';
+import type { SegmentDisplay } from '../imaging/labelLookup';
+import type { IndexAxis } from '../imaging/axialAxis';
+import { useStudiesStore } from './studies';
+
+export type OverlayMode = 'fill' | 'outline';
+export type SaveFormat = 'nifti' | 'dicom-seg';
+
+export interface SegmentRow extends SegmentInfo {
+  voxels: number;
+  volumeMl: number;
+  visible: boolean;
+  opacity: number;
+}
+
+export const useSegmentationStore = defineStore('segmentation', () => {
+  const studies = useStudiesStore();
+
+  const segmentation = shallowRef<Segmentation | null>(null);
+  /** Bumped per layer whenever its voxels change, so vtk images know to re-upload. */
+  const revisions = ref<number[]>([]);
+  const display = reactive(new Map<number, SegmentDisplay>());
+  const counts = ref(new Map<number, number>());
+  const selected = ref<number | null>(null);
+  const overlayVisible = ref(true);
+  const overlayOpacity = ref(0.5);
+  const mode = ref<OverlayMode>('fill');
+  const busy = ref(false);
+  const lastSaved = ref<string | null>(null);
+  const history = new EditHistory();
+  const historyState = ref({ canUndo: false, canRedo: false });
+  let stroke: StrokeRecorder | null = null;
+
+  const segments = computed<SegmentRow[]>(() => {
+    const seg = segmentation.value;
+    if (!seg) return [];
+    return seg.segments.map((s) => {
+      const voxels = counts.value.get(s.value) ?? 0;
+      const d = display.get(s.value) ?? { visible: true, opacity: 1 };
+      return { ...s, voxels, volumeMl: volumeMl(voxels, seg.spacingMm), ...d };
+    });
+  });
+  const selectedSegment = computed(() => segments.value.find((s) => s.value === selected.value) ?? null);
+
+  function displayOf(value: number): SegmentDisplay {
+    return display.get(value) ?? { visible: true, opacity: 1 };
+  }
+
+  function recount(seg: Segmentation) {
+    const next = new Map<number, number>();
+    // Values are unique across layers, so per-layer counts merge without clashes (0 excepted).
+    for (const layer of seg.layers) for (const [v, n] of countLabels(layer)) if (v) next.set(v, n);
+    counts.value = next;
+  }
+
+  function show(seg: Segmentation | null) {
+    segmentation.value = seg ? markRaw(seg) : null;
+    display.clear();
+    history.clear();
+    syncHistory();
+    if (!seg) {
+      counts.value = new Map();
+      selected.value = null;
+      revisions.value = [];
+      return;
+    }
+    for (const s of seg.segments) display.set(s.value, { visible: true, opacity: 1 });
+    revisions.value = seg.layers.map(() => 0);
+    recount(seg);
+    selected.value = seg.segments[0]?.value ?? null;
+  }
+
+  // Label maps belong to the image they were loaded onto.
+  watch(
+    () => studies.volume,
+    () => show(null),
+  );
+
+  async function load(paths: string[]) {
+    const seriesId = studies.activeSeriesId;
+    if (!seriesId) return;
+    busy.value = true;
+    try {
+      show(await api['segmentation.load']({ seriesId, paths }));
+    } catch (error) {
+      studies.reportError(error);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  async function loadSample() {
+    if (!studies.appInfo) await studies.loadAppInfo();
+    if (studies.appInfo) await load([studies.appInfo.sampleStudy.labels]);
+  }
+
+  async function save(path: string, format: SaveFormat) {
+    const seriesId = studies.activeSeriesId;
+    const seg = segmentation.value;
+    if (!seriesId || !seg) return;
+    busy.value = true;
+    try {
+      const saved = await api['segmentation.save']({ seriesId, path, format, segmentation: seg });
+      lastSaved.value = saved.path;
+    } catch (error) {
+      studies.reportError(error);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** An empty label map on the open image, for drawing from scratch. */
+  function createEmpty() {
+    const v = studies.volume;
+    if (!v) return;
+    const { dims, spacingMm, originLps, axesLps } = v;
+    show({
+      dims,
+      spacingMm,
+      originLps,
+      axesLps,
+      layers: [new Uint8Array(dims[0] * dims[1] * dims[2])],
+      segments: [],
+    });
+  }
+
+  function addSegment(name = 'segment') {
+    if (!segmentation.value) createEmpty();
+    const seg = segmentation.value;
+    if (!seg) return;
+    const value = Math.max(0, ...seg.segments.map((s) => s.value)) + 1;
+    if (value > 255 && seg.layers[0] instanceof Uint8Array) return;
+    const info: SegmentInfo = { value, layer: 0, name: `${name}_${value}`, colorRgb: fallbackColor(value) };
+    segmentation.value = markRaw({ ...seg, segments: [...seg.segments, info] });
+    display.set(value, { visible: true, opacity: 1 });
+    selected.value = value;
+  }
+
+  function setVisible(value: number, visible: boolean) {
+    display.set(value, { ...displayOf(value), visible });
+  }
+  function setOpacity(value: number, opacity: number) {
+    display.set(value, { ...displayOf(value), opacity });
+  }
+  function select(value: number) {
+    selected.value = value;
+  }
+  function toggleOverlay() {
+    overlayVisible.value = !overlayVisible.value;
+  }
+
+  function touched(layer: number, changes: Iterable<[before: number, after: number]>) {
+    const next = new Map(counts.value);
+    for (const [before, after] of changes) {
+      if (before) next.set(before, (next.get(before) ?? 0) - 1);
+      if (after) next.set(after, (next.get(after) ?? 0) + 1);
+    }
+    counts.value = next;
+    const r = [...revisions.value];
+    r[layer]++;
+    revisions.value = r;
+  }
+
+  /** One dab of the brush (or eraser) at a continuous voxel position on a view's slice. */
+  function dab(centre: Vec3, radiusMm: number, sliceAxis: IndexAxis, erase: boolean) {
+    const seg = segmentation.value;
+    const target = selectedSegment.value;
+    if (!seg || !target) return;
+    const labels = seg.layers[target.layer];
+    if (!stroke || stroke.layer !== target.layer) stroke = new StrokeRecorder(target.layer);
+    const disc = brushDisc(seg, centre, radiusMm, sliceAxis);
+    const olds = disc.map((n) => labels[n]);
+    // The eraser clears only the selected segment, never a neighbour it brushes over.
+    const changed = erase
+      ? stroke.paint(labels, disc, 0, (old) => old !== target.value)
+      : stroke.paint(labels, disc, target.value);
+    if (!changed.length) return;
+    const before = new Map(disc.map((n, i) => [n, olds[i]]));
+    touched(
+      target.layer,
+      changed.map((n) => [before.get(n)!, labels[n]] as [number, number]),
+    );
+  }
+
+  function endStroke() {
+    const edit = stroke?.finish();
+    stroke = null;
+    if (edit) history.push(edit);
+    syncHistory();
+  }
+
+  function replay(edit: LabelEdit | undefined, direction: 'undo' | 'redo') {
+    const seg = segmentation.value;
+    if (!edit || !seg) return;
+    applyEdit(seg.layers, edit, direction);
+    const from = direction === 'undo' ? edit.after : edit.before;
+    const to = direction === 'undo' ? edit.before : edit.after;
+    touched(
+      edit.layer,
+      Array.from(edit.indices, (_, n) => [from[n], to[n]] as [number, number]),
+    );
+    syncHistory();
+  }
+
+  const undo = () => replay(history.undo(), 'undo');
+  const redo = () => replay(history.redo(), 'redo');
+  function syncHistory() {
+    historyState.value = { canUndo: history.canUndo, canRedo: history.canRedo };
+  }
+
+  return {
+    segmentation,
+    revisions,
+    segments,
+    selected,
+    selectedSegment,
+    overlayVisible,
+    overlayOpacity,
+    mode,
+    busy,
+    lastSaved,
+    historyState,
+    displayOf,
+    load,
+    loadSample,
+    save,
+    createEmpty,
+    addSegment,
+    setVisible,
+    setOpacity,
+    select,
+    toggleOverlay,
+    dab,
+    endStroke,
+    undo,
+    redo,
+  };
+});
