@@ -100,7 +100,7 @@ export default tseslint.config(
             electronOnly,
             noUi,
             {
-              regex: `^(\\.\\./)+(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
+              regex: `^(\\.\\./){1,2}(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
               message: 'Import another service area only through its index.ts.',
             },
             {

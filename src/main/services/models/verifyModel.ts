@@ -1,0 +1,73 @@
+// A model is data the app must not trust blindly: its manifest must match the schema shared with
+// training/export.py, and every file it names must have the size and sha256 the manifest gives.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import schema from '../../../../models/manifest.schema.json';
+import type { ModelManifest } from '../../../shared/modelManifest';
+
+/** The model folder (or one of its files) is unusable; the message says which file and why. */
+export class ModelRefusedError extends Error {
+  readonly file: string;
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'ModelRefusedError';
+    this.file = file;
+  }
+}
+
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile<ModelManifest>(schema);
+
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** A path from a manifest, resolved inside the model's folder; one that escapes it is refused. */
+function fileInside(dir: string, relative: string, manifestPath: string): string {
+  const full = normalize(join(dir, relative));
+  if (isAbsolute(relative) || !full.startsWith(normalize(dir) + sep)) {
+    throw new ModelRefusedError(manifestPath, `file path "${relative}" points outside the model folder`);
+  }
+  return full;
+}
+
+/** Reads and validates `<dir>/manifest.json`, then checks each model file's size and sha256. */
+export async function verifyModel(dir: string): Promise<ModelManifest> {
+  const manifestPath = join(dir, 'manifest.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(manifestPath, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (error as Error).message;
+    throw new ModelRefusedError(manifestPath, `cannot be read as JSON (${reason})`);
+  }
+  if (!validate(json)) {
+    const first = validate.errors?.[0];
+    throw new ModelRefusedError(
+      manifestPath,
+      `does not match the model manifest schema: ${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim(),
+    );
+  }
+  const manifest = json;
+  for (const [role, file] of Object.entries(manifest.files)) {
+    const path = fileInside(dir, file.path, manifestPath);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      throw new ModelRefusedError(path, `the ${role} file named by the manifest is missing`);
+    }
+    if (size !== file.bytes) {
+      throw new ModelRefusedError(path, `is ${size} bytes; the manifest says ${file.bytes} (incomplete copy?)`);
+    }
+    const actual = await sha256OfFile(path);
+    if (actual !== file.sha256) {
+      throw new ModelRefusedError(path, `sha256 ${actual} does not match the manifest's ${file.sha256}`);
+    }
+  }
+  return manifest;
+}

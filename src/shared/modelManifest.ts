@@ -1,0 +1,78 @@
+// The model manifest (models/<id>/manifest.json) as the app reads it. models/manifest.schema.json is
+// the one definition, shared with training/export.py; this type mirrors the parts the app uses.
+import type { Vec3 } from './volume';
+
+export interface ModelFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface TensorSpec {
+  name: string;
+  dtype: 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
+  /** Integers are fixed sizes; strings are symbolic (dynamic) dimensions. */
+  shape: (number | string)[];
+  description?: string;
+}
+
+export interface GraphSpec {
+  opset: number;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export type IntensityNormalisation =
+  | { method: 'window'; window: [number, number]; unit?: string }
+  | { method: 'percentile'; percentiles: [number, number]; scope?: string };
+
+export interface ModelManifest {
+  schemaVersion: 1;
+  id: string;
+  name: string;
+  version: string;
+  description?: string;
+  intendedUse: string;
+  licence: { model: string; notes?: string };
+  trainingData: { name: string; source: string; licence: string; use: string }[];
+  scores: {
+    referenceLabels: string;
+    results: {
+      dataset: string;
+      condition: string;
+      perClass: Record<string, { dice: number; hd95Mm?: number }>;
+    }[];
+    other?: Record<string, unknown>;
+  };
+  files: { encoder: ModelFile; decoder: ModelFile };
+  encoder: GraphSpec;
+  decoder: GraphSpec;
+  preprocessing: {
+    inputSize: number;
+    orientation: string;
+    inPlaneSpacingMm: number;
+    resampling?: string;
+    padCrop?: string;
+    channels: string;
+    /** Per modality (CT, MR, …, and `default`). */
+    intensity: Record<string, IntensityNormalisation>;
+    postprocessing?: string;
+  };
+  classes: { index: number; name: string; catalogueId?: number; colorRgb: Vec3 }[];
+  prompt: {
+    supported: ('point' | 'box' | 'mask')[];
+    coordinates: string;
+    labels: Record<string, string>;
+    output?: string;
+  };
+  intervention: {
+    inputs: string[];
+    formula: string;
+    neutral: { film_scale: number; film_shift: number; gate: number };
+    featureDim?: number;
+    directions: Record<string, { scale: number[]; shift: number[] }[]>;
+  };
+  parity: { reference: string; tolerance: number; producer?: string };
+  parameters?: Record<string, unknown>;
+  architecture?: Record<string, unknown>;
+}
