@@ -1,0 +1,38 @@
+// Language half of Test-Time Causal Intervention: a typed correction → an Intervention (or a
+// question, or a refusal). Turning an Intervention into FiLM/gate inputs lives beside the decoder.
+export { interpretBuiltIn, normaliseCommand } from './builtin';
+export {
+  BuiltInInterpreter,
+  InterventionInterpreter,
+  type InterpreterStatus,
+  type Interpreter,
+  type InterventionInterpreterOptions,
+} from './interpreter';
+export {
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_TIMEOUT_MS,
+  LlmFailure,
+  LlmInterpreter,
+  type InterpretOptions,
+  type LlmOptions,
+} from './llm';
+export {
+  LlmUnavailableError,
+  findLlmManifests,
+  llmManifestSchema,
+  sha256OfFile,
+  verifyLlmManifest,
+  type LlmManifest,
+} from './llmManifest';
+export { llmAnswerGrammarSchema, llmAnswerJsonSchema, toGrammarSchema } from './grammarSchema';
+export { buildPrompt, describeView } from './prompt';
+export {
+  benchmarkCommands,
+  benchmarkContext,
+  benchmarkContextWithCursor,
+  scoreBenchmark,
+  scoreInterpretation,
+  type BenchmarkCommand,
+  type BenchmarkScore,
+  type ExpectedInterpretation,
+} from './benchmarkCommands';

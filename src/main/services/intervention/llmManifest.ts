@@ -1,0 +1,115 @@
+// An installed command LLM is data, like a segmentation model: models/llm/<id>/manifest.json names
+// its GGUF file with size and sha256, and nothing is loaded unless the file matches.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const llmManifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  name: z.string().min(1),
+  file: z.object({
+    /** Relative to the manifest's folder; the file must stay inside it. */
+    path: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().positive(),
+  }),
+  /** SPDX id of the weights' licence. */
+  licence: z.string().min(1),
+  /** Tokens of context to allocate; the model's training context if absent (capped at 4096). */
+  contextSize: z.number().int().positive().optional(),
+  description: z.string().optional(),
+});
+export type LlmManifest = z.infer<typeof llmManifestSchema>;
+
+/** Why no LLM can be used; the message is shown to the user as the fallback reason. */
+export class LlmUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LlmUnavailableError';
+  }
+}
+
+export interface VerifiedLlm {
+  manifest: LlmManifest;
+  manifestPath: string;
+  modelPath: string;
+}
+
+/** Hashes already checked in this process, keyed by path, size and mtime: a 4 GB model hashes once. */
+const verified = new Map<string, string>();
+
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Reads and checks a manifest and its model file; throws LlmUnavailableError saying what is wrong. */
+export async function verifyLlmManifest(manifestPath: string): Promise<VerifiedLlm> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(manifestPath, 'utf8'));
+  } catch (error) {
+    throw new LlmUnavailableError(`cannot read LLM manifest ${manifestPath}: ${(error as Error).message}`);
+  }
+  const parsed = llmManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LlmUnavailableError(
+      `LLM manifest ${manifestPath} is invalid: ${issue.path.join('.')}: ${issue.message}`,
+    );
+  }
+  const manifest = parsed.data;
+  const folder = dirname(resolve(manifestPath));
+  const modelPath = resolve(folder, manifest.file.path);
+  const inside = relative(folder, modelPath);
+  if (isAbsolute(manifest.file.path) || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new LlmUnavailableError(
+      `LLM manifest ${manifestPath}: the model file must lie in the manifest's folder`,
+    );
+  }
+  let info;
+  try {
+    info = await stat(modelPath);
+  } catch {
+    throw new LlmUnavailableError(`LLM model file ${modelPath} is missing`);
+  }
+  if (info.size !== manifest.file.bytes) {
+    throw new LlmUnavailableError(
+      `LLM model file ${modelPath} has ${info.size} bytes, the manifest says ${manifest.file.bytes}`,
+    );
+  }
+  const key = `${modelPath}:${info.size}:${info.mtimeMs}`;
+  const actual = verified.get(key) ?? (await sha256OfFile(modelPath));
+  if (actual !== manifest.file.sha256) {
+    throw new LlmUnavailableError(
+      `LLM model file ${modelPath} does not match its manifest (sha256 ${actual}, expected ${manifest.file.sha256}); not loading it`,
+    );
+  }
+  verified.set(key, actual);
+  return { manifest, manifestPath: resolve(manifestPath), modelPath };
+}
+
+/** Manifests under <modelsDir>/llm/<id>/manifest.json, sorted by id; none when the folder is absent. */
+export async function findLlmManifests(modelsDir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(join(modelsDir, 'llm'), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(modelsDir, 'llm', entry.name, 'manifest.json');
+    try {
+      await stat(path);
+      found.push(path);
+    } catch {
+      // A folder without a manifest is not an installed model.
+    }
+  }
+  return found;
+}
