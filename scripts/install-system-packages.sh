@@ -9,6 +9,7 @@ packages=(
   black flake8                  # Python style of training/
   dicom3tools                   # dciodvfy validates the DICOM SEG we write
   libgdcm-tools dcmtk           # transcode DICOM to every transfer syntax for decoder tests
+  orthanc orthanc-dicomweb      # a real PACS (DICOMweb + DIMSE) for the PACS tests and bench
 )
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done

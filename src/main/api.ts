@@ -1,5 +1,6 @@
 // Implements the contract on top of the services. Both shells call `dispatch`; it validates every
 // request before a service sees it and turns every failure into an envelope the UI can show.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -23,6 +24,15 @@ import {
   type LoadResult,
 } from './services/imaging/index';
 import { RecentStudies, listDirectory } from './services/workspace/index';
+import {
+  PacsCancelledError,
+  PacsError,
+  PacsService,
+  readDicomIdentity,
+  readPart10Meta,
+  writeVolumeReport,
+  type SecretStore,
+} from './services/pacs/index';
 
 export interface ApiContext {
   shell: AppInfo['shell'];
@@ -32,6 +42,8 @@ export interface ApiContext {
   /** Opened by the renderer when it starts (npm start passes the sample study). */
   startupPaths: string[];
   emit<E extends keyof Events>(event: E, payload: Events[E]): void;
+  /** Where PACS passwords and tokens are kept: the OS keychain in Electron; a 0600 file by default. */
+  secretStore?: SecretStore;
 }
 
 type Handlers = { [M in Method]: (request: z.output<(typeof requestSchemas)[M]>) => Promise<Responses[M]> };
@@ -45,6 +57,7 @@ export function createApi(context: ApiContext): Api {
   const registry = new SeriesRegistry();
   const recent = new RecentStudies(context.dataDir);
   const sampleDir = join(context.resourcesDir, 'sample');
+  const pacs = new PacsService(context.dataDir, context.secretStore);
 
   const registerLoaded = (loaded: LoadResult): OpenResult => ({
     series: loaded.series.map((s) => registry.add(s)),
@@ -84,6 +97,66 @@ export function createApi(context: ApiContext): Api {
     'segmentation.load': async ({ seriesId, paths }) => readSegmentation(paths, registry.get(seriesId)),
     'segmentation.save': async ({ seriesId, path, format, segmentation }) =>
       writeSegmentation(path, format, segmentation, registry.get(seriesId)),
+    // PACS: settings, search, retrieve into the local cache (then open it), send results back.
+    'pacs.nodes': () => pacs.settings.list(),
+    'pacs.saveNode': ({ node, secret }) => pacs.settings.save(node, secret),
+    'pacs.deleteNode': ({ name }) => pacs.settings.remove(name),
+    'pacs.setLocal': ({ localAet, localPort }) => pacs.settings.setLocal(localAet, localPort),
+    'pacs.echo': ({ node }) => pacs.echo(node),
+    'pacs.findStudies': async ({ node, query }) => ({ studies: await pacs.findStudies(node, query) }),
+    'pacs.findSeries': async ({ node, studyUid }) => ({ series: await pacs.findSeries(node, studyUid) }),
+    'pacs.retrieve': async ({ node, studyUid, seriesUid, task }) => {
+      const onProgress = progress(task ?? `pacs-retrieve:${seriesUid}`);
+      const { files: _files, ...stats } = await pacs.task(task, (signal) =>
+        pacs.retrieve(node, studyUid, seriesUid, { signal, onProgress }),
+      );
+      // The cached folder opens like any local study, so a reopen works offline.
+      const opened = registerLoaded(await openPaths([stats.folder], { onProgress }));
+      if (opened.series.length > 0) await recent.remember([stats.folder]);
+      return { ...opened, stats };
+    },
+    'pacs.cancel': async ({ task }) => ({ cancelled: pacs.cancel(task) }),
+    'pacs.store': async ({ node, seriesId, segmentation, report }) => {
+      const source = registry.get(seriesId);
+      if (!source.dicom)
+        throw new BadInputError(source.path, 'is not a DICOM series: only a DICOM series can get a SEG');
+      // The SEG is written to an outbox first and removed once the archive has it: a failed send
+      // leaves it there to be sent again with `causal-sam pacs store`.
+      const outbox = join(context.dataDir, 'pacs-outbox');
+      await mkdir(outbox, { recursive: true });
+      const path = join(outbox, `seg-${Date.now()}.dcm`);
+      await writeSegmentation(path, 'dicom-seg', segmentation, source);
+      const segBytes = new Uint8Array(await readFile(path));
+      const identity = readDicomIdentity(segBytes);
+      const files = [path];
+      let reportSopInstanceUid: string | undefined;
+      if (report) {
+        const pdf = writeVolumeReport({
+          segmentation,
+          patientStudy: source.dicom.patientStudy,
+          studyInstanceUid: source.dicom.studyInstanceUid,
+          sourceSeriesDescription: source.description,
+          sourceSeriesInstanceUid: source.dicom.seriesInstanceUid,
+          seg: {
+            sopClassUid: readPart10Meta(segBytes)!.sopClassUid,
+            sopInstanceUid: identity.sopInstanceUid,
+          },
+          softwareVersion: context.version,
+        });
+        files.push(path.replace(/\.dcm$/, '-report.dcm'));
+        await writeFile(files[1], pdf.bytes);
+        reportSopInstanceUid = pdf.sopInstanceUid;
+      }
+      await pacs.store(node, files);
+      await Promise.all(files.map((file) => rm(file, { force: true })));
+      return {
+        node,
+        sopInstanceUid: identity.sopInstanceUid,
+        seriesInstanceUid: identity.seriesInstanceUid,
+        referencedSeriesUid: source.dicom.seriesInstanceUid,
+        reportSopInstanceUid,
+      };
+    },
   };
 
   return {
@@ -115,6 +188,9 @@ const failure = (error: ApiErrorData): Envelope => ({ ok: false, error });
 function describeError(error: unknown): ApiErrorData {
   if (error instanceof BadInputError) return { code: 'bad-input', message: error.message, file: error.file };
   if (error instanceof LoadCancelledError) return { code: 'cancelled', message: error.message };
+  if (error instanceof PacsCancelledError) return { code: 'cancelled', message: error.message };
+  if (error instanceof PacsError)
+    return { code: error.kind === 'not-found' ? 'not-found' : 'remote', message: error.message };
   const e = error as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
     return {

@@ -1,11 +1,13 @@
 // The command-line face of the services: the same readers and writers as the app, no window.
 import { parseArgs } from 'node:util';
 import { openPaths, seriesInfo } from './services/imaging/index';
+import { pacsCommand } from './pacsCli';
 
 const usage = `usage: causal-sam <command> [options]
 
 commands:
   info <path...> [--json]   describe every series found in files or folders (NIfTI, NRRD, DICOM)
+  pacs echo|find|retrieve|store   talk to a PACS over DICOMweb or DIMSE (causal-sam pacs --help)
 `;
 
 class UsageError extends Error {}
@@ -35,7 +37,7 @@ async function info(args: string[]): Promise<number> {
   return result.series.length > 0 ? 0 : 1;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { info };
+const commands: Record<string, (args: string[]) => Promise<number>> = { info, pacs: pacsCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,11 +1,12 @@
 // Electron shell entry: the window, its security settings, and the contract bound to IPC. The
 // services and the contract's implementation are shared with the web shell (src/main/api.ts).
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
 import { join } from 'node:path';
 import { ipcChannels } from '../shared/api';
 import { createApi } from './api';
 import { appVersion, preloadPath, rendererDir, resourcesDir } from './appPaths';
 import { contentSecurityPolicy } from './webShell/security';
+import { EncryptedFileSecretStore } from './services/pacs/index';
 
 // Paths given after the app's own arguments open as the first study (npm start passes the sample).
 const startupPaths = process.argv.slice(app.isPackaged ? 1 : 2).filter((arg) => !arg.startsWith('-'));
@@ -50,6 +51,16 @@ void app.whenReady().then(() => {
     dataDir: app.getPath('userData'),
     resourcesDir,
     startupPaths,
+    // PACS passwords and tokens sealed by the OS keychain; without one (a Linux session with no
+    // keyring, where safeStorage would fall back to a fixed key) the default user-only file is used.
+    secretStore:
+      safeStorage.isEncryptionAvailable() &&
+      (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text')
+        ? new EncryptedFileSecretStore(join(app.getPath('userData'), 'pacs-secrets.sealed.json'), {
+            encrypt: (plain) => safeStorage.encryptString(plain),
+            decrypt: (sealed) => safeStorage.decryptString(Buffer.from(sealed)),
+          })
+        : undefined,
     emit: (event, payload) => {
       if (!window.isDestroyed()) window.webContents.send(ipcChannels.event, event, payload);
     },

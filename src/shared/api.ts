@@ -2,6 +2,7 @@
 // runtime schema (validated on the main side before a service sees it) and its response type.
 import { z } from 'zod';
 import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
+import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
 
 /** What `causal-sam info --json` prints per series, plus the ids the app needs to refer to it. */
 export interface SeriesInfo {
@@ -102,6 +103,15 @@ export const requestSchemas = {
     format: z.enum(['nifti', 'dicom-seg']),
     segmentation: segmentationSchema,
   }),
+  ...pacsRequestSchemas,
+  /** Sends a segmentation of an open series to a PACS node as a DICOM SEG referencing that series. */
+  'pacs.store': z.object({
+    node: z.string().min(1),
+    seriesId,
+    segmentation: segmentationSchema,
+    /** Also send the segment volumes as a DICOM Encapsulated PDF referencing the SEG. */
+    report: z.boolean().optional(),
+  }),
 } as const;
 
 export interface Responses {
@@ -114,6 +124,12 @@ export interface Responses {
   'series.close': { closed: boolean };
   'segmentation.load': Segmentation;
   'segmentation.save': SavedFile;
+}
+
+export interface Responses extends PacsResponses {
+  /** The retrieved series, opened from the local cache, and what the retrieve did. */
+  'pacs.retrieve': OpenResult & { stats: PacsRetrieveStats };
+  'pacs.store': PacsStoreResult;
 }
 
 export interface Events {
@@ -136,7 +152,8 @@ export type ApiClient = { [M in Method]: (request: RequestOf<M>) => Promise<Resp
 export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorData };
 
 export interface ApiErrorData {
-  code: 'bad-request' | 'bad-input' | 'not-found' | 'cancelled' | 'internal';
+  /** remote: a PACS refused or failed (unreachable, wrong credentials, association rejected…). */
+  code: 'bad-request' | 'bad-input' | 'not-found' | 'cancelled' | 'remote' | 'internal';
   message: string;
   /** The file the problem is in, where there is one. */
   file?: string;

@@ -1,0 +1,144 @@
+// `causal-sam pacs …` as a radiologist or a script runs it: the built command line (npm run build)
+// against a real Orthanc, over DICOMweb and DIMSE.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PASSWORD,
+  USER,
+  freePort,
+  orthancAvailable,
+  repoRoot,
+  sharedSeriesFiles,
+  startOrthanc,
+  type RunningOrthanc,
+} from './orthanc';
+
+const cli = join(repoRoot, 'bin/causal-sam.mjs');
+const built = existsSync(join(repoRoot, 'out/main/cli.js'));
+
+let orthanc: RunningOrthanc;
+let work: string;
+let localPort: number;
+let passwordFile: string;
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, CAUSAL_SAM_DATA_DIR: join(work, 'data') },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const lines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.skipIf(!orthancAvailable || !built)('causal-sam pacs (built CLI) against Orthanc', () => {
+  let web: string[];
+  let dimse: string[];
+  let studyUid: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'causal-sam-pacs-cli-'));
+    localPort = await freePort();
+    orthanc = await startOrthanc({ aet: 'CAUSALSAM', port: localPort });
+    await orthanc.upload(await sharedSeriesFiles());
+    passwordFile = join(work, 'password');
+    await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    web = ['--dicomweb', orthanc.dicomWebUrl, '--user', USER, '--password-file', passwordFile];
+    dimse = [
+      '--dimse',
+      `ORTHANC@127.0.0.1:${orthanc.dicomPort}`,
+      '--aet',
+      'CAUSALSAM',
+      '--port',
+      String(localPort),
+    ];
+  });
+  afterAll(async () => {
+    await orthanc?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('echo over both protocols', async () => {
+    expect((await run(['pacs', 'echo', ...web])).code).toBe(0);
+    const result = await run(['pacs', 'echo', ...dimse, '--json']);
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)[0]).toMatchObject({ ok: true });
+  });
+
+  it('find --json by QIDO-RS and C-FIND, and series of a study', async () => {
+    const byWeb = lines((await run(['pacs', 'find', ...web, '--modality', 'MR', '--json'])).stdout);
+    const byDimse = lines((await run(['pacs', 'find', ...dimse, '--modality', 'MR', '--json'])).stdout);
+    expect(byWeb).toHaveLength(1);
+    expect(byDimse.map((s) => s.studyUid)).toEqual(byWeb.map((s) => s.studyUid));
+    studyUid = byWeb[0].studyUid as string;
+    const series = lines((await run(['pacs', 'find', ...dimse, '--study', studyUid, '--json'])).stdout);
+    expect(series[0]).toMatchObject({ modality: 'MR', instanceCount: 24 });
+  });
+
+  it('retrieve --out by WADO-RS, C-GET and C-MOVE; a rerun fetches nothing', async () => {
+    for (const [name, args] of [
+      ['web', web],
+      ['get', [...dimse, '--method', 'get']],
+      ['move', [...dimse, '--method', 'move']],
+    ] as const) {
+      const out = join(work, `out-${name}`);
+      const first = await run(['pacs', 'retrieve', ...args, '--study', studyUid, '--out', out, '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      const [summary] = lines(first.stdout);
+      expect(summary).toMatchObject({ retrieved: 24, alreadyCached: 0 });
+      expect(await readdir(summary.folder as string)).toHaveLength(24);
+      const again = lines(
+        (await run(['pacs', 'retrieve', ...args, '--study', studyUid, '--out', out, '--json'])).stdout,
+      );
+      expect(again[0]).toMatchObject({ retrieved: 0, alreadyCached: 24 });
+    }
+  });
+
+  it('store a folder by STOW-RS and by C-STORE', async () => {
+    const folder = join(work, 'out-web');
+    const byWeb = await run(['pacs', 'store', ...web, folder]);
+    expect(byWeb.code, byWeb.stderr).toBe(0);
+    expect(byWeb.stdout).toMatch(/stored 24 of 24 files/);
+    const byDimse = await run(['pacs', 'store', ...dimse, folder, '--json']);
+    expect(byDimse.code, byDimse.stderr).toBe(0);
+    expect(lines(byDimse.stdout)).toHaveLength(24);
+  });
+
+  it('says plainly what went wrong, and never echoes the password', async () => {
+    const wrong = join(work, 'wrong-password');
+    await writeFile(wrong, 'not-the-password-xyz\n');
+    const denied = await run([
+      'pacs',
+      'find',
+      '--dicomweb',
+      orthanc.dicomWebUrl,
+      '--user',
+      USER,
+      '--password-file',
+      wrong,
+    ]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/wrong credentials for http:\/\/127\.0\.0\.1:\d+\/dicom-web \(HTTP 401\)/);
+    expect(denied.stdout + denied.stderr).not.toContain('not-the-password-xyz');
+    const rejected = await run(['pacs', 'echo', '--dimse', `WRONG@127.0.0.1:${orthanc.dicomPort}`]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/association rejected by WRONG@/);
+    const usage = await run(['pacs', 'find']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/give exactly one of --dicomweb, --dimse or --node/);
+  });
+});
