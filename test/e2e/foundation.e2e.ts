@@ -81,10 +81,10 @@ describe('foundation: a minimal renderer', () => {
     await expect.poll(() => text('dims'), { timeout: 60_000 }).toBe('122 × 101 × 112');
     expect(await text('modality')).toMatch(/\S/);
     expect(await text('spacing')).toMatch(/mm$/);
-    expect(await text('slice-index')).toMatch(/^\d+ \/ \d+$/);
+    expect(await text('axial-slice-index')).toMatch(/^\d+ \/ \d+$/);
     expect(await text('window-level')).toBe('W 400 / L 40'); // CT soft tissue
     // Radiological convention: anterior up, the patient's right on the screen's left.
-    expect([await text('orientation-top'), await text('orientation-left')]).toEqual(['A', 'R']);
+    expect([await text('axial-orientation-top'), await text('axial-orientation-left')]).toEqual(['A', 'R']);
     await expect
       .poll(async () => pixelStats(await axialPixels('sample-axial')).nonBlack)
       .toBeGreaterThan(0.05);
@@ -95,20 +95,20 @@ describe('foundation: a minimal renderer', () => {
 
   it('scrolls through slices with the mouse wheel', async () => {
     const before = await settledAxialPixels('scroll-before');
-    const indexBefore = await text('slice-index');
+    const indexBefore = await text('axial-slice-index');
     const box = (await page.getByTestId('axial-view').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     for (let n = 0; n < 8; n++) await page.mouse.wheel(0, 100);
-    await expect.poll(() => text('slice-index')).not.toBe(indexBefore);
+    await expect.poll(() => text('axial-slice-index')).not.toBe(indexBefore);
     const after = await settledAxialPixels('scroll-after');
     expect(meanDifference(before, after), 'another slice looks different').toBeGreaterThan(0.5);
     expect(pixelStats(after).nonBlack).toBeGreaterThan(0.05);
   });
 
   it('changes the slice with the keyboard and window/level with a left-drag', async () => {
-    const index = await text('slice-index');
+    const index = await text('axial-slice-index');
     await page.keyboard.press('PageDown');
-    await expect.poll(() => text('slice-index')).not.toBe(index);
+    await expect.poll(() => text('axial-slice-index')).not.toBe(index);
 
     const windowLevel = await text('window-level');
     const box = (await page.getByTestId('axial-view').boundingBox())!;

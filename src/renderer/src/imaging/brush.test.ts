@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { brushDisc } from './brush';
 import { applyEdit, EditHistory, StrokeRecorder } from './editHistory';
 
-const g = { dims: [20, 20, 10] as [number, number, number], spacingMm: [1, 1, 3] as [number, number, number] };
+const g = {
+  dims: [20, 20, 10] as [number, number, number],
+  spacingMm: [1, 1, 3] as [number, number, number],
+};
 
 describe('brush', () => {
   it('covers a disc in millimetres on the current slice only', () => {

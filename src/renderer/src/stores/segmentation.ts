@@ -5,6 +5,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
 import { fallbackColor } from '../../../shared/anatomy';
+import type { RequestOf } from '../../../shared/api';
 import { api } from '../bridge';
 import { countLabels, volumeMl } from '../imaging/labelStats';
 import { brushDisc } from '../imaging/brush';
@@ -86,6 +87,11 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     () => show(null),
   );
 
+  /** Shows a segmentation that came from elsewhere (e.g. a restored autosave). */
+  function adopt(seg: Segmentation) {
+    show(seg);
+  }
+
   async function load(paths: string[]) {
     const seriesId = studies.activeSeriesId;
     if (!seriesId) return;
@@ -110,7 +116,9 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     if (!seriesId || !seg) return;
     busy.value = true;
     try {
-      const saved = await api['segmentation.save']({ seriesId, path, format, segmentation: seg });
+      // The schema's typed arrays are ArrayBuffer-backed; ours are too (they came over the contract).
+      const segmentation = seg as RequestOf<'segmentation.save'>['segmentation'];
+      const saved = await api['segmentation.save']({ seriesId, path, format, segmentation });
       lastSaved.value = saved.path;
     } catch (error) {
       studies.reportError(error);
@@ -231,6 +239,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     lastSaved,
     historyState,
     displayOf,
+    adopt,
     load,
     loadSample,
     save,

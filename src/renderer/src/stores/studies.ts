@@ -139,6 +139,8 @@ export const useStudiesStore = defineStore('studies', () => {
     openPaths,
     openFiles,
     openSample,
+    /** Opens what another request returns (the PACS browser's retrieve), with the same rules. */
+    open,
     selectSeries,
   };
 });

@@ -17,7 +17,12 @@ const mr: Volume = {
   modality: 'MR',
 };
 
-const ct: Volume = { ...mr, voxelType: 'int16', voxels: new Int16Array(240).map((_, n) => n * 10 - 1000), modality: 'CT' };
+const ct: Volume = {
+  ...mr,
+  voxelType: 'int16',
+  voxels: new Int16Array(240).map((_, n) => n * 10 - 1000),
+  modality: 'CT',
+};
 
 describe('view store', () => {
   beforeEach(() => setActivePinia(createPinia()));

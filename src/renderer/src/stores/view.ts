@@ -35,10 +35,13 @@ export const useViewStore = defineStore('view', () => {
   const maximised = ref<ViewId | null>(null);
   const tool = ref<Tool>('window-level');
   const brushRadiusMm = ref(5);
+  /** The voxel under the pointer (continuous index) and the view it is over, for the readout. */
+  const hover = ref<{ view: SliceView; voxel: Vec3 } | null>(null);
 
   const hasSlices = computed(() => geometry.value !== null);
 
   function reset(volume: Volume | null) {
+    hover.value = null;
     if (!volume) {
       geometry.value = null;
       return;
@@ -129,6 +132,7 @@ export const useViewStore = defineStore('view', () => {
     maximised,
     tool,
     brushRadiusMm,
+    hover,
     hasSlices,
     reset,
     sliceIndex,

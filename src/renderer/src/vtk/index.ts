@@ -2,4 +2,7 @@
 export { useVtkView, type VtkView } from './useVtkView';
 export { useVtkImageData, toVtkImageData } from './useVtkImageData';
 export { useImageSlice, type ImageSliceState } from './useImageSlice';
-export { useAxialCamera } from './useAxialCamera';
+export { useSliceCamera } from './useSliceCamera';
+export { useLabelSlice } from './useLabelSlice';
+export { provideSharedImages, injectSharedImages, type SharedImages } from './sharedImages';
+export { liveVtkObjects } from './liveObjects';

@@ -7,7 +7,9 @@ import type { Volume } from '../../../shared/volume';
 import { tracked } from './liveObjects';
 
 export function toVtkImageData(volume: Volume): vtkImageData {
-  const scalars = tracked(vtkDataArray.newInstance({ name: 'Scalars', numberOfComponents: 1, values: volume.voxels }));
+  const scalars = tracked(
+    vtkDataArray.newInstance({ name: 'Scalars', numberOfComponents: 1, values: volume.voxels }),
+  );
   const image = tracked(vtkImageData.newInstance());
   image.setDimensions(volume.dims);
   image.setSpacing(volume.spacingMm);

@@ -2,6 +2,7 @@
 // Everything created here is deleted on scope dispose, including the WebGL context (browsers cap
 // live contexts at ~16, so a leaked view eventually blanks the others).
 import { onScopeDispose, ref, watch, type Ref } from 'vue';
+import '@kitware/vtk.js/Rendering/OpenGL/Profiles/Geometry';
 import '@kitware/vtk.js/Rendering/OpenGL/Profiles/Volume';
 import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';

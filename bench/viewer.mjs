@@ -1,0 +1,241 @@
+// The reading view in headless Chromium on the web shell: time to first image and peak memory for a
+// generated 512×512×400 CT, and frame times while scrolling each 2D view and rotating the 3D view.
+// Needs `npm run build` and /usr/bin/chromium. The CT (an uncompressed NIfTI phantom: body, lungs,
+// spine, noise) is generated once into bench/tmp/viewer/ (git-ignored) and reused.
+/* global window, document, requestAnimationFrame, WheelEvent -- code inside page.evaluate runs in the page */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { writeResults } from './results.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, 'bench/tmp/viewer');
+const ctPath = join(work, 'ct-512x512x400.nii');
+const [ni, nj, nk] = [512, 512, 400];
+
+function generate() {
+  mkdirSync(work, { recursive: true });
+  console.log(`generating ${ctPath} …`);
+  const header = Buffer.alloc(352);
+  header.writeInt32LE(348, 0);
+  [3, ni, nj, nk, 1, 1, 1, 1].forEach((d, n) => header.writeInt16LE(d, 40 + 2 * n));
+  header.writeInt16LE(4, 70); // INT16
+  header.writeInt16LE(16, 72);
+  [1, 0.7, 0.7, 1, 0, 0, 0, 0].forEach((d, n) => header.writeFloatLE(d, 76 + 4 * n));
+  header.writeFloatLE(352, 108);
+  header.writeFloatLE(1, 112);
+  header.writeUInt8(2, 123); // mm
+  header.writeInt16LE(1, 254); // sform: scanner
+  // RAS rows: i runs right→left and j anterior→posterior (LPS-aligned), k feet→head.
+  [-0.7, 0, 0, 179].forEach((v, n) => header.writeFloatLE(v, 280 + 4 * n));
+  [0, -0.7, 0, 179].forEach((v, n) => header.writeFloatLE(v, 296 + 4 * n));
+  [0, 0, 1, -400].forEach((v, n) => header.writeFloatLE(v, 312 + 4 * n));
+  header.write('n+1\0', 344, 'latin1');
+  const voxels = new Int16Array(ni * nj * nk);
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 40;
+  for (let k = 0; k < nk; k++) {
+    const t = k / nk;
+    const rx = 200 + 20 * Math.sin(3 * t);
+    const lung = 55 + 15 * Math.sin(Math.PI * t);
+    for (let j = 0; j < nj; j++)
+      for (let i = 0; i < ni; i++) {
+        let hu = -1000;
+        if (((i - 256) / rx) ** 2 + ((j - 260) / 150) ** 2 <= 1) hu = 40;
+        for (const cx of [180, 332]) if (((i - cx) / lung) ** 2 + ((j - 230) / 80) ** 2 <= 1) hu = -820;
+        if ((i - 256) ** 2 + (j - 360) ** 2 <= 22 ** 2) hu = 700;
+        voxels[i + ni * (j + nj * k)] = hu + noise();
+      }
+  }
+  writeFileSync(ctPath, Buffer.concat([header, Buffer.from(voxels.buffer)]));
+}
+
+/** Resident memory (bytes) of a process and all its descendants, from /proc. */
+function treeRss(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'latin1');
+      total += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) * 1024;
+    } catch {
+      // gone
+    }
+    stack.push(...(children.get(p) ?? []));
+  }
+  return total;
+}
+
+async function startShell() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'causal-sam-bench-viewer-'));
+  const child = spawn(process.execPath, ['out/main/web.js', '--port', '0', '--no-open'], {
+    cwd: root,
+    env: { ...process.env, CAUSAL_SAM_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/Workstation ready at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`web shell exited (${code})`)));
+  });
+  return {
+    url,
+    pid: child.pid,
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Mean and 95th percentile of frame intervals (ms) while `drive` runs, from a rAF loop in the page. */
+async function frameTimes(page, drive) {
+  await page.evaluate(() => {
+    const w = window;
+    w.__frames = [];
+    w.__framing = true;
+    let last = performance.now();
+    const tick = (now) => {
+      w.__frames.push(now - last);
+      last = now;
+      if (w.__framing) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await drive();
+  const frames = await page.evaluate(() => {
+    window.__framing = false;
+    return window.__frames.slice(1);
+  });
+  const sorted = [...frames].sort((a, b) => a - b);
+  const mean = frames.reduce((a, b) => a + b, 0) / Math.max(1, frames.length);
+  return { mean, p95: sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0 };
+}
+
+/** Mean ms from a wheel event over a 2D view to the end of the frame that shows the new slice. */
+async function sliceChangeMs(page, view, changes = 40) {
+  return page.evaluate(
+    async ({ view, changes }) => {
+      const host = document.querySelector(`[data-testid="${view}-view"]`);
+      // The view's own WebGL2 context (getContext returns the one vtk.js created): finish() waits
+      // until the GPU (SwiftShader here) has really drawn the frame.
+      const gl = host.querySelector('canvas').getContext('webgl2');
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const times = [];
+      for (let n = 0; n < changes; n++) {
+        await frame();
+        const t0 = performance.now();
+        const deltaY = n < changes / 2 ? 100 : -100;
+        host.dispatchEvent(new WheelEvent('wheel', { deltaY, bubbles: true, cancelable: true }));
+        // Our render runs in the next animation frame, before this callback (it was queued first).
+        await frame();
+        gl.finish();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const mean = times.reduce((a, b) => a + b, 0) / times.length;
+      return { mean, p95: times[Math.floor(0.95 * (times.length - 1))] };
+    },
+    { view, changes },
+  );
+}
+
+if (!existsSync(ctPath)) generate();
+const shell = await startShell();
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--no-first-run', '--enable-precise-memory-info'],
+});
+let peakBrowser = 0;
+let peakShell = 0;
+const sampler = setInterval(() => {
+  peakShell = Math.max(peakShell, treeRss(shell.pid));
+  peakBrowser = Math.max(peakBrowser, treeRss(process.pid) - treeRss(shell.pid));
+}, 100);
+try {
+  const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+  await page.goto(shell.url);
+  await page.getByTestId('path-input').fill(ctPath);
+  const t0 = Date.now();
+  await page.getByTestId('open-path').click();
+  await page.getByTestId('axial-slice-index').waitFor({ timeout: 300_000 });
+  const inRendererS = (Date.now() - t0) / 1000;
+  console.log(`volume in the renderer after ${inRendererS.toFixed(2)} s`);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const firstImageS = (Date.now() - t0) / 1000;
+  console.log(`first image after ${firstImageS.toFixed(2)} s`);
+  // Let the 3D view build its texture and draw its first frame before timing anything else.
+  await page.waitForTimeout(5000);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+  const scroll = {};
+  for (const view of ['axial', 'coronal', 'sagittal']) {
+    scroll[view] = await sliceChangeMs(page, view);
+    console.log(`${view}: ${scroll[view].mean.toFixed(1)} ms mean, ${scroll[view].p95.toFixed(1)} ms p95`);
+  }
+
+  const box = await page.getByTestId('3d-view').boundingBox();
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const rotate = await frameTimes(page, async () => {
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let n = 0; n < 40; n++) await page.mouse.move(cx + 120 * Math.sin(n / 6), cy + 40 * Math.cos(n / 6));
+    await page.mouse.up();
+  });
+  console.log(`3D rotate: ${rotate.mean.toFixed(1)} ms mean frame, ${rotate.p95.toFixed(1)} ms p95`);
+  await page.screenshot({ path: join(work, 'viewer.png') });
+
+  const round = (v, d = 1) => Number(v.toFixed(d));
+  const figures = {
+    'time to first image (512×512×400 CT)': { value: round(firstImageS, 2), unit: 's' },
+    'of which: load and transfer until the volume is in the renderer': {
+      value: round(inRendererS, 2),
+      unit: 's',
+    },
+    'peak memory, browser (all Chromium processes)': {
+      value: round(peakBrowser / 1024 ** 2, 0),
+      unit: 'MiB',
+    },
+    'peak memory, web shell (main side)': { value: round(peakShell / 1024 ** 2, 0), unit: 'MiB' },
+    'axial slice change': { value: round(scroll.axial.mean), unit: 'ms' },
+    'coronal slice change': { value: round(scroll.coronal.mean), unit: 'ms' },
+    'sagittal slice change': { value: round(scroll.sagittal.mean), unit: 'ms' },
+    'axial slice change p95': { value: round(scroll.axial.p95), unit: 'ms' },
+    'coronal slice change p95': { value: round(scroll.coronal.p95), unit: 'ms' },
+    'sagittal slice change p95': { value: round(scroll.sagittal.p95), unit: 'ms' },
+    '3D rotation frame': { value: round(rotate.mean), unit: 'ms' },
+    '3D rotation frame p95': { value: round(rotate.p95), unit: 'ms' },
+  };
+  const slice = { target: 33, unit: 'ms', better: 'lower' };
+  writeResults('viewer', figures, {
+    'axial slice change': slice,
+    'coronal slice change': slice,
+    'sagittal slice change': slice,
+  });
+} finally {
+  clearInterval(sampler);
+  await browser.close();
+  shell.stop();
+}
