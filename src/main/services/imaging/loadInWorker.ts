@@ -21,8 +21,9 @@ export class LoadCancelledError extends Error {
 export function loadInWorker(job: LoadJob, options: LoadOptions = {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new LoadCancelledError());
-    const transfer = 'files' in job ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : [];
-    const worker = createLoadWorker({ workerData: job, transferList: transfer });
+    // Dropped files are copied, not transferred: their bytes may be views into one shared buffer
+    // (a WebSocket frame), which transferring would detach under every other view.
+    const worker = createLoadWorker({ workerData: job });
     let settled = false;
     const finish = (action: () => void) => {
       if (settled) return;
