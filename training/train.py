@@ -54,6 +54,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     train_encoder: bool = False
     style_aug: bool = True
+    style_warmup: float = 0.4  # style-aug probability ramps from 0 to 0.9 over this fraction
+    class_weight_cap: float = 5.0  # CE weights ~ 1/sqrt(frequency), background 1, capped
     lad: bool = False
     lad_weight: float = 0.1
     lad_tau: float = 0.1
@@ -126,6 +128,7 @@ class BatchMaker:
         self.weights = w / w.sum()
         self.aug = StyleAugmenter()
         self.describer = StyleDescriber()
+        self.style_prob = 0.9
 
     def prompt(self, structs: np.ndarray, rng: np.random.Generator):
         """Random structure of this slice -> (coords [N, 2], labels [N], target [S, S], valid)."""
@@ -168,7 +171,7 @@ class BatchMaker:
                 self.data.images[i], [self.data.classes[i], self.data.structures[i]], rng
             )
             records: list = []
-            if cfg.style_aug:
+            if cfg.style_aug and rng.random() < self.style_prob:
                 img, records = self.aug(img, rng)
             gate = np.ones((S, S), np.float32)
             kind, k, act = 0, 0, 0.0
@@ -217,8 +220,18 @@ def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, K: int) -> torch.
     return d[present].mean() if present.any() else d.sum() * 0
 
 
+def class_weights(data: SliceSet, K: int, cap: float) -> torch.Tensor:
+    """Cross-entropy weights ~ 1/sqrt(pixel frequency), background 1, capped at ``cap``."""
+    cnt = np.bincount(data.classes.ravel(), minlength=K).astype(np.float64)
+    w = 1.0 / np.sqrt(cnt / cnt.sum() + 1e-4)
+    return torch.tensor(np.minimum(w / w[0], cap), dtype=torch.float32)
+
+
 def losses(
-    out: Dict[str, torch.Tensor], batch: Dict[str, torch.Tensor], K: int
+    out: Dict[str, torch.Tensor],
+    batch: Dict[str, torch.Tensor],
+    K: int,
+    weight: Optional[torch.Tensor] = None,
 ) -> Dict[str, torch.Tensor]:
     """Segmentation (clean samples), intervention (inside gates) and prompt losses."""
     logits, target = out["class_logits"], batch["classes"]
@@ -226,12 +239,12 @@ def losses(
     res: Dict[str, torch.Tensor] = {}
     clean = ~active
     if clean.any():
-        res["seg"] = F.cross_entropy(logits[clean], target[clean]) + soft_dice_loss(
+        res["seg"] = F.cross_entropy(logits[clean], target[clean], weight=weight) + soft_dice_loss(
             logits[clean], target[clean], K
         )
     if active.any():
         g = batch["gate"][active, 0] > 0.5
-        ce = F.cross_entropy(logits[active], target[active], reduction="none")
+        ce = F.cross_entropy(logits[active], target[active], weight=weight, reduction="none")
         res["iv"] = (ce * g).sum() / g.sum().clamp(min=1)
     v = batch["prompt_valid"] > 0
     if v.any():
@@ -333,6 +346,7 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
         )
     data = load_data(cfg, "train")
     maker = BatchMaker(data, cfg, K)
+    cw = class_weights(data, K, cfg.class_weight_cap).to(device)
     sched_total = max(cfg.steps, 1)
     t0 = time.time()
     net.train()
@@ -340,6 +354,8 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
         lr_f = 0.5 * (1 + np.cos(np.pi * step / sched_total))
         for g, base in zip(opt.param_groups, [cfg.lr, cfg.encoder_lr]):
             g["lr"] = base * max(lr_f, 0.05)
+        ramp = min(1.0, step / max(cfg.style_warmup * cfg.steps, 1.0))
+        maker.style_prob = 0.9 * ramp
         batch = maker(rng)
         tb = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
         out = net(
@@ -351,7 +367,7 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
             tb["iv_class"],
             tb["iv_active"],
         )
-        parts = losses(out, tb, K)
+        parts = losses(out, tb, K, cw)
         if cfg.lad and critic is not None and text_enc is not None:
             t = text_enc.encode(batch["texts"]).to(device)  # type: ignore[arg-type]
             f = pooled_features(out["adapted"], out["features"])

@@ -23,7 +23,18 @@ import {
   writeSegmentation,
   type LoadResult,
 } from './services/imaging/index';
-import { RecentStudies, listDirectory } from './services/workspace/index';
+import { RecentStudies, SessionStore, listDirectory } from './services/workspace/index';
+import { ModelRefusedError } from './services/models/index';
+import {
+  SegmentationCancelledError,
+  SegmentationRefusedError,
+  SegmentationService,
+  buildVolumeReport,
+  chooseProvider,
+  modelsDirs,
+  type SegmentResult,
+} from './services/segmentation/index';
+import { appRoot } from './appPaths';
 import {
   PacsCancelledError,
   PacsError,
@@ -56,8 +67,17 @@ export interface Api {
 export function createApi(context: ApiContext): Api {
   const registry = new SeriesRegistry();
   const recent = new RecentStudies(context.dataDir);
+  const sessions = new SessionStore(context.dataDir);
   const sampleDir = join(context.resourcesDir, 'sample');
   const pacs = new PacsService(context.dataDir, context.secretStore);
+  const segmentation = new SegmentationService(modelsDirs(appRoot, context.dataDir), context.dataDir);
+  const segmentationResult = (task: string, r: SegmentResult) => ({
+    segmentation: r.segmentation,
+    model: r.model,
+    provider: r.provider,
+    timingsMs: { ...r.timingsMs },
+    task,
+  });
 
   const registerLoaded = (loaded: LoadResult): OpenResult => ({
     series: loaded.series.map((s) => registry.add(s)),
@@ -93,11 +113,57 @@ export function createApi(context: ApiContext): Api {
     'studies.recent': async () => ({ items: await recent.list() }),
     'files.list': async ({ path }) => listDirectory(path),
     'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
-    'series.close': async ({ seriesId }) => ({ closed: registry.remove(seriesId) }),
+    'series.close': async ({ seriesId }) => {
+      segmentation.forget(seriesId);
+      return { closed: registry.remove(seriesId) };
+    },
     'segmentation.load': async ({ seriesId, paths }) => readSegmentation(paths, registry.get(seriesId)),
     'segmentation.save': async ({ seriesId, path, format, segmentation }) =>
       writeSegmentation(path, format, segmentation, registry.get(seriesId)),
+    // Segmentation: models (verified before use), automatic and promptable runs in a worker thread.
+    'models.list': async () => ({ models: await segmentation.list() }),
+    'models.add': async ({ path }) => {
+      const { dir, manifest } = await segmentation.add(path);
+      return { id: manifest.id, dir, status: 'verified', manifest, provider: chooseProvider() };
+    },
+    'segmentation.run': async ({ seriesId, modelId, task }) => {
+      const name = task ?? `segment:${seriesId}`;
+      const { volume } = registry.get(seriesId);
+      return segmentationResult(
+        name,
+        await segmentation.segment(volume, seriesId, { modelId, task: name, onProgress: progress(name) }),
+      );
+    },
+    'segmentation.prompt': async ({ seriesId, slice, box, points, propagate, name, modelId, task }) => {
+      const taskName = task ?? `prompt:${seriesId}`;
+      const { volume } = registry.get(seriesId);
+      const prompt = box
+        ? ({ kind: 'box', from: box[0], to: box[1] } as const)
+        : ({ kind: 'points', points: points! } as const);
+      return segmentationResult(
+        taskName,
+        await segmentation.prompt(volume, seriesId, slice, prompt, {
+          modelId,
+          task: taskName,
+          propagate,
+          name,
+          onProgress: progress(taskName),
+        }),
+      );
+    },
+    'segmentation.cancel': async ({ task }) => ({ cancelled: segmentation.cancel(task) }),
+    'segmentation.report': async ({ seriesId, segmentation: labels, modelId }) => {
+      registry.get(seriesId); // the series must still be open: the report describes its segmentation
+      const model = modelId ? (await segmentation.model(modelId)).manifest : null;
+      const { csv, json } = buildVolumeReport(labels, model && { id: model.id, version: model.version });
+      return { csv, json };
+    },
     // PACS: settings, search, retrieve into the local cache (then open it), send results back.
+    'session.save': async ({ key, segmentation, view }) => ({
+      savedAt: (await sessions.save(key, segmentation, view)).savedAt,
+    }),
+    'session.restore': ({ key }) => sessions.restore(key),
+    'session.discard': async ({ key }) => ({ discarded: await sessions.discard(key) }),
     'pacs.nodes': () => pacs.settings.list(),
     'pacs.saveNode': ({ node, secret }) => pacs.settings.save(node, secret),
     'pacs.deleteNode': ({ name }) => pacs.settings.remove(name),
@@ -189,6 +255,10 @@ function describeError(error: unknown): ApiErrorData {
   if (error instanceof BadInputError) return { code: 'bad-input', message: error.message, file: error.file };
   if (error instanceof LoadCancelledError) return { code: 'cancelled', message: error.message };
   if (error instanceof PacsCancelledError) return { code: 'cancelled', message: error.message };
+  if (error instanceof SegmentationCancelledError) return { code: 'cancelled', message: error.message };
+  if (error instanceof SegmentationRefusedError) return { code: 'bad-input', message: error.message };
+  if (error instanceof ModelRefusedError)
+    return { code: 'bad-input', message: error.message, file: error.file };
   if (error instanceof PacsError)
     return { code: error.kind === 'not-found' ? 'not-found' : 'remote', message: error.message };
   const e = error as NodeJS.ErrnoException;

@@ -2,12 +2,15 @@
 import { parseArgs } from 'node:util';
 import { openPaths, seriesInfo } from './services/imaging/index';
 import { pacsCommand } from './pacsCli';
+import { metricsCommand, segmentCommand } from './segmentCli';
 
 const usage = `usage: causal-sam <command> [options]
 
 commands:
   info <path...> [--json]   describe every series found in files or folders (NIfTI, NRRD, DICOM)
   pacs echo|find|retrieve|store   talk to a PACS over DICOMweb or DIMSE (causal-sam pacs --help)
+  segment <input> --out <labels.nii.gz>   automatic or promptable segmentation (causal-sam segment --help)
+  metrics --pred <a> --ref <b> [--json]   Dice, HD95 and ASSD per label
 `;
 
 class UsageError extends Error {}
@@ -37,7 +40,12 @@ async function info(args: string[]): Promise<number> {
   return result.series.length > 0 ? 0 : 1;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { info, pacs: pacsCommand };
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  info,
+  pacs: pacsCommand,
+  segment: segmentCommand,
+  metrics: metricsCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -2,6 +2,7 @@
 // runtime schema (validated on the main side before a service sees it) and its response type.
 import { z } from 'zod';
 import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
+import type { ModelManifest } from './modelManifest';
 import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
 
 /** What `causal-sam info --json` prints per series, plus the ids the app needs to refer to it. */
@@ -84,6 +85,55 @@ const segmentationSchema = z.object({
   ),
 });
 
+/** In-plane voxel indices on a slice: `a` along the lower in-plane volume axis, `b` the other. */
+const planePoint = z.object({ a: z.number().int(), b: z.number().int() });
+
+const segmentationPromptSchema = z
+  .object({
+    seriesId,
+    /** Index along the volume axis closest to superior-inferior. */
+    slice: z.number().int().nonnegative(),
+    /** Two opposite corners of a box, inclusive. */
+    box: z.tuple([planePoint, planePoint]).optional(),
+    points: z
+      .array(planePoint.extend({ positive: z.boolean() }))
+      .min(1)
+      .optional(),
+    /** Continue the mask through neighbouring slices until it vanishes. */
+    propagate: z.boolean().optional(),
+    /** Segment name; 'lesion' by default. */
+    name: z.string().min(1).optional(),
+    modelId: z.string().min(1).optional(),
+    task: z.string().min(1).optional(),
+  })
+  .refine(
+    (r) => (r.box === undefined) !== (r.points === undefined),
+    'give a box or points, not both or neither',
+  );
+
+/** A model folder as the model panel lists it: verified with its manifest, or refused with why. */
+export type InstalledModelInfo = { id: string; dir: string; provider: string } & (
+  { status: 'verified'; manifest: ModelManifest } | { status: 'refused'; reason: string }
+);
+
+/** An automatic or prompted segmentation on the series' grid, with what made it and how long it took. */
+export interface SegmentationRunResult {
+  segmentation: Segmentation;
+  model: { id: string; version: string };
+  /** The execution provider that ran it (cpu, cuda, dml, coreml). */
+  provider: string;
+  timingsMs: Record<string, number>;
+  task: string;
+}
+
+const sessionView = z.object({ windowWidth: z.number(), windowLevel: z.number(), cursor: vec3 });
+
+export interface SessionView {
+  windowWidth: number;
+  windowLevel: number;
+  cursor: Vec3;
+}
+
 export const requestSchemas = {
   'app.info': z.object({}),
   'studies.open': z.object({ paths: z.array(path).min(1) }),
@@ -103,6 +153,32 @@ export const requestSchemas = {
     format: z.enum(['nifti', 'dicom-seg']),
     segmentation: segmentationSchema,
   }),
+  /** Installed segmentation models (shipped and the user's), each verified or refused. */
+  'models.list': z.object({}),
+  /** Verifies a user's model folder (schema, sha256) and installs a copy under the data folder. */
+  'models.add': z.object({ path }),
+  /** Automatic segmentation of an open series; progress under `task`, stopped by 'segmentation.cancel'. */
+  'segmentation.run': z.object({
+    seriesId,
+    modelId: z.string().min(1).optional(),
+    task: z.string().min(1).optional(),
+  }),
+  'segmentation.prompt': segmentationPromptSchema,
+  'segmentation.cancel': z.object({ task: z.string().min(1) }),
+  /** Volume report (CSV and JSON): per structure voxels, mL and bounding box (mm, LPS). */
+  'segmentation.report': z.object({
+    seriesId,
+    segmentation: segmentationSchema,
+    modelId: z.string().min(1).optional(),
+  }),
+  /** The edits of a study, saved while the user works and offered back when it is reopened. */
+  'session.save': z.object({
+    key: z.string().min(1),
+    segmentation: segmentationSchema,
+    view: sessionView.optional(),
+  }),
+  'session.restore': z.object({ key: z.string().min(1) }),
+  'session.discard': z.object({ key: z.string().min(1) }),
   ...pacsRequestSchemas,
   /** Sends a segmentation of an open series to a PACS node as a DICOM SEG referencing that series. */
   'pacs.store': z.object({
@@ -124,6 +200,15 @@ export interface Responses {
   'series.close': { closed: boolean };
   'segmentation.load': Segmentation;
   'segmentation.save': SavedFile;
+  'models.list': { models: InstalledModelInfo[] };
+  'models.add': InstalledModelInfo;
+  'segmentation.run': SegmentationRunResult;
+  'segmentation.prompt': SegmentationRunResult;
+  'segmentation.cancel': { cancelled: boolean };
+  'segmentation.report': { csv: string; json: string };
+  'session.save': { savedAt: string };
+  'session.restore': { savedAt: string; segmentation: Segmentation; view?: SessionView } | null;
+  'session.discard': { discarded: boolean };
 }
 
 export interface Responses extends PacsResponses {

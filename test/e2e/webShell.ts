@@ -28,8 +28,13 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startWebShell(timeoutMs = 60_000): Promise<RunningWebShell> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'causal-sam-e2e-'));
+/** `dataDir` reuses another run's data folder (a restart); it is then left for its owner to remove. */
+export async function startWebShell(
+  options: { timeoutMs?: number; dataDir?: string } = {},
+): Promise<RunningWebShell> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'causal-sam-e2e-')));
   const child = spawn(process.execPath, ['out/main/web.js', '--port', '0', '--no-open'], {
     cwd: repoRoot,
     env: { ...process.env, CAUSAL_SAM_DATA_DIR: dataDir },
@@ -46,7 +51,7 @@ export async function startWebShell(timeoutMs = 60_000): Promise<RunningWebShell
       await exited(child);
       clearTimeout(timer);
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
   }
 
   try {

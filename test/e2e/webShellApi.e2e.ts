@@ -175,5 +175,53 @@ describe('web shell', () => {
       });
       expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/DICOM source/) } });
     });
+
+    it("keeps a study's edits across a restart of the web shell (session autosave)", async () => {
+      const layer = new Uint8Array(4 * 3 * 2);
+      layer[5] = 7;
+      const segmentation = {
+        dims: [4, 3, 2],
+        spacingMm: [1, 1, 2],
+        originLps: [0, 0, 0],
+        axesLps: [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        layers: [layer],
+        segments: [{ value: 7, layer: 0, name: 'liver', colorRgb: [221, 130, 101] }],
+      };
+      const saved = await call(ws, 'session.save', { key: 'study-1', segmentation });
+      expect(saved).toMatchObject({ ok: true });
+
+      // A new web shell on the same data folder is what a crash and a restart look like.
+      const restarted = await startWebShell({ dataDir: shell.dataDir });
+      try {
+        const ws2 = await new Promise<WebSocket>((resolve, reject) => {
+          const socket = new WebSocket(`${restarted.origin.replace('http', 'ws')}/ws`, {
+            headers: { Cookie: `csam_token=${restarted.token}`, Origin: restarted.origin },
+          });
+          socket.once('open', () => resolve(socket));
+          socket.once('error', reject);
+        });
+        const restored = (await call(ws2, 'session.restore', { key: 'study-1' })) as {
+          ok: true;
+          result: { segmentation: Segmentation } | null;
+        };
+        expect([...restored.result!.segmentation.layers[0]]).toEqual([...layer]);
+        expect(restored.result!.segmentation.segments[0].name).toBe('liver');
+        expect(await call(ws2, 'session.discard', { key: 'study-1' })).toMatchObject({
+          ok: true,
+          result: { discarded: true },
+        });
+        expect(await call(ws2, 'session.restore', { key: 'study-1' })).toMatchObject({
+          ok: true,
+          result: null,
+        });
+        ws2.close();
+      } finally {
+        await restarted.stop();
+      }
+    });
   });
 });

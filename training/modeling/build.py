@@ -29,6 +29,7 @@ class EncoderConfig:
     global_attn_indexes: Tuple[int, ...]
     window_size: int
     out_chans: int
+    conv_stem: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ ENCODERS: Dict[str, EncoderConfig] = {
     "vit_l": EncoderConfig(1024, 16, 1024, 24, 16, (5, 11, 17, 23), 14, 256),
     "vit_h": EncoderConfig(1024, 16, 1280, 32, 16, (7, 15, 23, 31), 14, 256),
     # Demo: a narrow ViT of the same architecture for 128 x 128 slices (16 x 16 tokens).
-    "demo": EncoderConfig(128, 8, 192, 6, 3, (2, 5), 8, 128),
+    "demo": EncoderConfig(128, 8, 192, 6, 3, (2, 5), 8, 128, conv_stem=True),
     # Tiny: unit tests only.
     "tiny": EncoderConfig(32, 8, 32, 2, 2, (1,), 2, 32),
 }
@@ -79,6 +80,7 @@ def build_image_encoder(size: str) -> ImageEncoderViT:
         rel_pos_zero_init=True,
         window_size=c.window_size,
         global_attn_indexes=c.global_attn_indexes,
+        conv_stem=c.conv_stem,
     )
 
 

@@ -5,6 +5,7 @@ positions, and a convolutional neck. The parameter names match the official chec
 (``image_encoder.*`` in ``sam_vit_{b,l,h}_*.pth`` and MedSAM), so they load without renaming.
 """
 
+import math
 from typing import Optional, Tuple, Type
 
 import torch
@@ -35,17 +36,22 @@ class ImageEncoderViT(nn.Module):
         rel_pos_zero_init: bool = True,
         window_size: int = 0,
         global_attn_indexes: Tuple[int, ...] = (),
+        conv_stem: bool = False,
     ) -> None:
         super().__init__()
         self.img_size = img_size
         self.patch_size = patch_size
         self.embed_dim = embed_dim
         self.out_chans = out_chans
-        self.patch_embed = PatchEmbed(
-            kernel_size=(patch_size, patch_size),
-            stride=(patch_size, patch_size),
-            in_chans=in_chans,
-            embed_dim=embed_dim,
+        self.patch_embed: nn.Module = (
+            ConvStemEmbed(patch_size, in_chans, embed_dim)
+            if conv_stem
+            else PatchEmbed(
+                kernel_size=(patch_size, patch_size),
+                stride=(patch_size, patch_size),
+                in_chans=in_chans,
+                embed_dim=embed_dim,
+            )
         )
         self.pos_embed: Optional[nn.Parameter] = None
         if use_abs_pos:
@@ -253,6 +259,33 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(
             in_chans, embed_dim, kernel_size=kernel_size, stride=stride, padding=padding
         )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x).permute(0, 2, 3, 1)
+
+
+class ConvStemEmbed(nn.Module):
+    """Convolutional stem (Xiao et al., 2021, "Early convolutions help transformers see
+    better"): stride-2 3x3 convolutions with GELU down to 1/patch, then a 1x1 projection. No
+    normalisation inside the stem: a per-pixel LayerNorm over channels would divide out the
+    intensity of a grey image, which made the demo encoder ignore its input.
+
+    Image [B, C, H, W] -> [B, H/p, W/p, embed_dim]. Used by the demo encoder only; the official
+    sizes keep SAM's single-convolution :class:`PatchEmbed` (checkpoint compatibility).
+    """
+
+    def __init__(self, patch_size: int, in_chans: int, embed_dim: int) -> None:
+        super().__init__()
+        layers: list = []
+        ch = in_chans
+        width = max(embed_dim // 4, 16)
+        n = int(round(math.log2(patch_size)))
+        for i in range(n):
+            out = min(width * (2**i), embed_dim)
+            layers += [nn.Conv2d(ch, out, 3, stride=2, padding=1), nn.GELU()]
+            ch = out
+        layers.append(nn.Conv2d(ch, embed_dim, kernel_size=1))
+        self.proj = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.proj(x).permute(0, 2, 3, 1)

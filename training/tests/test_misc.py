@@ -60,3 +60,18 @@ def test_train_smoke_tiny(tmp_path) -> None:
     assert [r["step"] for r in log2] == [4]
     assert (tmp_path / "final.pt").exists()
     torch.load(tmp_path / "final.pt")
+
+
+def test_masked_image_modelling_step() -> None:
+    """The self-supervised objective runs and gives the encoder a gradient."""
+    from training.modeling import build_model
+    from training.pretrain_mae import MaskedImageModel
+
+    m = build_model("tiny", 2)
+    mim = MaskedImageModel(m.image_encoder)
+    x = torch.rand(2, 3, 32, 32)
+    mask = torch.rand(2, 4, 4) < 0.5
+    rec = mim(x, mask)
+    assert rec.shape == (2, 1, 32, 32)
+    rec.abs().mean().backward()
+    assert m.image_encoder.patch_embed.proj.weight.grad is not None

@@ -1,0 +1,143 @@
+// Segmentation: whole-volume time and peak memory of `causal-sam segment` on example_ct.nii.gz
+// (122×101×112, 3 mm), per-slice encoder and decoder times, and the decoder-only re-run of 20 cached
+// slices (what a prompt or an intervention costs). Needs `npm run build` and a model in
+// models/causal-sam-demo (or CAUSAL_SAM_MODELS_DIR). The engine figures come from the TypeScript
+// source loaded through Vite's SSR loader, so they measure the same code the app runs.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+import { writeResults } from './results.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'bin/causal-sam.mjs');
+const input = join(root, '..', 'shared', 'data', 'totalsegmentator', 'example_ct.nii.gz');
+const modelsDir = process.env.CAUSAL_SAM_MODELS_DIR ?? join(root, 'models');
+const modelDir = join(modelsDir, 'causal-sam-demo');
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+
+if (!existsSync(join(modelDir, 'manifest.json'))) {
+  console.error(`no model at ${modelDir}: export one (training/export.py) or set CAUSAL_SAM_MODELS_DIR`);
+  process.exit(1);
+}
+if (!existsSync(input)) {
+  console.error(`missing ${input}`);
+  process.exit(1);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** One CLI run under /usr/bin/time: its JSON, wall time and peak RSS (the process with its worker). */
+function segmentOnce(out) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', 'MAXRSS_KB=%M', process.execPath, cli, 'segment', input, '--out', out, '--json'],
+      {
+        env: { ...process.env, CAUSAL_SAM_MODELS_DIR: modelsDir },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => {
+      const wallMs = performance.now() - started;
+      if (code !== 0) return reject(new Error(`segment failed (${code}): ${stderr}`));
+      const rss = /MAXRSS_KB=(\d+)/.exec(stderr);
+      resolve({ result: JSON.parse(stdout), wallMs, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN });
+    });
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bench-segment-'));
+const cliRuns = [];
+for (let n = 0; n < runs; n++) cliRuns.push(await segmentOnce(join(work, 'labels.nii.gz')));
+rmSync(work, { recursive: true, force: true });
+
+// In-process engine figures.
+const server = await createServer({
+  root,
+  configFile: false,
+  logLevel: 'error',
+  appType: 'custom',
+  server: { middlewareMode: true, hmr: false, ws: false },
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
+const { SegmentationEngine } = await server.ssrLoadModule('/src/main/services/segmentation/engine.ts');
+const { verifyModel } = await server.ssrLoadModule('/src/main/services/models/index.ts');
+const { loadPaths } = await server.ssrLoadModule('/src/main/services/imaging/load.ts');
+const manifest = await verifyModel(modelDir);
+const engine = await SegmentationEngine.create(modelDir, manifest);
+const volume = (await loadPaths([input])).series[0].volume;
+const first = await engine.segmentVolume(volume, { volumeKey: 'bench' });
+const t = first.timingsMs;
+// Decoder-only: 20 cached slices in one batch, with neutral intervention inputs (as the
+// intervention executor re-runs them); best of several, after one warm-up.
+const slices = Array.from({ length: 20 }, (_, n) => 46 + n);
+const embeddings = slices.map((k) => engine.cache.get(`bench#${k}`));
+if (embeddings.some((e) => !e)) throw new Error('embeddings were not cached');
+await engine.decoderOnly(embeddings);
+const decoderOnly = [];
+for (let n = 0; n < 5; n++) {
+  const started = performance.now();
+  await engine.decoderOnly(embeddings);
+  decoderOnly.push(performance.now() - started);
+}
+// A prompt on a cached slice, end to end (prompt encoding, decoder, mask back onto the grid).
+const promptTimes = [];
+for (let n = 0; n < 5; n++) {
+  const r = await engine.promptSlice(
+    volume,
+    60,
+    { kind: 'box', from: { a: 30, b: 30 }, to: { a: 80, b: 70 } },
+    { volumeKey: 'bench', value: 200, colorRgb: [255, 0, 0] },
+  );
+  promptTimes.push(r.timingsMs.totalMs);
+}
+await engine.release();
+await server.close();
+
+const whole = cliRuns.map((r) => r.result.timingsMs.totalMs);
+writeResults(
+  'segment',
+  {
+    'whole volume (engine, median)': { value: round(median(whole)), unit: 'ms' },
+    'whole volume (CLI process wall clock incl. start, load, write; median)': {
+      value: round(median(cliRuns.map((r) => r.wallMs))),
+      unit: 'ms',
+    },
+    'peak memory (CLI process RSS, max)': {
+      value: round(Math.max(...cliRuns.map((r) => r.peakRssMb))),
+      unit: 'MiB',
+    },
+    'encoder per slice (batch 8)': { value: round(t.encoderMs / t.encodedSlices, 2), unit: 'ms' },
+    'decoder per slice (batch 8)': { value: round(t.decoderMs / t.slices, 2), unit: 'ms' },
+    'decoder-only re-run of 20 cached slices (one batch, best of 5)': {
+      value: round(Math.min(...decoderOnly), 1),
+      unit: 'ms',
+    },
+    'decoder-only re-run of 20 cached slices (median of 5)': {
+      value: round(median(decoderOnly), 1),
+      unit: 'ms',
+    },
+    'box prompt on a cached slice, end to end (median of 5)': {
+      value: round(median(promptTimes), 1),
+      unit: 'ms',
+    },
+    'execution provider': { value: engine.provider, unit: `(${engine.threads} intra-op thread(s))` },
+    slices: { value: t.slices, unit: 'slices' },
+  },
+  {
+    'whole volume (engine, median)': { target: 5000, unit: 'ms', better: 'lower' },
+    'decoder-only re-run of 20 cached slices (one batch, best of 5)': {
+      target: 150,
+      unit: 'ms',
+      better: 'lower',
+    },
+  },
+);

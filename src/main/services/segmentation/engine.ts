@@ -1,0 +1,464 @@
+// ONNX Runtime sessions for one verified model, and the runs built on them: whole-volume automatic
+// segmentation, a prompt on one slice, propagation of a prompt through neighbouring slices, and
+// decoder-only re-runs on cached embeddings (prompts, interventions).
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { ModelManifest } from '../../../shared/modelManifest';
+import type { Segmentation, Volume } from '../../../shared/volume';
+import { voxelCount } from '../../../shared/volume';
+import { EmbeddingCache } from './cache';
+import { SegmentationCancelledError, SegmentationRefusedError } from './errors';
+import { argmaxClasses, classTable, promptMask, type ClassTable } from './labels';
+import { estimateMemory, formatMb, tensorBytes, type MemoryEstimate } from './memory';
+import {
+  intensityMap,
+  nearestPixels,
+  preprocessSlice,
+  sliceFrame,
+  writeSliceBack,
+  type IntensityMap,
+  type SliceFrame,
+} from './preprocess';
+import { boxInModel, encodePrompt, maskBox, type EncodedPrompt, type Prompt } from './prompt';
+
+export interface RunOptions {
+  /** Identifies the study for the embedding cache (a series id, a file path). */
+  volumeKey: string;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, label: string) => void;
+  /** Refuse a run whose estimate exceeds this (default: 80 % of the memory free now). */
+  maxMemoryBytes?: number;
+}
+
+export interface SegmentTimings {
+  preprocessMs: number;
+  encoderMs: number;
+  decoderMs: number;
+  postprocessMs: number;
+  totalMs: number;
+  slices: number;
+  encodedSlices: number;
+}
+
+export interface SegmentResult {
+  segmentation: Segmentation;
+  timingsMs: SegmentTimings;
+  provider: string;
+  model: { id: string; version: string };
+  memoryEstimate: MemoryEstimate;
+}
+
+export interface PromptOptions extends RunOptions {
+  /** Segment name; 'lesion' by default. */
+  name?: string;
+  /** Catalogue value of the segment; from the name when the catalogue has it. */
+  value: number;
+  colorRgb: [number, number, number];
+}
+
+/** Intervention inputs for decoder-only runs; missing ones are the manifest's neutral values. */
+export interface InterventionInputs {
+  filmScale?: Float32Array;
+  filmShift?: Float32Array;
+  gate?: Float32Array;
+}
+
+export interface EngineOptions {
+  intraOpNumThreads?: number;
+  cacheBytes?: number;
+  batch?: number;
+  /** Force an execution provider (e.g. 'cpu'); otherwise the best the machine lists. */
+  provider?: string;
+}
+
+/** Accelerated providers in order of preference; onnxruntime-node lists what this build carries. */
+const PREFERRED = ['cuda', 'dml', 'coreml'];
+
+export function listedProviders(): { name: string; bundled: boolean }[] {
+  const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] })
+    .listSupportedBackends;
+  return list ? list() : [{ name: 'cpu', bundled: true }];
+}
+
+export function chooseProvider(forced?: string): string {
+  if (forced) return forced;
+  // 'bundled: false' means the provider needs libraries this install lacks (CUDA on Linux).
+  const listed = listedProviders();
+  return PREFERRED.find((p) => listed.some((b) => b.name === p && b.bundled)) ?? 'cpu';
+}
+
+export class SegmentationEngine {
+  readonly cache: EmbeddingCache;
+  readonly classes: ClassTable;
+  readonly batch: number;
+  private readonly S: number;
+  private readonly K: number;
+  private readonly C8: number;
+  private readonly embShape: number[];
+  private readonly neutral = new Map<number, Record<'film_scale' | 'film_shift' | 'gate', ort.Tensor>>();
+
+  private constructor(
+    readonly manifest: ModelManifest,
+    private readonly encoder: ort.InferenceSession,
+    private readonly decoder: ort.InferenceSession,
+    readonly provider: string,
+    readonly threads: number,
+    options: EngineOptions,
+  ) {
+    this.cache = new EmbeddingCache(options.cacheBytes ?? 256 * 1024 ** 2);
+    this.classes = classTable(manifest);
+    this.batch = options.batch ?? 8;
+    this.S = manifest.preprocessing.inputSize;
+    this.K = manifest.classes.length;
+    const filmShape = manifest.decoder.inputs.find((t) => t.name === 'film_scale')?.shape ?? [];
+    this.C8 = manifest.intervention.featureDim ?? Number(filmShape[2]);
+    this.embShape = manifest.encoder.outputs[0].shape.slice(1).map(Number);
+  }
+
+  /** Sessions for a model folder whose manifest has been verified (schema and sha256). */
+  static async create(
+    dir: string,
+    manifest: ModelManifest,
+    options: EngineOptions = {},
+  ): Promise<SegmentationEngine> {
+    // One core stays free for the app (and the UI) while inference runs.
+    const threads = options.intraOpNumThreads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    let provider = chooseProvider(options.provider);
+    const open = (file: string, ep: string) =>
+      ort.InferenceSession.create(join(dir, file), {
+        executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'],
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+    let encoder: ort.InferenceSession;
+    let decoder: ort.InferenceSession;
+    try {
+      encoder = await open(manifest.files.encoder.path, provider);
+      decoder = await open(manifest.files.decoder.path, provider);
+    } catch (error) {
+      if (provider === 'cpu') throw error;
+      // A listed accelerator whose driver is missing: CPU still runs the model.
+      provider = `cpu (${provider} failed: ${(error as Error).message.split('\n')[0]})`;
+      encoder = await open(manifest.files.encoder.path, 'cpu');
+      decoder = await open(manifest.files.decoder.path, 'cpu');
+    }
+    return new SegmentationEngine(manifest, encoder, decoder, provider, threads, options);
+  }
+
+  async release(): Promise<void> {
+    await this.encoder.release();
+    await this.decoder.release();
+    this.cache.clear();
+  }
+
+  get modelRef(): { id: string; version: string } {
+    return { id: this.manifest.id, version: this.manifest.version };
+  }
+
+  /** Refuses what the model cannot take; returns the frame and the memory estimate. */
+  plan(volume: Volume, maxMemoryBytes?: number): { frame: SliceFrame; estimate: MemoryEstimate } {
+    const frame = sliceFrame(volume, this.manifest);
+    const rule =
+      this.manifest.preprocessing.intensity[volume.modality.toUpperCase()] ??
+      this.manifest.preprocessing.intensity.default;
+    const estimate = estimateMemory(this.manifest, frame, voxelCount(volume.dims), {
+      batch: this.batch,
+      cacheBytes: this.cache.maxBytes,
+      percentileSort: rule?.method === 'percentile',
+      studyBytes: volume.voxels.byteLength,
+    });
+    if (maxMemoryBytes !== undefined && estimate.bytes > maxMemoryBytes) {
+      const parts = Object.entries(estimate.parts)
+        .map(([k, v]) => `${k} ${formatMb(v)}`)
+        .join(', ');
+      throw new SegmentationRefusedError(
+        `not started: the run needs about ${formatMb(estimate.bytes)} (${parts}); ${formatMb(maxMemoryBytes)} is available`,
+      );
+    }
+    return { frame, estimate };
+  }
+
+  private neutralInputs(b: number) {
+    let t = this.neutral.get(b);
+    if (!t) {
+      const { film_scale, film_shift, gate } = this.manifest.intervention.neutral;
+      const { S, K, C8 } = this;
+      t = {
+        film_scale: new ort.Tensor('float32', new Float32Array(b * K * C8).fill(film_scale), [b, K, C8]),
+        film_shift: new ort.Tensor('float32', new Float32Array(b * K * C8).fill(film_shift), [b, K, C8]),
+        gate: new ort.Tensor('float32', new Float32Array(b * K * S * S).fill(gate), [b, K, S, S]),
+      };
+      this.neutral.set(b, t);
+    }
+    return t;
+  }
+
+  /** Encoder on slices not cached yet; returns every requested slice's embeddings. */
+  async embed(
+    volume: Volume,
+    frame: SliceFrame,
+    map: IntensityMap,
+    slices: number[],
+    options: RunOptions,
+    timings?: SegmentTimings,
+  ): Promise<Float32Array[]> {
+    const out = new Array<Float32Array>(slices.length);
+    const missing: number[] = [];
+    slices.forEach((k, n) => {
+      const hit = this.cache.get(EmbeddingCache.key(options.volumeKey, k));
+      if (hit) out[n] = hit;
+      else missing.push(n);
+    });
+    const S = this.S;
+    const embSize = this.embShape.reduce((a, b) => a * b, 1);
+    for (let start = 0; start < missing.length; start += this.batch) {
+      if (options.signal?.aborted) throw new SegmentationCancelledError();
+      const chunk = missing.slice(start, start + this.batch);
+      let t = performance.now();
+      const input = new Float32Array(chunk.length * 3 * S * S);
+      const plane = new Float32Array(S * S);
+      chunk.forEach((n, b) => {
+        preprocessSlice(volume, frame, map, slices[n], plane);
+        for (let c = 0; c < 3; c++) input.set(plane, (b * 3 + c) * S * S);
+      });
+      if (timings) timings.preprocessMs += performance.now() - t;
+      t = performance.now();
+      const result = await this.encoder.run({
+        image: new ort.Tensor('float32', input, [chunk.length, 3, S, S]),
+      });
+      if (timings) timings.encoderMs += performance.now() - t;
+      const emb = result[this.manifest.encoder.outputs[0].name].data as Float32Array;
+      chunk.forEach((n, b) => {
+        const copy = emb.slice(b * embSize, (b + 1) * embSize);
+        this.cache.set(EmbeddingCache.key(options.volumeKey, slices[n]), copy);
+        out[n] = copy;
+      });
+      if (timings) timings.encodedSlices += chunk.length;
+      options.onProgress?.(
+        Math.min(1, (start + chunk.length) / Math.max(1, missing.length)),
+        'encoding slices',
+      );
+    }
+    return out;
+  }
+
+  /**
+   * The decoder alone on embeddings (cached), with one prompt per slice or none, and intervention
+   * inputs ([B, K, C8] / [B, K, S, S]) or the neutral ones.
+   */
+  async decoderOnly(
+    embeddings: Float32Array[],
+    prompts?: (EncodedPrompt | null)[],
+    intervention?: InterventionInputs,
+  ): Promise<{ classLogits: Float32Array; promptLogits: Float32Array }> {
+    const b = embeddings.length;
+    const embSize = this.embShape.reduce((x, y) => x * y, 1);
+    const emb = new Float32Array(b * embSize);
+    embeddings.forEach((e, n) => emb.set(e, n * embSize));
+    const n = Math.max(1, ...(prompts ?? []).map((p) => p?.count ?? 0));
+    const coords = new Float32Array(b * n * 2);
+    const labels = new Float32Array(b * n).fill(-1);
+    prompts?.forEach((p, s) => {
+      if (!p) return;
+      coords.set(p.coords, s * n * 2);
+      labels.set(p.labels, s * n);
+    });
+    const neutral = this.neutralInputs(b);
+    const { K, C8, S } = this;
+    const feeds: Record<string, ort.Tensor> = {
+      embeddings: new ort.Tensor('float32', emb, [b, ...this.embShape]),
+      point_coords: new ort.Tensor('float32', coords, [b, n, 2]),
+      point_labels: new ort.Tensor('float32', labels, [b, n]),
+      film_scale: intervention?.filmScale
+        ? new ort.Tensor('float32', intervention.filmScale, [b, K, C8])
+        : neutral.film_scale,
+      film_shift: intervention?.filmShift
+        ? new ort.Tensor('float32', intervention.filmShift, [b, K, C8])
+        : neutral.film_shift,
+      gate: intervention?.gate ? new ort.Tensor('float32', intervention.gate, [b, K, S, S]) : neutral.gate,
+    };
+    const out = await this.decoder.run(feeds);
+    return {
+      classLogits: out.class_logits.data as Float32Array,
+      promptLogits: out.prompt_logits.data as Float32Array,
+    };
+  }
+
+  private emptySegmentation(volume: Volume, maxValue: number): Segmentation {
+    const n = voxelCount(volume.dims);
+    return {
+      dims: [...volume.dims],
+      spacingMm: [...volume.spacingMm],
+      originLps: [...volume.originLps],
+      axesLps: [[...volume.axesLps[0]], [...volume.axesLps[1]], [...volume.axesLps[2]]],
+      layers: [maxValue > 255 ? new Uint16Array(n) : new Uint8Array(n)],
+      segments: [],
+    };
+  }
+
+  /** Automatic multi-organ segmentation of the whole volume, on the study's grid. */
+  async segmentVolume(volume: Volume, options: RunOptions): Promise<SegmentResult> {
+    const t0 = performance.now();
+    const { frame, estimate } = this.plan(volume, options.maxMemoryBytes);
+    const timings: SegmentTimings = {
+      preprocessMs: 0,
+      encoderMs: 0,
+      decoderMs: 0,
+      postprocessMs: 0,
+      totalMs: 0,
+      slices: frame.slices,
+      encodedSlices: 0,
+    };
+    let t = performance.now();
+    const map = intensityMap(volume, this.manifest);
+    timings.preprocessMs += performance.now() - t;
+    const segmentation = this.emptySegmentation(volume, this.classes.maxValue);
+    const layer = segmentation.layers[0];
+    const lookups = { col: nearestPixels(frame.col, this.S), row: nearestPixels(frame.row, this.S) };
+    const pixels = this.S * this.S;
+    const classMap = new Uint8Array(pixels);
+    const batches: number[][] = [];
+    for (let start = 0; start < frame.slices; start += this.batch) {
+      batches.push(Array.from({ length: Math.min(this.batch, frame.slices - start) }, (_, n) => start + n));
+    }
+    const encode = (slices: number[]) =>
+      this.embed(volume, frame, map, slices, { ...options, onProgress: undefined }, timings);
+    // Pipelined: the encoder works on the next batch while the decoder and the write-back handle
+    // this one (separate sessions, separate threads), so a second core is not left idle.
+    let next: Promise<Float32Array[]> | null = encode(batches[0]);
+    let done = 0;
+    try {
+      for (let n = 0; n < batches.length; n++) {
+        const embeddings: Float32Array[] = await next!;
+        next = null;
+        if (options.signal?.aborted) throw new SegmentationCancelledError();
+        if (n + 1 < batches.length) next = encode(batches[n + 1]);
+        t = performance.now();
+        const { classLogits } = await this.decoderOnly(embeddings);
+        timings.decoderMs += performance.now() - t;
+        t = performance.now();
+        batches[n].forEach((k, b) => {
+          argmaxClasses(classLogits, b, this.K, pixels, classMap);
+          writeSliceBack(frame, volume.dims, k, classMap, this.classes.lut, layer, lookups);
+        });
+        timings.postprocessMs += performance.now() - t;
+        done += batches[n].length;
+        options.onProgress?.(done / frame.slices, `segmenting slice ${done} of ${frame.slices}`);
+      }
+    } finally {
+      // A cancelled run still lets the batch in flight finish into the cache, never unhandled.
+      next?.catch(() => undefined);
+    }
+    t = performance.now();
+    const present = new Set<number>();
+    for (let n = 0; n < layer.length; n++) if (layer[n]) present.add(layer[n]);
+    segmentation.segments = this.classes.segments.filter((s) => present.has(s.value)).map((s) => ({ ...s }));
+    timings.postprocessMs += performance.now() - t;
+    timings.totalMs = performance.now() - t0;
+    roundTimings(timings);
+    return {
+      segmentation,
+      timingsMs: timings,
+      provider: this.provider,
+      model: this.modelRef,
+      memoryEstimate: estimate,
+    };
+  }
+
+  /**
+   * A prompt on slice k → one segment on that slice; with `propagate`, each neighbouring slice is
+   * prompted with the box around the mask of the slice before it, outwards both ways, until the mask
+   * vanishes.
+   */
+  async promptSlice(
+    volume: Volume,
+    k: number,
+    prompt: Prompt,
+    options: PromptOptions & { propagate?: boolean },
+  ): Promise<SegmentResult> {
+    const t0 = performance.now();
+    const { frame, estimate } = this.plan(volume, options.maxMemoryBytes);
+    if (!Number.isInteger(k) || k < 0 || k >= frame.slices) {
+      throw new SegmentationRefusedError(`slice ${k} is outside the volume (0 to ${frame.slices - 1})`);
+    }
+    const timings: SegmentTimings = {
+      preprocessMs: 0,
+      encoderMs: 0,
+      decoderMs: 0,
+      postprocessMs: 0,
+      totalMs: 0,
+      slices: 0,
+      encodedSlices: 0,
+    };
+    let t = performance.now();
+    const map = intensityMap(volume, this.manifest);
+    timings.preprocessMs += performance.now() - t;
+    const segmentation = this.emptySegmentation(volume, options.value);
+    const layer = segmentation.layers[0];
+    const lookups = { col: nearestPixels(frame.col, this.S), row: nearestPixels(frame.row, this.S) };
+    const pixels = this.S * this.S;
+    const lut = Uint16Array.of(0, options.value);
+    const runOne = async (slice: number, encoded: EncodedPrompt): Promise<Uint8Array> => {
+      const [embedding] = await this.embed(volume, frame, map, [slice], options, timings);
+      t = performance.now();
+      const { promptLogits } = await this.decoderOnly([embedding], [encoded]);
+      timings.decoderMs += performance.now() - t;
+      t = performance.now();
+      const mask = promptMask(promptLogits, 0, pixels);
+      timings.postprocessMs += performance.now() - t;
+      timings.slices++;
+      return mask;
+    };
+    const write = (slice: number, mask: Uint8Array) => {
+      t = performance.now();
+      writeSliceBack(frame, volume.dims, slice, mask, lut, layer, lookups);
+      timings.postprocessMs += performance.now() - t;
+    };
+    const first = await runOne(k, encodePrompt(frame, prompt));
+    write(k, first);
+    if (options.propagate) {
+      const firstBox = maskBox(first, this.S);
+      for (const direction of [1, -1]) {
+        let box = firstBox;
+        for (let slice = k + direction; box && slice >= 0 && slice < frame.slices; slice += direction) {
+          if (options.signal?.aborted) throw new SegmentationCancelledError();
+          const mask = await runOne(slice, boxInModel(box.x0, box.y0, box.x1, box.y1));
+          const next = maskBox(mask, this.S);
+          // A mask that collapses to a few pixels is the structure ending, not a smaller slice of it.
+          box = next && next.area >= 4 ? next : null;
+          if (box) write(slice, mask);
+          options.onProgress?.(timings.slices / frame.slices, `propagating: slice ${slice}`);
+        }
+      }
+    }
+    let voxels = 0;
+    for (let n = 0; n < layer.length; n++) if (layer[n]) voxels++;
+    if (voxels > 0) {
+      segmentation.segments = [
+        { value: options.value, layer: 0, name: options.name ?? 'lesion', colorRgb: options.colorRgb },
+      ];
+    }
+    timings.totalMs = performance.now() - t0;
+    roundTimings(timings);
+    return {
+      segmentation,
+      timingsMs: timings,
+      provider: this.provider,
+      model: this.modelRef,
+      memoryEstimate: estimate,
+    };
+  }
+
+  /** Bytes one slice's embeddings take in the cache. */
+  get embeddingBytes(): number {
+    return tensorBytes(this.manifest.encoder.outputs[0].shape, 1);
+  }
+}
+
+function roundTimings(t: SegmentTimings): void {
+  for (const key of ['preprocessMs', 'encoderMs', 'decoderMs', 'postprocessMs', 'totalMs'] as const) {
+    t[key] = Math.round(t[key] * 10) / 10;
+  }
+}

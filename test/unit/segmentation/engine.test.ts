@@ -1,0 +1,101 @@
+// SegmentationEngine on the demo model (models/causal-sam-demo or CAUSAL_SAM_MODELS_DIR): progress,
+// cancellation within a second, the embedding cache (prompts re-run the decoder only), neutral
+// intervention inputs, and the worker's job runner.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPaths } from '../../../src/main/services/imaging/load';
+import { verifyModel } from '../../../src/main/services/models/index';
+import { SegmentationEngine } from '../../../src/main/services/segmentation/engine';
+import { SegmentationCancelledError } from '../../../src/main/services/segmentation/errors';
+import { JobRunner, type FromWorker } from '../../../src/main/services/segmentation/jobs';
+import type { ModelManifest } from '../../../src/shared/modelManifest';
+import type { Volume } from '../../../src/shared/volume';
+import { demoDir, haveData, haveModel } from './helpers';
+import { join } from 'node:path';
+
+const small = join(process.cwd(), '..', 'shared', 'data', 'totalsegmentator', 'example_ct_sm.nii.gz');
+
+describe.skipIf(!haveData || !haveModel)('SegmentationEngine (demo model)', () => {
+  let manifest: ModelManifest;
+  let engine: SegmentationEngine;
+  let volume: Volume;
+
+  beforeAll(async () => {
+    manifest = await verifyModel(demoDir);
+    engine = await SegmentationEngine.create(demoDir, manifest, { intraOpNumThreads: 1 });
+    volume = (await loadPaths([small])).series[0].volume;
+  }, 60_000);
+  afterAll(async () => engine?.release());
+
+  it('segments every slice with rising progress onto the study grid', async () => {
+    const fractions: number[] = [];
+    const r = await engine.segmentVolume(volume, { volumeKey: 'sm', onProgress: (f) => fractions.push(f) });
+    expect(r.segmentation.dims).toEqual(volume.dims);
+    expect(r.segmentation.layers[0].length).toBe(volume.voxels.length);
+    expect(r.timingsMs.encodedSlices).toBe(30);
+    expect(fractions.at(-1)).toBe(1);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(r.segmentation.segments.every((s) => s.value > 0 && s.name !== 'background')).toBe(true);
+    // Everything is cached now: a second run encodes nothing.
+    const again = await engine.segmentVolume(volume, { volumeKey: 'sm' });
+    expect(again.timingsMs.encodedSlices).toBe(0);
+    expect(again.segmentation.layers[0]).toEqual(r.segmentation.layers[0]);
+  }, 120_000);
+
+  it('a prompt on a cached slice runs the decoder only', async () => {
+    const r = await engine.promptSlice(
+      volume,
+      15,
+      { kind: 'box', from: { a: 40, b: 30 }, to: { a: 90, b: 70 } },
+      { volumeKey: 'sm', value: 200, colorRgb: [255, 0, 0] },
+    );
+    expect(r.timingsMs.encodedSlices).toBe(0);
+    expect(r.timingsMs.encoderMs).toBe(0);
+    expect(r.timingsMs.slices).toBe(1);
+  }, 60_000);
+
+  it('neutral intervention inputs give the same logits as none', async () => {
+    const emb = await engine.decoderOnly([engine.cache.get('sm#10')!]);
+    const K = manifest.classes.length;
+    const C8 = manifest.intervention.featureDim!;
+    const S = manifest.preprocessing.inputSize;
+    const explicit = await engine.decoderOnly([engine.cache.get('sm#10')!], undefined, {
+      filmScale: new Float32Array(K * C8).fill(1),
+      filmShift: new Float32Array(K * C8),
+      gate: new Float32Array(K * S * S).fill(0.5),
+    });
+    expect(explicit.classLogits).toEqual(emb.classLogits);
+  }, 60_000);
+
+  it('stops within a second of a cancel, without a result', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    let cancelledAt = 0;
+    const run = engine.segmentVolume(volume, {
+      volumeKey: 'sm-cancel',
+      signal: controller.signal,
+      onProgress: () => {
+        if (!cancelledAt) {
+          cancelledAt = performance.now();
+          controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(SegmentationCancelledError);
+    expect(cancelledAt).toBeGreaterThan(started);
+    expect(performance.now() - cancelledAt).toBeLessThan(1000);
+  }, 60_000);
+
+  it('the worker job runner reports refusals as such', async () => {
+    const messages: FromWorker[] = [];
+    const runner = new JobRunner((m) => messages.push(m));
+    const flat = { ...volume, dims: [122, 101 * 30, 1] as Volume['dims'] };
+    runner.handle({
+      type: 'run',
+      id: 7,
+      job: { kind: 'segment', model: { dir: demoDir, manifest }, volumeKey: 'flat' },
+      volume: flat,
+    });
+    await expect.poll(() => messages.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(messages[0]).toMatchObject({ type: 'error', id: 7, kind: 'refused' });
+  }, 60_000);
+});
