@@ -74,7 +74,14 @@ const segmentationSchema = z.object({
   spacingMm: vec3,
   originLps: vec3,
   axesLps: z.tuple([vec3, vec3, vec3]),
-  layers: z.array(z.union([z.instanceof(Uint8Array), z.instanceof(Uint16Array)])).min(1),
+  // z.custom keeps the layers' own type (any backing buffer), so callers pass a Segmentation as is.
+  layers: z
+    .array(
+      z.custom<Uint8Array | Uint16Array>((v) => v instanceof Uint8Array || v instanceof Uint16Array, {
+        message: 'layers must be Uint8Array or Uint16Array',
+      }),
+    )
+    .min(1),
   segments: z.array(
     z.object({
       value: z.number().int().positive(),
@@ -105,6 +112,8 @@ const segmentationPromptSchema = z
     name: z.string().min(1).optional(),
     modelId: z.string().min(1).optional(),
     task: z.string().min(1).optional(),
+    /** What the image is where its file does not say (e.g. 'MR'); normalisation follows it. */
+    modality: z.string().min(1).optional(),
   })
   .refine(
     (r) => (r.box === undefined) !== (r.points === undefined),
@@ -162,6 +171,7 @@ export const requestSchemas = {
     seriesId,
     modelId: z.string().min(1).optional(),
     task: z.string().min(1).optional(),
+    modality: z.string().min(1).optional(),
   }),
   'segmentation.prompt': segmentationPromptSchema,
   'segmentation.cancel': z.object({ task: z.string().min(1) }),
@@ -170,6 +180,9 @@ export const requestSchemas = {
     seriesId,
     segmentation: segmentationSchema,
     modelId: z.string().min(1).optional(),
+    /** Also write the report here (the export dialog's choice). */
+    csvPath: path.optional(),
+    jsonPath: path.optional(),
   }),
   /** The edits of a study, saved while the user works and offered back when it is reopened. */
   'session.save': z.object({
@@ -205,7 +218,7 @@ export interface Responses {
   'segmentation.run': SegmentationRunResult;
   'segmentation.prompt': SegmentationRunResult;
   'segmentation.cancel': { cancelled: boolean };
-  'segmentation.report': { csv: string; json: string };
+  'segmentation.report': { csv: string; json: string; saved: SavedFile[] };
   'session.save': { savedAt: string };
   'session.restore': { savedAt: string; segmentation: Segmentation; view?: SessionView } | null;
   'session.discard': { discarded: boolean };

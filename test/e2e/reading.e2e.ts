@@ -184,6 +184,44 @@ describe('reading view', () => {
     expect(Number(await text(`segment-${liver}-ml`))).toBeCloseTo((voxels * 27) / 1000, 0);
   });
 
+  it('leaves no growth in vtk objects or JS heap after ten studies opened in a row', async () => {
+    const measure = () =>
+      page.evaluate(() => {
+        const page = window as unknown as { gc?: () => void; __vtkLiveObjects?: () => number };
+        page.gc?.();
+        const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+        return { vtk: page.__vtkLiveObjects?.() ?? -1, heap: memory?.usedJSHeapSize ?? 0 };
+      });
+    const openAgain = async () => {
+      await page.getByTestId('open-sample').click();
+      // A newly shown volume clears the label map that belonged to the previous one.
+      await page.getByTestId(`segment-${liver}`).waitFor({ state: 'detached', timeout: 60_000 });
+      await page.getByTestId('load-sample-labels').click();
+      await page.getByTestId(`segment-${liver}`).waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(300);
+    };
+    // Surfaces for the 3D view are built in the background: measure once their count has settled.
+    const settled = async () => {
+      let previous = await measure();
+      for (let n = 0; n < 60; n++) {
+        await page.waitForTimeout(500);
+        const current = await measure();
+        if (current.vtk === previous.vtk) return current;
+        previous = current;
+      }
+      return previous;
+    };
+    for (let n = 0; n < 2; n++) await openAgain();
+    const warm = await settled();
+    for (let n = 0; n < 10; n++) await openAgain();
+    const after = await settled();
+    console.log(
+      `leak check: vtk objects ${warm.vtk} → ${after.vtk}, JS heap ${warm.heap} → ${after.heap} bytes`,
+    );
+    expect(after.vtk).toBe(warm.vtk);
+    expect(after.heap - warm.heap, `heap ${warm.heap} → ${after.heap}`).toBeLessThan(16 * 1024 ** 2);
+  }, 400_000);
+
   it('moves the other views to a click (linked crosshairs)', async () => {
     // Click on the liver in the coronal view: the axial view then shows a slice through the liver.
     const inLiver = await debug<Vec3[]>('interiorVoxels', 'coronal', liver, 9);
@@ -329,44 +367,6 @@ describe('reading view', () => {
     await expect.poll(() => page.getByTestId('coronal-view').isVisible()).toBe(true);
   });
 
-  it('leaves no growth in vtk objects or JS heap after ten studies opened in a row', async () => {
-    const measure = () =>
-      page.evaluate(() => {
-        const page = window as unknown as { gc?: () => void; __vtkLiveObjects?: () => number };
-        page.gc?.();
-        const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
-        return { vtk: page.__vtkLiveObjects?.() ?? -1, heap: memory?.usedJSHeapSize ?? 0 };
-      });
-    const openAgain = async () => {
-      await page.getByTestId('open-sample').click();
-      // A newly shown volume clears the label map that belonged to the previous one.
-      await page.getByTestId(`segment-${liver}`).waitFor({ state: 'detached', timeout: 60_000 });
-      await page.getByTestId('load-sample-labels').click();
-      await page.getByTestId(`segment-${liver}`).waitFor({ timeout: 60_000 });
-      await page.waitForTimeout(300);
-    };
-    // Surfaces for the 3D view are built in the background: measure once their count has settled.
-    const settled = async () => {
-      let previous = await measure();
-      for (let n = 0; n < 60; n++) {
-        await page.waitForTimeout(500);
-        const current = await measure();
-        if (current.vtk === previous.vtk) return current;
-        previous = current;
-      }
-      return previous;
-    };
-    for (let n = 0; n < 2; n++) await openAgain();
-    const warm = await settled();
-    for (let n = 0; n < 10; n++) await openAgain();
-    const after = await settled();
-    console.log(
-      `leak check: vtk objects ${warm.vtk} → ${after.vtk}, JS heap ${warm.heap} → ${after.heap} bytes`,
-    );
-    expect(after.vtk).toBe(warm.vtk);
-    expect(after.heap - warm.heap, `heap ${warm.heap} → ${after.heap}`).toBeLessThan(16 * 1024 ** 2);
-  }, 400_000);
-
   it('writes orientation letters right for identity, flipped and 30° oblique volumes', async () => {
     const c = Math.cos(Math.PI / 6);
     const s = Math.sin(Math.PI / 6);
@@ -422,6 +422,49 @@ describe('reading view', () => {
       }
       await page.screenshot({ path: join(artefacts, `reading-synthetic-${testCase.name}.png`) });
     }
+  });
+
+  it("restores a study's edits when it is opened again after a reload (session autosave)", async () => {
+    await page.getByTestId('open-sample').click();
+    await page.getByTestId('dims').getByText('122 × 101 × 112').waitFor({ timeout: 60_000 });
+    await page.getByTestId('load-sample-labels').click();
+    await page.getByTestId(`segment-${liver}`).waitFor({ timeout: 60_000 });
+    await page.getByTestId(`segment-${liver}-name`).click();
+    await page.getByTestId('tool-brush').click();
+    const before = Number(await text(`segment-${liver}-voxels`));
+    const background = await debug<Vec3[]>('interiorVoxels', 'axial', 0, 200);
+    const box = (await page.getByTestId('axial-view').boundingBox())!;
+    const [x, y] = await voxelPixel('axial', background[Math.floor(background.length / 3)]);
+    await page.mouse.move(box.x + x, box.y + y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + x + 10, box.y + y + 6, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(async () => Number(await text(`segment-${liver}-voxels`))).toBeGreaterThan(before);
+    const painted = Number(await text(`segment-${liver}-voxels`));
+    const digest = await debug<string>('labelDigest');
+    const strokeEnded = Date.now();
+    await page.getByTestId('tool-window-level').click();
+    // Autosave runs two seconds after the last edit: wait for a save stamped after the stroke.
+    await expect
+      .poll(
+        async () => {
+          const saved = await page
+            .getByTestId('session-saved')
+            .textContent({ timeout: 1_000 })
+            .catch(() => '');
+          const stamp = /\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(saved ?? '')?.[0];
+          return stamp ? Date.parse(stamp) : 0;
+        },
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThan(strokeEnded);
+
+    // A reload loses everything the page held: what comes back was saved on the main side.
+    await page.reload();
+    await page.getByTestId('open-sample').click();
+    await page.getByTestId('session-restored').waitFor({ timeout: 60_000 });
+    await expect.poll(async () => Number(await text(`segment-${liver}-voxels`))).toBe(painted);
+    expect(await debug<string>('labelDigest'), 'every edited voxel comes back').toBe(digest);
   });
 
   it('ran without page errors', () => {

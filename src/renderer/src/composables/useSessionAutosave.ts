@@ -1,37 +1,13 @@
 // Session autosave: two seconds after the last edit the segmentation (and W/L and crosshair) goes to
 // the main side's session store under the user's data folder; when a study is shown again, a saved
 // session for it is restored, so edits survive closing the study and crashes.
-//
-// The contract does not carry 'session.save' / 'session.restore' yet (see the reading-view report
-// for their exact types); until it does, this detects their absence at run time and does nothing.
+
 import { onScopeDispose, ref, watch } from 'vue';
-import type { Segmentation, Vec3 } from '../../../shared/volume';
 import { sameGrid } from '../../../shared/volume';
 import { api } from '../bridge';
 import { useStudiesStore } from '../stores/studies';
 import { useSegmentationStore } from '../stores/segmentation';
 import { useViewStore } from '../stores/view';
-
-interface SessionView {
-  windowWidth: number;
-  windowLevel: number;
-  cursor: Vec3;
-}
-interface SessionApi {
-  'session.save'(request: { key: string; segmentation: Segmentation; view?: SessionView }): Promise<{
-    savedAt: string;
-  }>;
-  'session.restore'(request: {
-    key: string;
-  }): Promise<{ savedAt: string; segmentation: Segmentation; view?: SessionView } | null>;
-}
-
-function sessionApi(): SessionApi | null {
-  const candidate = api as unknown as Partial<SessionApi>;
-  return typeof candidate['session.save'] === 'function' && typeof candidate['session.restore'] === 'function'
-    ? (candidate as SessionApi)
-    : null;
-}
 
 const debounceMs = 2000;
 
@@ -50,17 +26,18 @@ export function useSessionAutosave() {
 
   async function saveNow() {
     timer = 0;
-    const session = sessionApi();
     const key = keyOf();
     const seg = segmentation.segmentation;
-    if (!session || !key || !seg) return;
+    if (!key || !seg) return;
     try {
-      const { savedAt } = await session['session.save']({
+      const { savedAt } = await api['session.save']({
         key,
         segmentation: seg,
         view: { windowWidth: view.windowWidth, windowLevel: view.windowLevel, cursor: [...view.cursor] },
       });
       lastSaved.value = savedAt;
+      // Once the user has edited on top of a restored session, the saved state is the news.
+      restoredFrom.value = null;
     } catch (error) {
       studies.reportError(error);
     }
@@ -78,11 +55,10 @@ export function useSessionAutosave() {
     () => studies.volume,
     async (volume) => {
       restoredFrom.value = null;
-      const session = sessionApi();
       const key = keyOf();
-      if (!session || !key || !volume) return;
+      if (!key || !volume) return;
       try {
-        const saved = await session['session.restore']({ key });
+        const saved = await api['session.restore']({ key });
         if (!saved || studies.volume !== volume || !sameGrid(saved.segmentation, volume)) return;
         restoredFrom.value = saved.savedAt;
         segmentation.adopt(saved.segmentation);
@@ -100,5 +76,5 @@ export function useSessionAutosave() {
   onScopeDispose(() => {
     if (timer) clearTimeout(timer);
   });
-  return { lastSaved, restoredFrom, available: () => sessionApi() !== null };
+  return { lastSaved, restoredFrom };
 }

@@ -5,7 +5,6 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
 import { fallbackColor } from '../../../shared/anatomy';
-import type { RequestOf } from '../../../shared/api';
 import { api } from '../bridge';
 import { countLabels, volumeMl } from '../imaging/labelStats';
 import { brushDisc } from '../imaging/brush';
@@ -117,8 +116,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     busy.value = true;
     try {
       // The schema's typed arrays are ArrayBuffer-backed; ours are too (they came over the contract).
-      const segmentation = seg as RequestOf<'segmentation.save'>['segmentation'];
-      const saved = await api['segmentation.save']({ seriesId, path, format, segmentation });
+      const saved = await api['segmentation.save']({ seriesId, path, format, segmentation: seg });
       lastSaved.value = saved.path;
     } catch (error) {
       studies.reportError(error);

@@ -2,7 +2,7 @@
 // cancel) and sending the current segmentation back. Opening goes through the studies store so that
 // a retrieved series replaces the open study exactly like any other open.
 import { computed, ref } from 'vue';
-import type { OpenResult, RequestOf } from '../../../../shared/api';
+import type { OpenResult } from '../../../../shared/api';
 import type { PacsNode, PacsSeries, PacsSettings, PacsStudy, PacsStudyQuery } from '../../../../shared/pacs';
 import { api } from '../../bridge';
 import { describeError } from '../../errors';
@@ -121,9 +121,8 @@ export function usePacs() {
     if (!seg || !source) return;
     sending.value = true;
     // The schema's typed arrays are ArrayBuffer-backed; ours are too (they came over the contract).
-    const body = seg as RequestOf<'pacs.store'>['segmentation'];
     const result = await guarded(() =>
-      api['pacs.store']({ node: nodeName.value, seriesId: source.seriesId, segmentation: body, report }),
+      api['pacs.store']({ node: nodeName.value, seriesId: source.seriesId, segmentation: seg, report }),
     );
     sending.value = false;
     if (result)
