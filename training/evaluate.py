@@ -96,7 +96,7 @@ def evaluate_interventions(
     model: CausalSAM, data: SliceSet, n: int = 40, seed: int = 123
 ) -> Dict[str, float]:
     """Simulated errors on held-out slices: Dice of the organ inside the gate without and with
-    the matching intervention, and the largest logit change outside the (2-px dilated) gate."""
+    the matching intervention, and the largest logit change outside the (3-px dilated) gate."""
     from scipy import ndimage
 
     model.eval()
@@ -128,7 +128,7 @@ def evaluate_interventions(
         key = "grow" if err.kind == GROW else "shrink"
         rows[key + "_before"].append(dice((base.argmax(1)[0].numpy() == err.cls) & g, truth & g))
         rows[key + "_after"].append(dice((after.argmax(1)[0].numpy() == err.cls) & g, truth & g))
-        far = ~ndimage.binary_dilation(g, iterations=2)
+        far = ~ndimage.binary_dilation(g, iterations=3)
         outside = max(outside, float((after - base).abs()[0][:, torch.from_numpy(far)].max()))
     out = {k: float(np.mean(v)) if v else float("nan") for k, v in rows.items()}
     out["n_grow"] = float(len(rows["grow_after"]))

@@ -39,7 +39,7 @@ VARIANTS: Dict[str, Dict[str, Any]] = {
         "lad": False,
         "train_encoder": False,
         "from": "noaug",
-        "label": "(a) no style aug anywhere, no LAD, encoder frozen",
+        "label": "(a) no style aug (in stage 2), no LAD, encoder frozen",
     },
     "b_style": {
         "style_aug": True,
@@ -127,7 +127,8 @@ def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: 
         f"Setup: train slices of `example_ct` (z 0-85, 100-101, 110-111), test block z 88-97 "
         "(10 slices, 3 mm; 6 mm gaps to training slices). Stage 1: the whole model trained for "
         "600 steps (batch 6, seed 0) with style augmentation (`A_aug` = stage A of the demo "
-        f"model, `{args.aug_ckpt}`). Stage 2 (per variant): {args.steps} more steps, batch "
+        f"model after 600 steps, `{args.aug_ckpt}` at that time; the demo model's stage A was "
+        f"later continued to 900 steps). Stage 2 (per variant): {args.steps} more steps, batch "
         f"{args.batch}, seed {args.seed}, AdamW lr {args.lr} (encoder {args.encoder_lr} in "
         "(c)), starting from: "
         + "; ".join(f"{r['variant']} `{r.get('init')}`" for r in results)
@@ -163,7 +164,7 @@ def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: 
                 shift_h.append(s["hd95_mm"])
         tf = r["trainable"]
         lines.append(
-            f"| {r['label']} | {tf['fraction'] * 100:.1f}% | "
+            f"| {VARIANTS[r['variant']]['label']} | {tf['fraction'] * 100:.1f}% | "
             + " | ".join(cells)
             + f" | {fmt(float(np.mean(shift_d)))} / {fmt(float(np.mean(shift_h)), 1)} |"
         )
@@ -201,7 +202,7 @@ def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: 
             continue
         d0 = summarize(vs["none"])["dice"]
         ds = float(np.mean([summarize(vs[c])["dice"] for c in CONDITIONS[1:]]))
-        lines.append(f"| {r['label']} | {fmt(d0)} | {fmt(ds)} |")
+        lines.append(f"| {VARIANTS[r['variant']]['label']} | {fmt(d0)} | {fmt(ds)} |")
     lines += [
         "",
         "Raw numbers per organ and condition: `training/results/ood.json`.",

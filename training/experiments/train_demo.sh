@@ -14,3 +14,4 @@ $PY -m training.train --out "$RUNS/demo_b" --init "$RUNS/demo_a/final.pt" --step
 $PY -m training.evaluate --ckpt "$RUNS/demo_b/final.pt" --out training/results/demo_eval.json
 $PY -m training.export --ckpt "$RUNS/demo_b/final.pt" --id causal-sam-demo \
     --scores training/results/demo_eval.json
+$PY training/results/make_demo_md.py

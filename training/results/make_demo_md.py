@@ -18,7 +18,8 @@ def main() -> None:
         "**Reference labels are TotalSegmentator model outputs (`example_seg_fast_force_split`), "
         "not manual ground truth: every Dice/HD95 here measures agreement with TotalSegmentator "
         "on one CT.** Held-out test block: `example_ct` z 88-97 (10 axial slices, 3 mm), never "
-        "used for training or model selection; HD95 in 3D over the block. No MR labels were used.",
+        "used for training or model selection; HD95 in 3D over the block (an organ never "
+        "predicted scores the 543.9 mm block diagonal as a penalty). No MR labels were used.",
         "",
         "## Dice / HD95 (mm) per organ, original and held-out style shifts",
         "",
@@ -59,7 +60,7 @@ def main() -> None:
         f"* under-segmentation + `grow`: {iv['grow_before']:.2f} -> {iv['grow_after']:.2f}",
         f"* leak / over-segmentation + `shrink`: {iv['shrink_before']:.2f} -> "
         f"{iv['shrink_after']:.2f}",
-        f"* largest class-logit change more than 2 px outside the gate: "
+        f"* largest class-logit change more than 3 px outside the gate: "
         f"{iv['max_logit_change_outside_gate']:.2e}",
         "",
     ]
