@@ -76,6 +76,7 @@ export function createApi(context: ApiContext): Api {
     model: r.model,
     provider: r.provider,
     timingsMs: { ...r.timingsMs },
+    warnings: r.warnings,
     task,
   });
 
@@ -126,15 +127,30 @@ export function createApi(context: ApiContext): Api {
       const { dir, manifest } = await segmentation.add(path);
       return { id: manifest.id, dir, status: 'verified', manifest, provider: chooseProvider() };
     },
-    'segmentation.run': async ({ seriesId, modelId, task }) => {
+    'segmentation.run': async ({ seriesId, modelId, task, modality }) => {
       const name = task ?? `segment:${seriesId}`;
       const { volume } = registry.get(seriesId);
       return segmentationResult(
         name,
-        await segmentation.segment(volume, seriesId, { modelId, task: name, onProgress: progress(name) }),
+        await segmentation.segment(volume, seriesId, {
+          modelId,
+          task: name,
+          modality,
+          onProgress: progress(name),
+        }),
       );
     },
-    'segmentation.prompt': async ({ seriesId, slice, box, points, propagate, name, modelId, task }) => {
+    'segmentation.prompt': async ({
+      seriesId,
+      slice,
+      box,
+      points,
+      propagate,
+      name,
+      modelId,
+      task,
+      modality,
+    }) => {
       const taskName = task ?? `prompt:${seriesId}`;
       const { volume } = registry.get(seriesId);
       const prompt = box
@@ -147,18 +163,27 @@ export function createApi(context: ApiContext): Api {
           task: taskName,
           propagate,
           name,
+          modality,
           onProgress: progress(taskName),
         }),
       );
     },
     'segmentation.cancel': async ({ task }) => ({ cancelled: segmentation.cancel(task) }),
-    'segmentation.report': async ({ seriesId, segmentation: labels, modelId }) => {
+    'segmentation.report': async ({ seriesId, segmentation: labels, modelId, csvPath, jsonPath }) => {
       registry.get(seriesId); // the series must still be open: the report describes its segmentation
       const model = modelId ? (await segmentation.model(modelId)).manifest : null;
       const { csv, json } = buildVolumeReport(labels, model && { id: model.id, version: model.version });
-      return { csv, json };
+      const saved = [];
+      for (const [file, text] of [
+        [csvPath, csv],
+        [jsonPath, json],
+      ] as const) {
+        if (!file) continue;
+        await writeFile(file, text);
+        saved.push({ path: file, bytes: Buffer.byteLength(text) });
+      }
+      return { csv, json, saved };
     },
-    // PACS: settings, search, retrieve into the local cache (then open it), send results back.
     'session.save': async ({ key, segmentation, view }) => ({
       savedAt: (await sessions.save(key, segmentation, view)).savedAt,
     }),

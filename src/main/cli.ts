@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { openPaths, seriesInfo } from './services/imaging/index';
 import { pacsCommand } from './pacsCli';
 import { metricsCommand, segmentCommand } from './segmentCli';
+import { transcribeCommand } from './transcribeCli';
 
 const usage = `usage: causal-sam <command> [options]
 
@@ -11,6 +12,7 @@ commands:
   pacs echo|find|retrieve|store   talk to a PACS over DICOMweb or DIMSE (causal-sam pacs --help)
   segment <input> --out <labels.nii.gz>   automatic or promptable segmentation (causal-sam segment --help)
   metrics --pred <a> --ref <b> [--json]   Dice, HD95 and ASSD per label
+  transcribe <wav> [--engine pocketsphinx|sherpa-onnx] [--json]   a spoken correction command as text
 `;
 
 class UsageError extends Error {}
@@ -45,6 +47,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   pacs: pacsCommand,
   segment: segmentCommand,
   metrics: metricsCommand,
+  transcribe: transcribeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

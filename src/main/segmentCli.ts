@@ -32,6 +32,7 @@ options:
   --report-csv <file>      per structure: voxels, volume (mL), bounding box (mm, LPS), model
   --report-json <file>     the same as JSON
   --max-memory-mb <n>      refuse a run estimated to need more (default: 80 % of free memory)
+  --modality <CT|MR>       what the image is, where the file does not say (normalisation follows it)
   --json                   print {"model", "provider", "labels": [...], "timingsMs": {...}}
 
   causal-sam metrics --pred <labels> --ref <labels> [--json]
@@ -53,6 +54,7 @@ const segmentOptions = {
   'report-csv': { type: 'string' },
   'report-json': { type: 'string' },
   'max-memory-mb': { type: 'string' },
+  modality: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
@@ -132,10 +134,16 @@ async function segment(args: string[]): Promise<number> {
   const series = await openOne(positionals[0]);
   const loadMs = performance.now() - t0;
   const showProgress = !values.json && process.stderr.isTTY;
-  const onProgress = showProgress
-    ? (fraction: number, label: string) =>
-        process.stderr.write(`\r${(100 * fraction).toFixed(0).padStart(3)} % ${label}\x1b[K`)
-    : undefined;
+  // A terminal gets a live line; a pipe or log gets one line when the model has started working.
+  let started = false;
+  const onProgress = values.json
+    ? undefined
+    : (fraction: number, label: string) => {
+        if (showProgress)
+          process.stderr.write(`\r${(100 * fraction).toFixed(0).padStart(3)} % ${label}\x1b[K`);
+        else if (!started) process.stderr.write(`started: ${label}\n`);
+        started = true;
+      };
   // Ctrl-C cancels the run (the output file is not written) instead of killing the process mid-write.
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -148,15 +156,24 @@ async function segment(args: string[]): Promise<number> {
           propagate: values.propagate,
           name: values.name,
           maxMemoryBytes,
+          modality: values.modality,
           onProgress,
           signal: controller.signal,
         })
       : await service.segment(series.volume, series.path, {
           modelId: values.model,
           maxMemoryBytes,
+          modality: values.modality,
           onProgress,
           signal: controller.signal,
         });
+  } catch (error) {
+    if (!(error instanceof SegmentationCancelledError)) throw error;
+    // Told at once; the worker then finishes the batch in flight before the process may exit
+    // (stopping it mid-run would abort the process).
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    console.error(`refused: ${error.message}`);
+    return 1;
   } finally {
     process.off('SIGINT', onSigint);
     if (showProgress) process.stderr.write('\r\x1b[K');
@@ -170,7 +187,15 @@ async function segment(args: string[]): Promise<number> {
   const labels = labelsOf(segmentation);
   const timingsMs = { loadMs: Math.round(loadMs), ...result.timingsMs };
   if (values.json) {
-    console.log(JSON.stringify({ model: result.model, provider: result.provider, labels, timingsMs }));
+    console.log(
+      JSON.stringify({
+        model: result.model,
+        provider: result.provider,
+        labels,
+        timingsMs,
+        warnings: result.warnings,
+      }),
+    );
   } else {
     console.log(
       `${values.out}: ${labels.length} structure(s) by ${result.model.id} ${result.model.version} on ${result.provider}`,
@@ -183,6 +208,7 @@ async function segment(args: string[]): Promise<number> {
       `  ${(timingsMs.totalMs / 1000).toFixed(2)} s (encoder ${(timingsMs.encoderMs / 1000).toFixed(2)} s, decoder ${(timingsMs.decoderMs / 1000).toFixed(2)} s)`,
     );
   }
+  if (!values.json) for (const warning of result.warnings) console.error(`warning: ${warning}`);
   if (labels.length === 0) console.error('warning: the model found nothing; the label map is empty');
   return 0;
 }

@@ -132,6 +132,8 @@ export interface SegmentationRunResult {
   /** The execution provider that ran it (cpu, cuda, dml, coreml). */
   provider: string;
   timingsMs: Record<string, number>;
+  /** What the user should see with the result (e.g. an oblique study). */
+  warnings: string[];
   task: string;
 }
 

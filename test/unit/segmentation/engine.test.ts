@@ -53,6 +53,48 @@ describe.skipIf(!haveData || !haveModel)('SegmentationEngine (demo model)', () =
     expect(r.timingsMs.slices).toBe(1);
   }, 60_000);
 
+  it('propagates a prompt slice by slice, each prompted with the box of the mask before it', async () => {
+    // A stand-in decoder whose mask is the prompt box shrunk by one pixel on every side, so the
+    // propagation must carry the box along and stop where the mask collapses.
+    const S = manifest.preprocessing.inputSize;
+    const original = engine.decoderOnly.bind(engine);
+    const boxes: number[][] = [];
+    engine.decoderOnly = async (_embeddings, prompts) => {
+      const [x0, y0, x1, y1] = [...prompts![0]!.coords].map(Math.round);
+      boxes.push([x0, y0, x1, y1]);
+      const promptLogits = new Float32Array(S * S).fill(-1);
+      for (let y = y0 + 1; y < y1; y++) for (let x = x0 + 1; x < x1; x++) promptLogits[y * S + x] = 1;
+      return { classLogits: new Float32Array(0), promptLogits };
+    };
+    let result;
+    try {
+      result = await engine.promptSlice(
+        volume,
+        15,
+        { kind: 'box', from: { a: 50, b: 40 }, to: { a: 60, b: 50 } },
+        { volumeKey: 'sm', value: 200, colorRgb: [255, 0, 0], propagate: true },
+      );
+    } finally {
+      engine.decoderOnly = original;
+    }
+    const [nx, ny] = volume.dims;
+    const perSlice = new Array<number>(volume.dims[2]).fill(0);
+    result.segmentation.layers[0].forEach((v, n) => {
+      if (v) perSlice[Math.floor(n / (nx * ny))]++;
+    });
+    const withMask = perSlice.flatMap((c, k) => (c > 0 ? [k] : []));
+    // A 10-voxel box shrinks by 2 per slice: slice 15 plus 3 slices each way keep >= 4 pixels.
+    expect(withMask).toEqual([12, 13, 14, 15, 16, 17, 18]);
+    expect(perSlice[15]).toBeGreaterThan(perSlice[16]);
+    expect(perSlice[16]).toBeGreaterThan(perSlice[17]);
+    expect(perSlice[16]).toBe(perSlice[14]);
+    // Each neighbour was prompted with the previous mask's box: one pixel in from the last box.
+    expect(boxes[1]).toEqual([boxes[0][0] + 1, boxes[0][1] + 1, boxes[0][2] - 1, boxes[0][3] - 1]);
+    expect(result.segmentation.segments).toEqual([
+      { value: 200, layer: 0, name: 'lesion', colorRgb: [255, 0, 0] },
+    ]);
+  }, 60_000);
+
   it('neutral intervention inputs give the same logits as none', async () => {
     const emb = await engine.decoderOnly([engine.cache.get('sm#10')!]);
     const K = manifest.classes.length;

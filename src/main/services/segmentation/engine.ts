@@ -47,6 +47,8 @@ export interface SegmentResult {
   provider: string;
   model: { id: string; version: string };
   memoryEstimate: MemoryEstimate;
+  /** What the user should know about this run (an oblique study, for instance). */
+  warnings: string[];
 }
 
 export interface PromptOptions extends RunOptions {
@@ -158,7 +160,10 @@ export class SegmentationEngine {
   }
 
   /** Refuses what the model cannot take; returns the frame and the memory estimate. */
-  plan(volume: Volume, maxMemoryBytes?: number): { frame: SliceFrame; estimate: MemoryEstimate } {
+  plan(
+    volume: Volume,
+    maxMemoryBytes?: number,
+  ): { frame: SliceFrame; estimate: MemoryEstimate; warnings: string[] } {
     const frame = sliceFrame(volume, this.manifest);
     const rule =
       this.manifest.preprocessing.intensity[volume.modality.toUpperCase()] ??
@@ -177,7 +182,13 @@ export class SegmentationEngine {
         `not started: the run needs about ${formatMb(estimate.bytes)} (${parts}); ${formatMb(maxMemoryBytes)} is available`,
       );
     }
-    return { frame, estimate };
+    const warnings =
+      frame.obliquityDeg > 10
+        ? [
+            `the slices are ${frame.obliquityDeg.toFixed(0)}° off axial; the model was trained on axial slices and sees these unrotated`,
+          ]
+        : [];
+    return { frame, estimate, warnings };
   }
 
   private neutralInputs(b: number) {
@@ -301,7 +312,7 @@ export class SegmentationEngine {
   /** Automatic multi-organ segmentation of the whole volume, on the study's grid. */
   async segmentVolume(volume: Volume, options: RunOptions): Promise<SegmentResult> {
     const t0 = performance.now();
-    const { frame, estimate } = this.plan(volume, options.maxMemoryBytes);
+    const { frame, estimate, warnings } = this.plan(volume, options.maxMemoryBytes);
     const timings: SegmentTimings = {
       preprocessMs: 0,
       encoderMs: 0,
@@ -348,7 +359,7 @@ export class SegmentationEngine {
         options.onProgress?.(done / frame.slices, `segmenting slice ${done} of ${frame.slices}`);
       }
     } finally {
-      // A cancelled run still lets the batch in flight finish into the cache, never unhandled.
+      // After a failure the encoder batch in flight may still settle: never as an unhandled rejection.
       next?.catch(() => undefined);
     }
     t = performance.now();
@@ -364,6 +375,7 @@ export class SegmentationEngine {
       provider: this.provider,
       model: this.modelRef,
       memoryEstimate: estimate,
+      warnings,
     };
   }
 
@@ -379,7 +391,7 @@ export class SegmentationEngine {
     options: PromptOptions & { propagate?: boolean },
   ): Promise<SegmentResult> {
     const t0 = performance.now();
-    const { frame, estimate } = this.plan(volume, options.maxMemoryBytes);
+    const { frame, estimate, warnings } = this.plan(volume, options.maxMemoryBytes);
     if (!Number.isInteger(k) || k < 0 || k >= frame.slices) {
       throw new SegmentationRefusedError(`slice ${k} is outside the volume (0 to ${frame.slices - 1})`);
     }
@@ -448,6 +460,7 @@ export class SegmentationEngine {
       provider: this.provider,
       model: this.modelRef,
       memoryEstimate: estimate,
+      warnings,
     };
   }
 

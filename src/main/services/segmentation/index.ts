@@ -1,16 +1,14 @@
 // The segmentation area's public surface: models found and verified, automatic and promptable
 // segmentation in a worker thread with progress and cancellation, and volume reports.
-import { cp, mkdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { structureByName, fallbackColor } from '../../../shared/anatomy';
+import { freemem } from 'node:os';
 import type { Volume } from '../../../shared/volume';
-import { listModels, ModelRefusedError, verifyModel, type InstalledModel } from '../models/index';
+import { listModels } from '../models/index';
 import { chooseProvider, type EngineOptions, type SegmentResult } from './engine';
 import { SegmentationRefusedError } from './errors';
 import type { ModelRef } from './jobs';
 import type { Prompt } from './prompt';
 import { SegmentationWorker } from './segmentInWorker';
-import { freemem } from 'node:os';
+import { addUserModel, pickModel, promptSegmentIdentity, type ModelEntry } from './models';
 
 export { SegmentationEngine, chooseProvider, listedProviders } from './engine';
 export type { SegmentResult, SegmentTimings, EngineOptions, InterventionInputs } from './engine';
@@ -19,84 +17,20 @@ export { buildVolumeReport, structureVolumes } from './report';
 export type { VolumeReport, StructureVolume } from './report';
 export type { Prompt, PlanePoint } from './prompt';
 export { SegmentationWorker } from './segmentInWorker';
-
-/** The model the app uses when none is named. */
-export const DEFAULT_MODEL_ID = 'causal-sam-demo';
-
-/** Where models are looked for: the shipped folder (or CAUSAL_SAM_MODELS_DIR), then the user's. */
-export function modelsDirs(appRoot: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  return [
-    env.CAUSAL_SAM_MODELS_DIR ? resolve(env.CAUSAL_SAM_MODELS_DIR) : join(appRoot, 'models'),
-    join(dataDir, 'models'),
-  ];
-}
-
-/** A listed model with the execution provider this machine would run it on. */
-export type ModelEntry = InstalledModel & { provider: string };
-
-/** Picks a verified model by id (default: the demo, else the first verified); refuses with the reason. */
-export function pickModel(models: InstalledModel[], id?: string): ModelRef {
-  const wanted = id ?? (models.some((m) => m.id === DEFAULT_MODEL_ID) ? DEFAULT_MODEL_ID : undefined);
-  const model = wanted ? models.find((m) => m.id === wanted) : models.find((m) => m.status === 'verified');
-  if (!model) {
-    const known =
-      models.map((m) => (m.status === 'refused' ? `${m.id} (refused: ${m.reason})` : m.id)).join(', ') ||
-      'none';
-    throw new SegmentationRefusedError(
-      wanted
-        ? `no model "${wanted}" is installed (installed: ${known})`
-        : `no verified segmentation model is installed (found: ${known})`,
-    );
-  }
-  if (model.status === 'refused')
-    throw new SegmentationRefusedError(`model "${model.id}" is refused: ${model.reason}`);
-  return { dir: model.dir, manifest: model.manifest };
-}
-
-/**
- * Verifies a user's model folder (schema and sha256) and copies it under `<dataDir>/models/<id>`;
- * a folder that fails is refused with the reason and nothing is copied.
- */
-export async function addUserModel(path: string, dataDir: string): Promise<ModelRef> {
-  const source = resolve(path);
-  const manifest = await verifyModel(source);
-  const target = join(dataDir, 'models', manifest.id);
-  if (resolve(target) === source) return { dir: target, manifest };
-  try {
-    await stat(target);
-    throw new ModelRefusedError(
-      target,
-      `a model with id "${manifest.id}" is already installed here; remove it first`,
-    );
-  } catch (error) {
-    if (error instanceof ModelRefusedError) throw error;
-  }
-  await mkdir(join(dataDir, 'models'), { recursive: true });
-  await cp(source, target, { recursive: true });
-  try {
-    // The copy is what will run: check it too (a full disk truncates silently).
-    return { dir: target, manifest: await verifyModel(target) };
-  } catch (error) {
-    await rm(target, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-/** Catalogue value and colour for a prompted segment's name ('lesion' unless told). */
-export function promptSegmentIdentity(name = 'lesion'): {
-  name: string;
-  value: number;
-  colorRgb: [number, number, number];
-} {
-  const known = structureByName(name);
-  if (known) return { name: known.name, value: known.id, colorRgb: [...known.colorRgb] };
-  const lesion = structureByName('lesion')!;
-  // A name the catalogue lacks keeps the user's words and the lesion's value.
-  return { name, value: lesion.id, colorRgb: fallbackColor(lesion.id) };
-}
+export { DEFAULT_MODEL_ID, addUserModel, modelsDirs, pickModel, promptSegmentIdentity } from './models';
+export type { ModelEntry } from './models';
 
 /** 80 % of the memory free now: the default ceiling for a run's estimate. */
 export const defaultMemoryLimit = (): number => Math.floor(0.8 * freemem());
+
+/**
+ * The study as the user says it is (an MR whose file names no modality, for instance); cached
+ * embeddings are kept apart per modality, since the normalisation differs.
+ */
+function withModality(volume: Volume, volumeKey: string, modality?: string): [Volume, string] {
+  if (!modality || modality.toUpperCase() === volume.modality.toUpperCase()) return [volume, volumeKey];
+  return [{ ...volume, modality: modality.toUpperCase() }, `${volumeKey}:${modality.toUpperCase()}`];
+}
 
 export interface RunControl {
   signal?: AbortSignal;
@@ -157,9 +91,15 @@ export class SegmentationService {
   async segment(
     volume: Volume,
     volumeKey: string,
-    options: RunControl & { modelId?: string; task?: string; maxMemoryBytes?: number } = {},
+    options: RunControl & {
+      modelId?: string;
+      task?: string;
+      maxMemoryBytes?: number;
+      modality?: string;
+    } = {},
   ): Promise<SegmentResult> {
     const model = await this.model(options.modelId);
+    [volume, volumeKey] = withModality(volume, volumeKey, options.modality);
     return this.task(options.task ?? `segment:${volumeKey}`, options, (signal) =>
       this.worker.run(
         { kind: 'segment', model, volumeKey, maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryLimit() },
@@ -180,9 +120,11 @@ export class SegmentationService {
       propagate?: boolean;
       name?: string;
       maxMemoryBytes?: number;
+      modality?: string;
     } = {},
   ): Promise<SegmentResult> {
     const model = await this.model(options.modelId);
+    [volume, volumeKey] = withModality(volume, volumeKey, options.modality);
     const supported = model.manifest.prompt.supported;
     const needs = prompt.kind === 'box' ? 'box' : 'point';
     if (!supported.includes(needs)) {

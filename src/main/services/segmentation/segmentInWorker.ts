@@ -5,8 +5,12 @@ import type { EngineOptions, SegmentResult } from './engine';
 import { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 import type { FromWorker, SegmentJob } from './jobs';
 
-/** How long a cancelled job may take to stop before the worker is terminated instead. */
-const CANCEL_GRACE_MS = 800;
+/**
+ * How long `terminate` waits for jobs still running in the worker. Terminating a worker while
+ * onnxruntime-node has a run in flight aborts the whole process (a native exception escapes), so
+ * the worker is only ever terminated idle; a cancelled job stops at its next batch boundary.
+ */
+const DRAIN_MS = 10_000;
 
 /**
  * The app's handle on the segmentation worker. The worker is kept between jobs (its sessions and
@@ -16,6 +20,8 @@ export class SegmentationWorker {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly sent = new Set<string>();
+  /** Jobs the worker has not answered yet, cancelled ones included; resolved as each answers. */
+  private readonly inWorker = new Map<number, () => void>();
   private readonly pending = new Map<
     number,
     {
@@ -31,6 +37,12 @@ export class SegmentationWorker {
     if (this.worker) return this.worker;
     const worker = createSegmentWorker({});
     worker.on('message', (message: FromWorker) => {
+      if (message.type !== 'progress') {
+        this.inWorker.get(message.id)?.();
+        this.inWorker.delete(message.id);
+        // Idle: the worker no longer keeps the process (the CLI, a test) alive.
+        if (this.inWorker.size === 0) worker.unref();
+      }
       const job = this.pending.get(message.id);
       if (!job) return;
       if (message.type === 'progress') return job.onProgress?.(message.fraction, message.label);
@@ -45,6 +57,8 @@ export class SegmentationWorker {
       if (this.worker !== worker && this.worker !== null) return;
       for (const job of this.pending.values()) job.reject(error);
       this.pending.clear();
+      for (const answered of this.inWorker.values()) answered();
+      this.inWorker.clear();
       this.sent.clear();
       this.worker = null;
     };
@@ -65,22 +79,15 @@ export class SegmentationWorker {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<SegmentResult>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      // The caller hears of a cancel at once; the worker stops at its next batch boundary and its
+      // late answer is dropped (the study and earlier segmentations were never touched).
       const onAbort = () => {
         worker.postMessage({ type: 'cancel', id });
-        // The job stops between batches; one that does not answer in time loses its worker.
-        timer = setTimeout(() => {
-          if (!this.pending.has(id)) return;
-          this.pending.get(id)!.reject(new SegmentationCancelledError());
-          this.pending.delete(id);
-          void this.terminate();
-        }, CANCEL_GRACE_MS);
+        const job = this.pending.get(id);
+        this.pending.delete(id);
+        job?.reject(new SegmentationCancelledError());
       };
-      const done = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        if (this.pending.size === 0) worker.unref();
-      };
+      const done = () => options.signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
         resolve: (r) => (done(), resolve(r)),
         reject: (e) => (done(), reject(e)),
@@ -88,6 +95,7 @@ export class SegmentationWorker {
       });
       options.signal?.addEventListener('abort', onAbort);
       worker.ref();
+      this.inWorker.set(id, () => undefined);
       const send = !this.sent.has(job.volumeKey);
       worker.postMessage({
         type: 'run',
@@ -100,16 +108,25 @@ export class SegmentationWorker {
     });
   }
 
-  /** Forget a closed study's copy and embeddings. */
+  /** Forget a closed study's copies (one per modality it was run as) and their embeddings. */
   forget(volumeKey: string): void {
-    if (!this.sent.delete(volumeKey)) return;
-    this.worker?.postMessage({ type: 'forget', volumeKey });
+    for (const key of [...this.sent]) {
+      if (key !== volumeKey && !key.startsWith(`${volumeKey}:`)) continue;
+      this.sent.delete(key);
+      this.worker?.postMessage({ type: 'forget', volumeKey: key });
+    }
   }
 
+  /** Stops the worker once the jobs running in it have answered (see DRAIN_MS). */
   async terminate(): Promise<void> {
     const worker = this.worker;
-    this.worker = null;
+    if (!worker) return;
+    const running = [...this.inWorker.keys()].map(
+      (id) => new Promise<void>((answered) => this.inWorker.set(id, answered)),
+    );
+    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
+    if (this.worker === worker) this.worker = null;
     this.sent.clear();
-    if (worker) await worker.terminate();
+    await worker.terminate();
   }
 }
