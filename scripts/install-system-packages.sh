@@ -10,6 +10,8 @@ packages=(
   dicom3tools                   # dciodvfy validates the DICOM SEG we write
   libgdcm-tools dcmtk           # transcode DICOM to every transfer syntax for decoder tests
   orthanc orthanc-dicomweb      # a real PACS (DICOMweb + DIMSE) for the PACS tests and bench
+  pocketsphinx pocketsphinx-en-us espeak-ng sox  # offline speech recognition; spoken test commands
+  time                          # peak memory in the benchmarks (/usr/bin/time)
 )
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done

@@ -1,0 +1,53 @@
+// What every speech engine offers. Audio is 16 kHz mono 16-bit PCM (what the renderer captures)
+// or the bytes of a WAV file (converted by wav.ts); the transcript is plain words as spoken, for
+// spokenToCommand to turn into the text the interpreter reads.
+
+export type SpeechAudio = Int16Array | Uint8Array;
+
+export interface TranscribeOptions {
+  signal?: AbortSignal;
+  /** What messages call the audio, e.g. its file path. */
+  name?: string;
+  /**
+   * Catalogue names the command may mention (the structures of the segmentation on screen). A
+   * grammar-constrained engine listens for these only: fewer names, fewer confusions. Default:
+   * the whole catalogue.
+   */
+  structures?: readonly string[];
+}
+
+export interface Transcript {
+  /** The words heard, lower case; empty when nothing the engine accepts was said. */
+  text: string;
+  /** 0–1 where the engine gives one; a grammar-constrained PocketSphinx search does not. */
+  confidence?: number;
+  engine: string;
+  /** Wall time of recognition, from audio in to words out. */
+  elapsedMs: number;
+  audioSeconds: number;
+}
+
+export type Availability = { ok: true } | { ok: false; install: string };
+
+export interface SpeechEngine {
+  readonly id: string;
+  /** What it is for, shown beside the engine choice. */
+  readonly description: string;
+  available(): Promise<Availability>;
+  transcribe(audio: SpeechAudio, options?: TranscribeOptions): Promise<Transcript>;
+}
+
+/** The engine cannot run here; the message says what to install. */
+export class SpeechUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpeechUnavailableError';
+  }
+}
+
+export class SpeechCancelledError extends Error {
+  constructor() {
+    super('transcription cancelled');
+    this.name = 'SpeechCancelledError';
+  }
+}

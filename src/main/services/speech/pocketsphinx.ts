@@ -1,0 +1,223 @@
+// PocketSphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`; 0.8/5prealpha command-line tools)
+// constrained by the command grammar. `pocketsphinx_batch` decodes the whole recording as one
+// utterance: `pocketsphinx_continuous -infile` splits at pauses and its live cepstral mean starts
+// from a default that misreads the first words, which on synthetic and real commands alike cost
+// whole words ("the liver" heard as "the tumor"). Each call runs its own process on its own
+// temporary folder, so calls may overlap and a cancelled call kills only its own decoder.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import {
+  SpeechCancelledError,
+  SpeechUnavailableError,
+  type Availability,
+  type SpeechAudio,
+  type SpeechEngine,
+  type TranscribeOptions,
+  type Transcript,
+} from './engine';
+import { structures as catalogue } from '../../../shared/anatomy';
+import { buildCommandGrammar, parseDictionary, type CommandGrammar } from './grammar';
+import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
+
+export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+
+export interface PocketSphinxOptions {
+  /** The decoder executable: a name looked up on PATH, or a path. */
+  binary?: string;
+  /** Acoustic model folder (holds mdef, means, …). */
+  hmmDir?: string;
+  /** The full pronouncing dictionary the grammar's words are taken from. */
+  dictionaryPath?: string;
+  /** Where the generated grammar and dictionary are written (default: a fresh temporary folder). */
+  workDir?: string;
+}
+
+const INSTALL =
+  'PocketSphinx is not installed. On Debian or Ubuntu: `sudo apt-get install pocketsphinx pocketsphinx-en-us` ' +
+  '(the decoder and its US English acoustic model); then restart the workstation.';
+
+async function findExecutable(name: string): Promise<string | undefined> {
+  const candidates = name.includes('/')
+    ? [name]
+    : (process.env.PATH ?? '').split(delimiter).map((d) => join(d, name));
+  for (const path of candidates) {
+    try {
+      await access(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The grammar files on disk, built once per engine. */
+interface Prepared {
+  grammar: CommandGrammar;
+  jsgfPath: string;
+  dictPath: string;
+}
+
+export class PocketSphinxEngine implements SpeechEngine {
+  readonly id = 'pocketsphinx';
+  readonly description =
+    'Offline, constrained to correction commands (grammar from the anatomy catalogue and the interpreter vocabulary)';
+  private readonly binary: string;
+  private readonly hmmDir: string;
+  private readonly dictionaryPath: string;
+  private dictionary?: Promise<Map<string, string[]>>;
+  /** Grammars by structure set; a segmentation's set rarely changes within a session. */
+  private readonly prepared = new Map<string, Promise<Prepared>>();
+  private workDir?: string;
+
+  constructor(private readonly options: PocketSphinxOptions = {}) {
+    this.binary = options.binary ?? 'pocketsphinx_batch';
+    this.hmmDir = options.hmmDir ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
+    this.dictionaryPath = options.dictionaryPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
+  }
+
+  async available(): Promise<Availability> {
+    if (!(await findExecutable(this.binary)))
+      return { ok: false, install: `${INSTALL} (no ${this.binary} on PATH)` };
+    if (!(await exists(join(this.hmmDir, 'mdef')))) {
+      return { ok: false, install: `${INSTALL} (no acoustic model in ${this.hmmDir})` };
+    }
+    if (!(await exists(this.dictionaryPath))) {
+      return { ok: false, install: `${INSTALL} (no dictionary ${this.dictionaryPath})` };
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Builds and writes the grammar for a set of structures (default: the whole catalogue); about a
+   * second the first time, as the dictionary is large. Later calls with the same set reuse it.
+   */
+  prepare(structures?: readonly string[]): Promise<Prepared> {
+    const names = structures ? [...new Set(structures)].sort() : undefined;
+    const key = names ? names.join(',') : '*';
+    let prepared = this.prepared.get(key);
+    if (!prepared) {
+      prepared = (async () => {
+        this.dictionary ??= readFile(this.dictionaryPath, 'utf8').then(parseDictionary);
+        const dict = await this.dictionary.catch((error) => {
+          this.dictionary = undefined;
+          throw error;
+        });
+        const chosen = names ? catalogue.filter((s) => names.includes(s.name)) : catalogue;
+        const grammar = buildCommandGrammar(dict, chosen);
+        const root =
+          this.options.workDir ?? (this.workDir ??= await mkdtemp(join(tmpdir(), 'causal-sam-speech-')));
+        const dir = join(root, createHash('sha256').update(key).digest('hex').slice(0, 16));
+        await mkdir(dir, { recursive: true });
+        const jsgfPath = join(dir, 'correction.gram');
+        const dictPath = join(dir, 'correction.dict');
+        await writeFile(jsgfPath, grammar.jsgf);
+        await writeFile(dictPath, grammar.dictionary);
+        return { grammar, jsgfPath, dictPath };
+      })();
+      this.prepared.set(key, prepared);
+      // A failed build (say, a missing dictionary) is retried on the next call rather than kept.
+      prepared.catch(() => this.prepared.delete(key));
+    }
+    return prepared;
+  }
+
+  async transcribe(audio: SpeechAudio, options: TranscribeOptions = {}): Promise<Transcript> {
+    const { signal, name, structures } = options;
+    if (signal?.aborted) throw new SpeechCancelledError();
+    const availability = await this.available();
+    if (!availability.ok) throw new SpeechUnavailableError(availability.install);
+    const pcm = audio instanceof Int16Array ? audio : wavToSpeechPcm(audio, name);
+    const { jsgfPath, dictPath } = await this.prepare(structures);
+    const started = performance.now();
+    const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
+    try {
+      // Our own WAV writer always writes a 44-byte header, which -adchdr skips.
+      await writeFile(join(dir, 'utt.wav'), pcmToWav(pcm, SPEECH_SAMPLE_RATE));
+      await writeFile(join(dir, 'utt.ctl'), 'utt\n');
+      const args = [
+        ...[
+          '-adcin',
+          'yes',
+          '-adchdr',
+          '44',
+          '-cepdir',
+          dir,
+          '-cepext',
+          '.wav',
+          '-ctl',
+          join(dir, 'utt.ctl'),
+        ],
+        ...['-hyp', join(dir, 'utt.hyp'), '-samprate', String(SPEECH_SAMPLE_RATE)],
+        // Synthetic and gated recordings hold runs of exact zeros, whose log energy the front end
+        // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
+        ...['-dither', 'yes'],
+        ...['-hmm', this.hmmDir, '-dict', dictPath, '-jsgf', jsgfPath, '-logfn', join(dir, 'utt.log')],
+      ];
+      await run(this.binary, args, signal, join(dir, 'utt.log'));
+      const hyp = await readFile(join(dir, 'utt.hyp'), 'utf8').catch(() => '');
+      return {
+        text: parseHypothesis(hyp),
+        engine: this.id,
+        elapsedMs: Math.round(performance.now() - started),
+        audioSeconds: pcm.length / SPEECH_SAMPLE_RATE,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** "shrink the liver (utt -12345)" → "shrink the liver"; an empty hypothesis is " (utt 0)". */
+export function parseHypothesis(line: string): string {
+  const first = line.split('\n')[0] ?? '';
+  return first
+    .replace(/\s*\([^()]*\)\s*$/, '')
+    .replace(/<\/?s>|<sil>|\[[A-Z]+\]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function run(
+  binary: string,
+  args: string[],
+  signal: AbortSignal | undefined,
+  logPath: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const abort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', abort, { once: true });
+    child.on('error', (error) => {
+      signal?.removeEventListener('abort', abort);
+      reject(new SpeechUnavailableError(`${INSTALL} (${binary}: ${error.message})`));
+    });
+    child.on('close', async (code) => {
+      signal?.removeEventListener('abort', abort);
+      if (signal?.aborted) return reject(new SpeechCancelledError());
+      if (code === 0) return resolve();
+      const log = await readFile(logPath, 'utf8').catch(() => stderr);
+      const errors = log
+        .split('\n')
+        .filter((l) => /ERROR|FATAL/.test(l))
+        .slice(-3)
+        .join('; ');
+      reject(new Error(`${binary} failed (exit ${code}): ${errors || stderr.trim() || 'no message'}`));
+    });
+  });
+}

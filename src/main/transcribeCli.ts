@@ -1,0 +1,98 @@
+// `causal-sam transcribe <wav> [--engine pocketsphinx|sherpa-onnx] [--json]`: the speech engines
+// from the command line. Prints the transcript; with --json also the command text the interpreter
+// would read, the engine, its confidence (when it has one) and the timings.
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { appRoot } from './appPaths';
+import {
+  SpeechUnavailableError,
+  WavError,
+  chooseEngine,
+  listEngines,
+  speechEngineIds,
+  spokenToCommand,
+} from './services/speech/index';
+import { defaultDataDir } from './services/workspace/index';
+
+export const transcribeUsage = `usage: causal-sam transcribe <file.wav> [--engine ${speechEngineIds.join('|')}] [--json]
+
+  Transcribes a spoken correction command (16-bit PCM WAV; other rates and stereo are converted).
+  --engine pocketsphinx   offline, constrained to the correction commands (default when installed)
+  --engine sherpa-onnx    general dictation (needs sherpa-onnx-node and an installed model)
+  --json                  one JSON object: file, engine, text, command, confidence, elapsedMs, audioSeconds
+`;
+
+/**
+ * The models folders segmentation uses (services/segmentation modelsDirs), written out here because
+ * that index loads the segmentation worker, which a speech command has no use for.
+ */
+function speechModelsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    env.CAUSAL_SAM_MODELS_DIR ? resolve(env.CAUSAL_SAM_MODELS_DIR) : join(appRoot, 'models'),
+    join(defaultDataDir(env), 'models'),
+  ];
+}
+
+class TranscribeUsageError extends Error {}
+
+export async function transcribeCommand(args: string[]): Promise<number> {
+  try {
+    return await transcribe(args);
+  } catch (error) {
+    if (
+      !(error instanceof TranscribeUsageError) &&
+      (error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    )
+      throw error;
+    console.error(`${(error as Error).message}\n\n${transcribeUsage}`);
+    return 2;
+  }
+}
+
+async function transcribe(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      engine: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(transcribeUsage);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new TranscribeUsageError('transcribe needs one WAV file');
+  if (values.engine && !(speechEngineIds as readonly string[]).includes(values.engine)) {
+    throw new TranscribeUsageError(
+      `unknown engine "${values.engine}" (one of: ${speechEngineIds.join(', ')})`,
+    );
+  }
+  const [path] = positionals;
+  const engines = listEngines({ modelsDirs: speechModelsDirs() });
+  try {
+    const bytes = new Uint8Array(await readFile(path));
+    const engine = await chooseEngine(engines, values.engine);
+    const transcript = await engine.transcribe(bytes, { name: path });
+    if (values.json) {
+      console.log(JSON.stringify({ file: path, ...transcript, command: spokenToCommand(transcript.text) }));
+    } else if (transcript.text) {
+      console.log(transcript.text);
+    } else {
+      console.error(`no command recognised in ${path}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof SpeechUnavailableError || error instanceof WavError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      console.error(`error: no such file: ${path}`);
+      return 1;
+    }
+    throw error;
+  }
+}

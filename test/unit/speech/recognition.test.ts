@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { InterpretResult } from '../../../src/shared/intervention';
+import {
+  benchmarkContextWithCursor,
+  interpretBuiltIn,
+  scoreInterpretation,
+} from '../../../src/main/services/intervention/index';
+import {
+  PocketSphinxEngine,
+  SpeechCancelledError,
+  commandToSpoken,
+  parseHypothesis,
+  spokenToCommand,
+  wavToSpeechPcm,
+} from '../../../src/main/services/speech/index';
+import { transcribeCommand } from '../../../src/main/transcribeCli';
+import { havePocketSphinx, haveSynthesis, synthesise } from './helpers';
+
+const asExpected = (r: InterpretResult) =>
+  r.kind === 'intervention' ? { kind: r.kind, intervention: r.intervention } : { kind: r.kind };
+
+it('reads the decoder hypothesis line', () => {
+  expect(parseHypothesis('shrink the liver (utt -12345)\n')).toBe('shrink the liver');
+  expect(parseHypothesis(' (utt 0)\n')).toBe('');
+  expect(parseHypothesis('')).toBe('');
+});
+
+describe.skipIf(!havePocketSphinx || !haveSynthesis)('PocketSphinx on espeak-ng commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'speech-test-'));
+  const engine = new PocketSphinxEngine({ workDir: join(dir, 'grammar') });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const commands = [
+    'remove the pancreas label below slice 40',
+    'the liver is leaking into the stomach on these slices',
+    'the spleen is 3 mm too big',
+    'you missed the lower pole of the L kidney',
+    'delete the stomach at the cursor',
+  ];
+
+  it.each(commands)('"%s": exact transcript, same interpretation as typed', async (typed) => {
+    const spoken = commandToSpoken(typed);
+    const { wav16 } = synthesise(dir, `c${commands.indexOf(typed)}`, spoken);
+    const transcript = await engine.transcribe(new Uint8Array(readFileSync(wav16)), { name: wav16 });
+    expect(transcript.text).toBe(spoken);
+    expect(transcript.engine).toBe('pocketsphinx');
+    expect(transcript.audioSeconds).toBeGreaterThan(1);
+    const context = benchmarkContextWithCursor;
+    const heard = interpretBuiltIn(spokenToCommand(transcript.text), context);
+    expect(heard.kind).toBe('intervention');
+    expect(scoreInterpretation(heard, asExpected(interpretBuiltIn(typed, context)))).toBe(true);
+  });
+
+  it("takes espeak-ng's own 22.05 kHz file and raw 16 kHz PCM alike", async () => {
+    const spoken = 'shrink the liver near the stomach on these slices';
+    const { raw, wav16 } = synthesise(dir, 'rates', spoken);
+    const fromRaw = await engine.transcribe(new Uint8Array(readFileSync(raw)), { name: raw });
+    expect(fromRaw.text).toBe(spoken);
+    const fromPcm = await engine.transcribe(wavToSpeechPcm(new Uint8Array(readFileSync(wav16))));
+    expect(fromPcm.text).toBe(spoken);
+  });
+
+  it('is cancelled by its signal', async () => {
+    const { wav16 } = synthesise(dir, 'cancel', 'shrink the liver');
+    const controller = new AbortController();
+    const pending = engine.transcribe(new Uint8Array(readFileSync(wav16)), { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(SpeechCancelledError);
+  });
+
+  it('causal-sam transcribe prints the transcript, and with --json the engine and timing', async () => {
+    const { wav16 } = synthesise(dir, 'cli', 'shrink the liver by three millimetres');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await transcribeCommand([wav16])).toBe(0);
+      expect(log).toHaveBeenLastCalledWith('shrink the liver by three millimetres');
+      expect(await transcribeCommand([wav16, '--json', '--engine', 'pocketsphinx'])).toBe(0);
+      const json = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
+      expect(json).toMatchObject({
+        file: wav16,
+        engine: 'pocketsphinx',
+        text: 'shrink the liver by three millimetres',
+        command: 'shrink the liver by 3 millimetres',
+      });
+      expect(json.elapsedMs).toBeGreaterThan(0);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('causal-sam transcribe refuses a file that is not 16-bit PCM, naming it', async () => {
+    const bad = join(dir, 'notes.wav');
+    writeFileSync(bad, 'not audio');
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await transcribeCommand([bad])).toBe(1);
+      expect(error).toHaveBeenCalledWith(expect.stringContaining(`${bad} is not a WAV file`));
+      expect(await transcribeCommand([bad, '--engine', 'whisper'])).toBe(2);
+    } finally {
+      error.mockRestore();
+    }
+  });
+});
