@@ -6,8 +6,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser';
 import { decodePng, meanDifference, pixelStats, type GrayImage } from './png';
 import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
 
@@ -45,17 +46,7 @@ beforeAll(async () => {
   await mkdir(artefacts, { recursive: true });
   scratch = await mkdtemp(join(tmpdir(), 'causal-sam-e2e-files-'));
   shell = await startWebShell();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // No --disable-software-rasterizer: SwiftShader is what gives headless Chromium its WebGL.
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   context.on('request', (request) => requested.push(request.url()));
   page = await context.newPage();

@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDicomSeg } from '../../src/main/services/imaging/dicom/segWriter';
 import { loadPaths } from '../../src/main/services/imaging/load';
@@ -25,6 +25,7 @@ import {
 import WebSocket from 'ws';
 import type { Envelope } from '../../src/shared/api';
 import { decodeFrame, encodeFrame } from '../../src/shared/wire';
+import { launchChromium } from './browser';
 import { startWebShell, type RunningWebShell } from './webShell';
 
 const artefacts = 'test-results/e2e';
@@ -68,15 +69,7 @@ describe.skipIf(!orthancAvailable)('PACS browser: search, retrieve, open, send',
     await writeFile(segPath, writeDicomSeg(thresholdMask(source), source));
 
     shell = await startWebShell();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(shell.url);

@@ -6,9 +6,10 @@
 // of each view are saved under test-results/e2e/reading-*.png.
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng, meanDifference, pixelStats } from './png';
+import { launchChromium } from './browser';
 import { startWebShell, type RunningWebShell } from './webShell';
 
 type Vec3 = [number, number, number];
@@ -128,18 +129,7 @@ async function liverPixels(view: ViewId, max = 16): Promise<[number, number][]> 
 beforeAll(async () => {
   await mkdir(artefacts, { recursive: true });
   shell = await startWebShell();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--js-flags=--expose-gc',
-      '--enable-precise-memory-info',
-    ],
-  });
+  browser = await launchChromium(['--js-flags=--expose-gc', '--enable-precise-memory-info']);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
