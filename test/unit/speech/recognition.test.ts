@@ -86,6 +86,9 @@ describe.skipIf(!havePocketSphinx || !haveSynthesis)('PocketSphinx on espeak-ng 
         command: 'shrink the liver by 3 millimetres',
       });
       expect(json.elapsedMs).toBeGreaterThan(0);
+      // Listening only for the structures on screen: same words, smaller grammar.
+      expect(await transcribeCommand([wav16, '--structures', 'liver,stomach,spleen'])).toBe(0);
+      expect(log).toHaveBeenLastCalledWith('shrink the liver by three millimetres');
     } finally {
       log.mockRestore();
     }
@@ -99,6 +102,8 @@ describe.skipIf(!havePocketSphinx || !haveSynthesis)('PocketSphinx on espeak-ng 
       expect(await transcribeCommand([bad])).toBe(1);
       expect(error).toHaveBeenCalledWith(expect.stringContaining(`${bad} is not a WAV file`));
       expect(await transcribeCommand([bad, '--engine', 'whisper'])).toBe(2);
+      expect(await transcribeCommand([bad, '--structures', 'liver,wing'])).toBe(2);
+      expect(error).toHaveBeenLastCalledWith(expect.stringContaining('not in the anatomy catalogue: wing'));
     } finally {
       error.mockRestore();
     }

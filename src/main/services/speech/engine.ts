@@ -35,6 +35,8 @@ export interface SpeechEngine {
   readonly description: string;
   available(): Promise<Availability>;
   transcribe(audio: SpeechAudio, options?: TranscribeOptions): Promise<Transcript>;
+  /** Releases what the engine keeps between calls (temporary files, a loaded model). */
+  dispose?(): Promise<void>;
 }
 
 /** The engine cannot run here; the message says what to install. */

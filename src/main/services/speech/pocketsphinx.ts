@@ -117,6 +117,7 @@ export class PocketSphinxEngine implements SpeechEngine {
           throw error;
         });
         const chosen = names ? catalogue.filter((s) => names.includes(s.name)) : catalogue;
+        if (chosen.length === 0) throw new Error(`none of ${names?.join(', ')} is in the anatomy catalogue`);
         const grammar = buildCommandGrammar(dict, chosen);
         const root =
           this.options.workDir ?? (this.workDir ??= await mkdtemp(join(tmpdir(), 'causal-sam-speech-')));
@@ -133,6 +134,14 @@ export class PocketSphinxEngine implements SpeechEngine {
       prepared.catch(() => this.prepared.delete(key));
     }
     return prepared;
+  }
+
+  /** Removes the grammar folder this engine made for itself (not a workDir it was given). */
+  async dispose(): Promise<void> {
+    const made = this.workDir;
+    this.workDir = undefined;
+    this.prepared.clear();
+    if (made) await rm(made, { recursive: true, force: true });
   }
 
   async transcribe(audio: SpeechAudio, options: TranscribeOptions = {}): Promise<Transcript> {
@@ -164,7 +173,8 @@ export class PocketSphinxEngine implements SpeechEngine {
         ...['-hyp', join(dir, 'utt.hyp'), '-samprate', String(SPEECH_SAMPLE_RATE)],
         // Synthetic and gated recordings hold runs of exact zeros, whose log energy the front end
         // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
-        ...['-dither', 'yes'],
+        // A fixed seed makes that dither, and so the transcript, the same for the same audio.
+        ...['-dither', 'yes', '-seed', '1'],
         ...['-hmm', this.hmmDir, '-dict', dictPath, '-jsgf', jsgfPath, '-logfn', join(dir, 'utt.log')],
       ];
       await run(this.binary, args, signal, join(dir, 'utt.log'));
