@@ -9,3 +9,12 @@ export class BadInputError extends Error {
     this.problem = problem;
   }
 }
+
+/** The error behind a LoadResult entry (whose message is "<file>: <problem>"), to rethrow it. */
+export function badInputFromEntry(entry: { file: string; message: string }): BadInputError {
+  const prefix = `${entry.file}: `;
+  return new BadInputError(
+    entry.file,
+    entry.message.startsWith(prefix) ? entry.message.slice(prefix.length) : entry.message,
+  );
+}

@@ -7,7 +7,7 @@ import type { Segmentation } from '../../../shared/volume';
 import { loadSegmentationOnto } from './dicom/index';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg } from './dicom/segWriter';
-import { BadInputError } from './errors';
+import { BadInputError, badInputFromEntry } from './errors';
 import { flattenToLabelMap, labelMapToSegmentation, resampleSegmentation } from './labelMaps';
 import { loadFiles, type LoadOptions } from './load';
 import { loadInWorker } from './loadInWorker';
@@ -88,8 +88,7 @@ export async function readSegmentation(paths: string[], target: LoadedSeries): P
   if (dicom) return loadSegmentationOnto(dicom, target);
   const loaded = await loadFiles(inputs);
   const [firstError] = loaded.errors;
-  if (firstError)
-    throw new BadInputError(firstError.file, firstError.message.replace(`${firstError.file}: `, ''));
+  if (firstError) throw badInputFromEntry(firstError);
   const labels = loaded.series[0];
   if (!labels) throw new BadInputError(paths[0], 'holds no label map');
   let segmentation: Segmentation;

@@ -4,7 +4,6 @@ import {
   sameGrid,
   voxelCount,
   voxelToLps,
-  type Axes3,
   type Segmentation,
   type Vec3,
   type Volume,
@@ -48,12 +47,7 @@ export function labelMapToSegmentation(volume: Volume, names?: Map<number, strin
 
 /** Nearest-neighbour resampling of every layer onto `grid`; voxels outside the source grid stay 0. */
 export function resampleSegmentation(source: Segmentation, grid: VolumeGeometry): Segmentation {
-  const geometry: VolumeGeometry = {
-    dims: [...grid.dims],
-    spacingMm: [...grid.spacingMm],
-    originLps: [...grid.originLps],
-    axesLps: grid.axesLps.map((a) => [...a]) as Axes3,
-  };
+  const geometry = geometryOf(grid);
   if (sameGrid(source, grid)) return { ...geometry, layers: source.layers, segments: source.segments };
   const base = lpsToVoxel(source, voxelToLps(grid, [0, 0, 0]));
   const step = [0, 1, 2].map((n) => {

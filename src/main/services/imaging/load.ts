@@ -75,9 +75,12 @@ export async function loadFiles(
   const result: LoadResult = { series: [], errors: [], segmentations: [] };
   const dicomFiles: InputFile[] = [];
   const byName = new Map(inputs.map((f) => [basename(f.path), f]));
-  for (const file of inputs) {
+  const formats = inputs.map((file) => detectFormat(file));
+  // Data files of detached NRRD headers are read through their header, not on their own.
+  const hasNrrdHeader = formats.some((format) => format.kind === 'nhdr');
+  for (const [n, file] of inputs.entries()) {
     options.signal?.throwIfAborted();
-    const format = detectFormat(file);
+    const format = formats[n];
     try {
       switch (format.kind) {
         case 'nifti':
@@ -108,7 +111,7 @@ export async function loadFiles(
           dicomFiles.push(file);
           break;
         case 'nrrd-data':
-          if (!inputs.some((f) => detectFormat(f).kind === 'nhdr')) {
+          if (!hasNrrdHeader) {
             result.errors.push({
               file: file.path,
               message: `${file.path}: is the data file of a detached NRRD header: open the .nhdr file`,

@@ -1,5 +1,5 @@
 import createLoadWorker from './load.worker?nodeWorker';
-import { BadInputError } from './errors';
+import { badInputFromEntry } from './errors';
 import type { LoadOptions } from './load';
 import type { InputFile, LoadResult } from './types';
 
@@ -41,7 +41,7 @@ export function loadInWorker(job: LoadJob, options: LoadOptions = {}): Promise<L
         finish(() =>
           reject(
             message.file
-              ? new BadInputError(message.file, message.message.replace(`${message.file}: `, ''))
+              ? badInputFromEntry({ file: message.file, message: message.message })
               : new Error(message.message),
           ),
         );
