@@ -4,6 +4,13 @@ import { z } from 'zod';
 import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
 import type { ModelManifest } from './modelManifest';
 import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
+import {
+  interpreterKinds,
+  interventionSchema,
+  viewContextSchema,
+  type Interpretation,
+  type InterpreterKind,
+} from './intervention';
 
 /** What `causal-sam info --json` prints per series, plus the ids the app needs to refer to it. */
 export interface SeriesInfo {
@@ -145,6 +152,68 @@ export interface SessionView {
   cursor: Vec3;
 }
 
+/**
+ * One change to one label layer, as a diff: the voxels (flat indices, i fastest) that changed, from
+ * what to what. Undo writes `before` back, so it restores the layer exactly.
+ */
+export interface LabelEditData {
+  layer: number;
+  indices: Uint32Array;
+  before: Uint16Array;
+  after: Uint16Array;
+}
+
+/** How the main side answers an intervention: the edit, what it did and how, and how long it took. */
+export interface InterventionApplyResult {
+  /** null when nothing in the region needed to change (the note says why). */
+  edit: LabelEditData | null;
+  /** The readable line of the intervention ("Shrink liver · slices 38–46 · near stomach"). */
+  summary: string;
+  /**
+   * film: the decoder re-run with the model's learned FiLM directions inside the gate;
+   * logits: the model has no intervention inputs for this class, so its class logits were raised or
+   * lowered inside the gate; geometric: the model has no such class, so the boundary was moved by
+   * distance alone; mask-edit: `remove`, which deletes the label without asking the model.
+   */
+  method: 'film' | 'logits' | 'geometric' | 'mask-edit';
+  /** What the user should know (a fallback, or why nothing changed). */
+  note?: string;
+  /** Per structure whose voxels changed. */
+  changes: { name: string; value: number; added: number; removed: number }[];
+  /** 0-based axial slices that changed, or null. */
+  slices: { from: number; to: number } | null;
+  voxelsChanged: number;
+  model: { id: string; version: string } | null;
+  timingsMs: Record<string, number>;
+}
+
+export interface InterpreterInfo {
+  /** Who will answer: 'llm' when an LLM is installed and verified, else 'built-in'. */
+  active: InterpreterKind;
+  llm: 'none' | 'unavailable' | 'not-loaded' | 'loading' | 'ready';
+  reason?: string;
+  modelId?: string;
+}
+
+export interface SpeechEngineInfo {
+  id: string;
+  description: string;
+  available: boolean;
+  /** What to install when it is not available. */
+  install?: string;
+}
+
+export interface TranscribeResult {
+  /** The words heard, lower case. */
+  text: string;
+  /** The words as a typed command ("three millimetres" → "3 mm"), for the input box. */
+  command: string;
+  engine: string;
+  confidence?: number;
+  elapsedMs: number;
+  audioSeconds: number;
+}
+
 export const requestSchemas = {
   'app.info': z.object({}),
   'studies.open': z.object({ paths: z.array(path).min(1) }),
@@ -194,6 +263,42 @@ export const requestSchemas = {
   }),
   'session.restore': z.object({ key: z.string().min(1) }),
   'session.discard': z.object({ key: z.string().min(1) }),
+  /** Which interpreter answers commands (the LLM, or the built-in rules) and the LLM's state. */
+  'intervention.status': z.object({}),
+  /** A typed (or transcribed) correction → an intervention, a question or a refusal. */
+  'intervention.interpret': z.object({
+    command: z.string().trim().min(1, 'type a command').max(500),
+    context: viewContextSchema,
+  }),
+  /**
+   * Applies an intervention to the segmentation on screen (re-running the decoder on the affected
+   * slices from cached embeddings) and records it in the audit log; answers with the edit as a diff.
+   */
+  'intervention.apply': z.object({
+    seriesId,
+    segmentation: segmentationSchema,
+    intervention: interventionSchema,
+    /** The words the user gave, and who interpreted them: for the audit log. */
+    command: z.string().max(500),
+    interpreter: z.enum(interpreterKinds),
+    modelId: z.string().min(1).optional(),
+    modality: z.string().min(1).optional(),
+  }),
+  /** An undo or redo of an applied intervention, for the audit log. */
+  'intervention.record': z.object({
+    seriesId,
+    event: z.enum(['undo', 'redo']),
+    summary: z.string().min(1).max(500),
+  }),
+  /** Speech engines and whether each can run here (and what to install if not). */
+  'speech.engines': z.object({}),
+  /** 16 kHz mono 16-bit PCM (push-to-talk) → the words heard and the command they make. */
+  'speech.transcribe': z.object({
+    pcm: z.instanceof(Int16Array).refine((a) => a.length > 0, 'no audio was recorded'),
+    engine: z.string().min(1).optional(),
+    /** Structures on screen: a grammar-constrained engine listens for these names only. */
+    structures: z.array(z.string().min(1)).optional(),
+  }),
   ...pacsRequestSchemas,
   /** Sends a segmentation of an open series to a PACS node as a DICOM SEG referencing that series. */
   'pacs.store': z.object({
@@ -224,6 +329,12 @@ export interface Responses {
   'session.save': { savedAt: string };
   'session.restore': { savedAt: string; segmentation: Segmentation; view?: SessionView } | null;
   'session.discard': { discarded: boolean };
+  'intervention.status': InterpreterInfo;
+  'intervention.interpret': Interpretation;
+  'intervention.apply': InterventionApplyResult;
+  'intervention.record': { recorded: boolean };
+  'speech.engines': { engines: SpeechEngineInfo[] };
+  'speech.transcribe': TranscribeResult;
 }
 
 export interface Responses extends PacsResponses {
