@@ -139,10 +139,10 @@ function scenarios() {
   const list = [];
   const these = (c) => ({ from: c - THESE_SLICES_HALF_WIDTH, to: c + THESE_SLICES_HALF_WIDTH });
   {
-    // Leak: stomach voxels within 9 mm of the liver, on slices 90–98, labelled liver.
+    // Leak: stomach voxels within 15 mm of the liver, on slices 90–98, labelled liver.
     const seg = clone(truth);
     const l = seg.layers[0];
-    const near = within(l, value('liver'), 9);
+    const near = within(l, value('liver'), 15);
     for (let n = 0; n < l.length; n++)
       if (l[n] === value('stomach') && kOf(n) >= 90 && kOf(n) <= 98 && near(n)) l[n] = value('liver');
     list.push({
@@ -256,6 +256,10 @@ for (const s of scenarios()) {
   };
   const before = dice(s.seg.layers[0], value(s.target));
   const row = { commands: 0, understood: 0, diceBefore: round(before), diceAfter: [], outside: 0, ms: [] };
+  if (s.neighbour) {
+    row.neighbourBefore = round(dice(s.seg.layers[0], value(s.neighbour)));
+    row.neighbourAfter = [];
+  }
   for (const c of s.commands) {
     row.commands++;
     const t0 = performance.now();
@@ -267,6 +271,7 @@ for (const s of scenarios()) {
     const after = s.seg.layers[0].slice();
     result.edit?.indices.forEach((n, i) => (after[n] = result.edit.after[i]));
     row.diceAfter.push(dice(after, value(s.target)));
+    if (s.neighbour) row.neighbourAfter.push(dice(after, value(s.neighbour)));
     row.method = result.method;
     row.outside += outsideRegion(s.seg, answer.intervention, result.edit);
   }
@@ -276,6 +281,7 @@ for (const s of scenarios()) {
 
 // ---- 3. Latency for a 20-slice region ------------------------------------------------------
 const latency = [];
+let lastTimings = {};
 const latencyContext = {
   visibleStructures: truth.segments.map((x) => x.name),
   currentSlice: 90,
@@ -289,6 +295,7 @@ for (let run = 0; run < 7; run++) {
   const result = await executeIntervention(truth, answer.intervention, decoder);
   if (result.slices.to - result.slices.from + 1 !== 20) throw new Error(`expected 20 slices, got ${JSON.stringify(result.slices)}`);
   latency.push(performance.now() - t0);
+  lastTimings = { interpretMs: answer.elapsedMs, ...result.timingsMs };
 }
 await engine.release();
 await server.close();
@@ -320,11 +327,24 @@ for (const [type, row] of Object.entries(perType)) {
     value: `${row.diceBefore} → ${round(mean)}`,
     unit: row.method ?? '',
   };
+  if (row.neighbourAfter) {
+    const m = row.neighbourAfter.reduce((a, b) => a + b, 0) / row.neighbourAfter.length;
+    figures[`${type}: Dice of the neighbour before → after`] = {
+      value: `${row.neighbourBefore} → ${round(m)}`,
+      unit: '',
+    };
+  }
   figures[`${type}: voxels changed outside the region`] = { value: row.outside, unit: 'voxels' };
 }
 figures['voxels changed outside the region (all corrections)'] = { value: outsideTotal, unit: 'voxels' };
 figures['command to new mask, 20-slice region, built-in (median of 7)'] = {
   value: Math.round(median(latency)),
+  unit: 'ms',
+};
+figures['command to new mask, stages of the last run'] = {
+  value: Object.entries(lastTimings)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', '),
   unit: 'ms',
 };
 writeResults('intervention', figures, {

@@ -404,7 +404,7 @@ export class SegmentationEngine {
     let slopeSum = 0;
     let gateSum = 0;
     // Chunks bound the gate tensor (K planes per slice, twice: neutral and modulated).
-    const chunkSize = 8;
+    const chunkSize = 12;
     for (let start = 0; start < request.slices.length; start += chunkSize) {
       if (options.signal?.aborted) throw new SegmentationCancelledError();
       const b = Math.min(chunkSize, request.slices.length - start);
