@@ -42,7 +42,9 @@ const { SegmentationEngine } = await load('/src/main/services/segmentation/engin
 const { classTable } = await load('/src/main/services/segmentation/labels.ts');
 const { compareMasks, distanceTransform } = await load('/src/main/services/metrics/index.ts');
 const intervention = await load('/src/main/services/intervention/index.ts');
-const { superiorIsIncreasing, axialAxis, THESE_SLICES_HALF_WIDTH } = await load('/src/shared/intervention.ts');
+const { superiorIsIncreasing, axialAxis, THESE_SLICES_HALF_WIDTH } = await load(
+  '/src/shared/intervention.ts',
+);
 const {
   BuiltInInterpreter,
   InterventionInterpreter,
@@ -112,7 +114,8 @@ const truth = labelMapToSegmentation((await loadPaths([labelsPath])).series[0].v
 const { dims, spacingMm } = truth;
 const nxy = dims[0] * dims[1];
 const K = axialAxis(truth.axesLps);
-if (K !== 2 || !superiorIsIncreasing(truth.axesLps)) throw new Error('the sample is expected axial, head at high k');
+if (K !== 2 || !superiorIsIncreasing(truth.axesLps))
+  throw new Error('the sample is expected axial, head at high k');
 const value = (name) => truth.segments.find((s) => s.name === name).value;
 const kOf = (n) => Math.floor(n / nxy);
 
@@ -152,7 +155,9 @@ function scenarios() {
       seg,
       currentSlice: 94,
       expected: { action: 'shrink', target: 'liver', region: { slices: these(94), near: 'stomach' } },
-      commands: benchmarkCommands.filter((c) => c.errorType === 'leak' && c.expected.intervention?.target === 'liver'),
+      commands: benchmarkCommands.filter(
+        (c) => c.errorType === 'leak' && c.expected.intervention?.target === 'liver',
+      ),
     });
   }
   {
@@ -291,9 +296,11 @@ const latencyContext = {
 for (let run = 0; run < 7; run++) {
   const t0 = performance.now();
   const answer = await builtIn.interpret('grow the liver by 3 mm between slices 81 and 100', latencyContext);
-  if (answer.kind !== 'intervention') throw new Error(`latency command not understood: ${JSON.stringify(answer)}`);
+  if (answer.kind !== 'intervention')
+    throw new Error(`latency command not understood: ${JSON.stringify(answer)}`);
   const result = await executeIntervention(truth, answer.intervention, decoder);
-  if (result.slices.to - result.slices.from + 1 !== 20) throw new Error(`expected 20 slices, got ${JSON.stringify(result.slices)}`);
+  if (result.slices.to - result.slices.from + 1 !== 20)
+    throw new Error(`expected 20 slices, got ${JSON.stringify(result.slices)}`);
   latency.push(performance.now() - t0);
   lastTimings = { interpretMs: answer.elapsedMs, ...result.timingsMs };
 }
@@ -349,6 +356,11 @@ figures['command to new mask, stages of the last run'] = {
 };
 writeResults('intervention', figures, {
   'voxels changed outside the region (all corrections)': { target: 0, unit: 'voxels', better: 'lower' },
-  'command to new mask, 20-slice region, built-in (median of 7)': { target: 300, unit: 'ms', better: 'lower' },
+  'command to new mask, 20-slice region, built-in (median of 7)': {
+    target: 300,
+    unit: 'ms',
+    better: 'lower',
+  },
 });
-for (const miss of builtInScore.misses) console.log(`  built-in miss [${miss.errorType}] "${miss.command}" → ${JSON.stringify(miss.answer)}`);
+for (const miss of builtInScore.misses)
+  console.log(`  built-in miss [${miss.errorType}] "${miss.command}" → ${JSON.stringify(miss.answer)}`);
