@@ -209,6 +209,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const seg = segmentation.value;
     if (!edit || !seg) return;
     applyEdit(seg.layers, edit, direction);
+    if (edit.segments) showSegments(seg, edit.segments[direction === 'undo' ? 'before' : 'after']);
     const from = direction === 'undo' ? edit.after : edit.before;
     const to = direction === 'undo' ? edit.before : edit.after;
     touched(
@@ -216,6 +217,20 @@ export const useSegmentationStore = defineStore('segmentation', () => {
       Array.from(edit.indices, (_, n) => [from[n], to[n]] as [number, number]),
     );
     syncHistory();
+  }
+
+  /** An edit that adds or removes rows: the list follows it, new rows shown, the selection kept valid. */
+  function showSegments(seg: Segmentation, list: SegmentInfo[]) {
+    segmentation.value = markRaw({ ...seg, segments: list });
+    for (const s of list) if (!display.has(s.value)) display.set(s.value, { visible: true, opacity: 1 });
+    if (!list.some((s) => s.value === selected.value)) selected.value = list[0]?.value ?? null;
+  }
+
+  /** A change made elsewhere (a model's result, as a diff) applied as one undoable step. */
+  function commit(edit: LabelEdit) {
+    if (!segmentation.value) return;
+    history.push(edit);
+    replay(edit, 'redo');
   }
 
   const undo = () => replay(history.undo(), 'undo');
@@ -249,6 +264,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     toggleOverlay,
     dab,
     endStroke,
+    commit,
     undo,
     redo,
   };
