@@ -19,22 +19,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServer } from 'vite';
+import { root, sourceLoader } from './sources.mjs';
 import { writeResults } from './results.mjs';
 
 const { values } = parseArgs({ options: { 'llm-commands': { type: 'string', default: '8' } } });
-const root = fileURLToPath(new URL('..', import.meta.url));
-const server = await createServer({
-  root,
-  configFile: false,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
-const load = (path) => server.ssrLoadModule(path);
+const server = await sourceLoader();
+const load = server.load;
 const { loadPaths } = await load('/src/main/services/imaging/load.ts');
 const { labelMapToSegmentation } = await load('/src/main/services/imaging/labelMaps.ts');
 const { verifyModel } = await load('/src/main/services/models/index.ts');

@@ -7,11 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
+import { root, sourceLoader } from './sources.mjs';
 import { writeResults } from './results.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'bin/causal-sam.mjs');
 const input = join(root, '..', 'shared', 'data', 'totalsegmentator', 'example_ct.nii.gz');
 const modelsDir = process.env.CAUSAL_SAM_MODELS_DIR ?? join(root, 'models');
@@ -62,20 +60,11 @@ for (let n = 0; n < runs; n++) cliRuns.push(await segmentOnce(join(work, 'labels
 rmSync(work, { recursive: true, force: true });
 
 // In-process engine figures.
-const server = await createServer({
-  root,
-  configFile: false,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
-const { SegmentationEngine } = await server.ssrLoadModule('/src/main/services/segmentation/engine.ts');
-const { verifyModel } = await server.ssrLoadModule('/src/main/services/models/index.ts');
-const { loadPaths } = await server.ssrLoadModule('/src/main/services/imaging/load.ts');
-const { sliceFrame, intensityMap } = await server.ssrLoadModule(
-  '/src/main/services/segmentation/preprocess.ts',
-);
+const server = await sourceLoader();
+const { SegmentationEngine } = await server.load('/src/main/services/segmentation/engine.ts');
+const { verifyModel } = await server.load('/src/main/services/models/index.ts');
+const { loadPaths } = await server.load('/src/main/services/imaging/load.ts');
+const { sliceFrame, intensityMap } = await server.load('/src/main/services/segmentation/preprocess.ts');
 const manifest = await verifyModel(modelDir);
 const engine = await SegmentationEngine.create(modelDir, manifest);
 const volume = (await loadPaths([input])).series[0].volume;

@@ -10,9 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServer } from 'vite';
+import { sourceLoader } from './sources.mjs';
 import { writeResults } from './results.mjs';
 
 const { values } = parseArgs({
@@ -44,18 +43,10 @@ for (const tool of ['espeak-ng', 'sox', 'pocketsphinx_batch']) {
   }
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const server = await createServer({
-  root,
-  configFile: false,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
-const speech = await server.ssrLoadModule('/src/main/services/speech/index.ts');
-const { grammarAccepts } = await server.ssrLoadModule('/src/main/services/speech/grammar.ts');
-const { benchmarkCommands, interpretBuiltIn, scoreInterpretation } = await server.ssrLoadModule(
+const server = await sourceLoader();
+const speech = await server.load('/src/main/services/speech/index.ts');
+const { grammarAccepts } = await server.load('/src/main/services/speech/grammar.ts');
+const { benchmarkCommands, interpretBuiltIn, scoreInterpretation } = await server.load(
   '/src/main/services/intervention/index.ts',
 );
 

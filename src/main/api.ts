@@ -37,6 +37,7 @@ import {
 import {
   InterventionAuditLog,
   InterventionError,
+  appliedEntry,
   InterventionInterpreter,
   executeIntervention,
   installedLlmManifest,
@@ -238,21 +239,7 @@ export function createApi(context: ApiContext): Api {
       }
       const decoder = await segmentation.decoderFor(volume, seriesId, { modelId, modality });
       const result = await executeIntervention(labels, intervention, decoder);
-      await audit.append({
-        time: new Date().toISOString(),
-        event: 'apply',
-        seriesId,
-        command,
-        interpreter: interpretedBy,
-        intervention,
-        summary: result.summary,
-        method: result.method,
-        model: result.model,
-        slices: result.slices,
-        voxelsChanged: result.voxelsChanged,
-        changes: result.changes.map(({ name, added, removed }) => ({ name, added, removed })),
-        note: result.note,
-      });
+      await audit.append(appliedEntry(seriesId, command, interpretedBy, intervention, result));
       return result;
     },
     'intervention.record': async ({ seriesId, event, summary }) => {

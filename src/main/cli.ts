@@ -1,6 +1,7 @@
 // The command-line face of the services: the same readers and writers as the app, no window.
 import { parseArgs } from 'node:util';
 import { openPaths, seriesInfo } from './services/imaging/index';
+import { UsageError } from './cliCommand';
 import { pacsCommand } from './pacsCli';
 import { correctCommand } from './correctCli';
 import { metricsCommand, segmentCommand } from './segmentCli';
@@ -16,8 +17,6 @@ commands:
   correct <image> --mask <labels> --command "<text>" --out <labels2>   apply a typed correction (causal-sam correct --help)
   transcribe <wav> [--engine pocketsphinx|sherpa-onnx] [--json]   a spoken correction command as text
 `;
-
-class UsageError extends Error {}
 
 async function info(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

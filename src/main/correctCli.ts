@@ -9,10 +9,12 @@ import {
 } from '../shared/intervention';
 import { sameGrid, type Segmentation } from '../shared/volume';
 import { appRoot } from './appPaths';
+import { UsageError, cliCommand } from './cliCommand';
 import { writeSegmentation } from './services/imaging/index';
 import {
   InterventionAuditLog,
   InterventionError,
+  appliedEntry,
   InterventionInterpreter,
   executeIntervention,
   installedLlmManifest,
@@ -43,13 +45,11 @@ exit status: 0 applied (or nothing needed changing), 3 the command needs clarify
 (nothing written), 1 refused input, 2 usage
 `;
 
-class CorrectUsageError extends Error {}
-
 function cursorOf(text: string | undefined): { i: number; j: number; k: number } | undefined {
   if (text === undefined) return undefined;
   const v = text.split(',').map(Number);
   if (v.length !== 3 || v.some((x) => !Number.isInteger(x) || x < 0))
-    throw new CorrectUsageError(`--cursor takes three voxel indices i,j,k, not "${text}"`);
+    throw new UsageError(`--cursor takes three voxel indices i,j,k, not "${text}"`);
   return { i: v[0], j: v[1], k: v[2] };
 }
 
@@ -74,10 +74,10 @@ async function correct(args: string[]): Promise<number> {
     console.log(correctUsage);
     return 0;
   }
-  if (positionals.length !== 1) throw new CorrectUsageError('correct takes exactly one image');
-  if (!values.mask) throw new CorrectUsageError('correct needs --mask <labels.nii.gz>');
-  if (!values.command?.trim()) throw new CorrectUsageError('correct needs --command "<text>"');
-  if (!values.out) throw new CorrectUsageError('correct needs --out <labels.nii.gz>');
+  if (positionals.length !== 1) throw new UsageError('correct takes exactly one image');
+  if (!values.mask) throw new UsageError('correct needs --mask <labels.nii.gz>');
+  if (!values.command?.trim()) throw new UsageError('correct needs --command "<text>"');
+  if (!values.out) throw new UsageError('correct needs --out <labels.nii.gz>');
   const t0 = performance.now();
   const [series, labels] = await Promise.all([openOne(positionals[0]), readLabels(values.mask)]);
   const seg: Segmentation = labels.segmentation;
@@ -89,7 +89,7 @@ async function correct(args: string[]): Promise<number> {
   const sliceCount = series.volume.dims[axialAxis(series.volume.axesLps)];
   const slice = values.slice === undefined ? Math.floor(sliceCount / 2) : Number(values.slice);
   if (!Number.isInteger(slice) || slice < 0 || slice >= sliceCount)
-    throw new CorrectUsageError(`--slice takes an index from 0 to ${sliceCount - 1}, not "${values.slice}"`);
+    throw new UsageError(`--slice takes an index from 0 to ${sliceCount - 1}, not "${values.slice}"`);
   const context: ViewContext = {
     visibleStructures: seg.segments.map((s) => s.name).filter((name) => /^[A-Za-z0-9_]+$/.test(name)),
     currentSlice: slice,
@@ -135,21 +135,15 @@ async function correct(args: string[]): Promise<number> {
       result.edit.indices.forEach((n, c) => (layer[n] = result.edit!.after[c]));
     }
     await writeSegmentation(values.out, 'nifti', seg, series);
-    await new InterventionAuditLog(dataDir).append({
-      time: new Date().toISOString(),
-      event: 'apply',
-      seriesId: series.path,
-      command: values.command,
-      interpreter: interpretation.interpreter,
-      intervention: interpretation.intervention,
-      summary: result.summary,
-      method: result.method,
-      model: result.model,
-      slices: result.slices,
-      voxelsChanged: result.voxelsChanged,
-      changes: result.changes.map(({ name, added, removed }) => ({ name, added, removed })),
-      note: result.note,
-    });
+    await new InterventionAuditLog(dataDir).append(
+      appliedEntry(
+        series.path,
+        values.command,
+        interpretation.interpreter,
+        interpretation.intervention,
+        result,
+      ),
+    );
     const { edit: _edit, ...report } = result;
     const timingsMs = { ...result.timingsMs, wallMs: Math.round(performance.now() - t0) };
     if (values.json) {
@@ -174,26 +168,9 @@ async function correct(args: string[]): Promise<number> {
   }
 }
 
-export async function correctCommand(args: string[]): Promise<number> {
-  try {
-    return await correct(args);
-  } catch (error) {
-    if (
-      error instanceof CorrectUsageError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      console.error(`${(error as Error).message}\n\n${correctUsage}`);
-      return 2;
-    }
-    if (
-      error instanceof InterventionError ||
-      error instanceof SegmentationRefusedError ||
-      error instanceof SegmentationCancelledError ||
-      error instanceof ModelRefusedError
-    ) {
-      console.error(`refused: ${(error as Error).message}`);
-      return 1;
-    }
-    throw error;
-  }
-}
+export const correctCommand = cliCommand(correct, correctUsage, [
+  InterventionError,
+  SegmentationRefusedError,
+  SegmentationCancelledError,
+  ModelRefusedError,
+]);

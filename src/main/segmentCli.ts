@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sameGrid, type Segmentation, type Vec3 } from '../shared/volume';
 import { appRoot } from './appPaths';
+import { UsageError, cliCommand } from './cliCommand';
 import { openPaths, writeSegmentation, type LoadedSeries } from './services/imaging/index';
 import { labelMapToSegmentation, resampleSegmentation } from './services/imaging/labelMaps';
 import { compareMasks, volumeMl } from './services/metrics/index';
@@ -40,8 +41,6 @@ options:
         carry names (DICOM SEG), by value (catalogue id) otherwise.
 `;
 
-export class SegmentUsageError extends Error {}
-
 const segmentOptions = {
   out: { type: 'string' },
   model: { type: 'string' },
@@ -62,13 +61,13 @@ const segmentOptions = {
 function integers(text: string, count: number, what: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()));
   if (values.length !== count || values.some((v) => !Number.isInteger(v))) {
-    throw new SegmentUsageError(`${what} takes ${count} integers separated by commas, not "${text}"`);
+    throw new UsageError(`${what} takes ${count} integers separated by commas, not "${text}"`);
   }
   return values;
 }
 
 function parsePrompt(box?: string, points?: string): Prompt | null {
-  if (box && points) throw new SegmentUsageError('give --box or --points, not both');
+  if (box && points) throw new UsageError('give --box or --points, not both');
   if (box) {
     const [a0, b0, a1, b1] = integers(box, 4, '--box');
     return { kind: 'box', from: { a: a0, b: b0 }, to: { a: a1, b: b1 } };
@@ -78,7 +77,7 @@ function parsePrompt(box?: string, points?: string): Prompt | null {
       kind: 'points',
       points: points.split(';').map((p) => {
         const m = /^\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*([+-])\s*$/.exec(p);
-        if (!m) throw new SegmentUsageError(`--points takes "i,j,+" or "i,j,-" separated by ";", not "${p}"`);
+        if (!m) throw new UsageError(`--points takes "i,j,+" or "i,j,-" separated by ";", not "${p}"`);
         return { a: Number(m[1]), b: Number(m[2]), positive: m[3] === '+' };
       }),
     };
@@ -114,17 +113,17 @@ async function segment(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1)
-    throw new SegmentUsageError('segment takes exactly one input (a file or a DICOM series folder)');
-  if (!values.out) throw new SegmentUsageError('segment needs --out <file.nii.gz>');
+    throw new UsageError('segment takes exactly one input (a file or a DICOM series folder)');
+  if (!values.out) throw new UsageError('segment needs --out <file.nii.gz>');
   const prompt = parsePrompt(values.box, values.points);
-  if (prompt && values.slice === undefined) throw new SegmentUsageError('a prompt needs --slice k');
+  if (prompt && values.slice === undefined) throw new UsageError('a prompt needs --slice k');
   if (!prompt && (values.slice !== undefined || values.propagate)) {
-    throw new SegmentUsageError('--slice and --propagate go with --box or --points');
+    throw new UsageError('--slice and --propagate go with --box or --points');
   }
   const maxMemoryBytes =
     values['max-memory-mb'] !== undefined ? Number(values['max-memory-mb']) * 1024 ** 2 : undefined;
   if (maxMemoryBytes !== undefined && !(maxMemoryBytes > 0))
-    throw new SegmentUsageError('--max-memory-mb takes a positive number');
+    throw new UsageError('--max-memory-mb takes a positive number');
 
   const dataDir = defaultDataDir();
   const dirs = modelsDirs(appRoot, dataDir);
@@ -247,8 +246,7 @@ async function metrics(args: string[]): Promise<number> {
     args,
     options: { pred: { type: 'string' }, ref: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  if (!values.pred || !values.ref)
-    throw new SegmentUsageError('metrics needs --pred <labels> and --ref <labels>');
+  if (!values.pred || !values.ref) throw new UsageError('metrics needs --pred <labels> and --ref <labels>');
   const [pred, ref] = await Promise.all([readLabels(values.pred), readLabels(values.ref)]);
   const byName = pred.named && ref.named;
   // Scores are computed on the reference's grid.
@@ -304,34 +302,7 @@ async function metrics(args: string[]): Promise<number> {
   return 0;
 }
 
-/**
- * Usage mistakes print the usage (exit 2); refusals (model, input, memory, cancel) print their
- * reason (exit 1) — the user's to read, not a stack trace.
- */
-function command(run: (args: string[]) => Promise<number>) {
-  return async (args: string[]): Promise<number> => {
-    try {
-      return await run(args);
-    } catch (error) {
-      if (
-        error instanceof SegmentUsageError ||
-        (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-      ) {
-        console.error(`${(error as Error).message}\n\n${segmentUsage}`);
-        return 2;
-      }
-      if (
-        error instanceof SegmentationRefusedError ||
-        error instanceof SegmentationCancelledError ||
-        error instanceof ModelRefusedError
-      ) {
-        console.error(`refused: ${(error as Error).message}`);
-        return 1;
-      }
-      throw error;
-    }
-  };
-}
+const refusals = [SegmentationRefusedError, SegmentationCancelledError, ModelRefusedError];
 
-export const segmentCommand = command(segment);
-export const metricsCommand = command(metrics);
+export const segmentCommand = cliCommand(segment, segmentUsage, refusals);
+export const metricsCommand = cliCommand(metrics, segmentUsage, refusals);

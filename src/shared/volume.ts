@@ -104,3 +104,29 @@ export interface Segmentation extends VolumeGeometry {
   layers: (Uint8Array | Uint16Array)[];
   segments: SegmentInfo[];
 }
+
+/** Voxels of one label value and their index box (inclusive), or null when there are none. */
+export function labelExtent(
+  labels: ArrayLike<number>,
+  value: number,
+  dims: Vec3,
+): { lo: Vec3; hi: Vec3; voxels: number } | null {
+  const [nx, ny] = dims;
+  const lo: Vec3 = [Infinity, Infinity, Infinity];
+  const hi: Vec3 = [-1, -1, -1];
+  let voxels = 0;
+  for (let n = 0; n < labels.length; n++) {
+    if (labels[n] !== value) continue;
+    voxels++;
+    const i = n % nx;
+    const j = Math.floor(n / nx) % ny;
+    const k = Math.floor(n / (nx * ny));
+    if (i < lo[0]) lo[0] = i;
+    if (i > hi[0]) hi[0] = i;
+    if (j < lo[1]) lo[1] = j;
+    if (j > hi[1]) hi[1] = j;
+    if (k < lo[2]) lo[2] = k;
+    if (k > hi[2]) hi[2] = k;
+  }
+  return voxels ? { lo, hi, voxels } : null;
+}

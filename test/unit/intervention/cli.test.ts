@@ -1,32 +1,21 @@
 // `causal-sam correct` as a user runs it: the built command line on the sample CT and its label map.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli, type CliRun } from '../runCli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPaths } from '../../../src/main/services/imaging/load';
 import { haveModel, modelsDir } from '../segmentation/helpers';
 
-const cli = join(process.cwd(), 'bin/causal-sam.mjs');
 const built = existsSync(join(process.cwd(), 'out/main/cli.js'));
 const ct = join(process.cwd(), 'resources/sample/example_ct.nii.gz');
 const labels = join(process.cwd(), 'resources/sample/example_ct_labels.nii.gz');
 const PANCREAS = 7;
 let work: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, CAUSAL_SAM_MODELS_DIR: modelsDir, CAUSAL_SAM_DATA_DIR: join(work, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]): Promise<CliRun> =>
+  runCli(args, { CAUSAL_SAM_MODELS_DIR: modelsDir, CAUSAL_SAM_DATA_DIR: join(work, 'data') });
 
 const voxels = async (path: string) => (await loadPaths([path])).series[0].volume.voxels as ArrayLike<number>;
 

@@ -1,10 +1,10 @@
 // `causal-sam pacs …` as a radiologist or a script runs it: the built command line (npm run build)
 // against a real Orthanc, over DICOMweb and DIMSE.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli, type CliRun } from '../runCli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PacsService } from '../../../src/main/services/pacs/index';
 import {
@@ -18,7 +18,6 @@ import {
   type RunningOrthanc,
 } from './orthanc';
 
-const cli = join(repoRoot, 'bin/causal-sam.mjs');
 const built = existsSync(join(repoRoot, 'out/main/cli.js'));
 
 let orthanc: RunningOrthanc;
@@ -28,20 +27,10 @@ let passwordFile: string;
 /** Everything every run printed: a password must never be in it. */
 const printed: string[] = [];
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, CAUSAL_SAM_DATA_DIR: join(work, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('exit', (code) => {
-      printed.push(stdout, stderr);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-  });
+async function run(args: string[]): Promise<CliRun> {
+  const result = await runCli(args, { CAUSAL_SAM_DATA_DIR: join(work, 'data') });
+  printed.push(result.stdout, result.stderr);
+  return result;
 }
 
 const lines = (text: string) =>

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli, type CliRun } from '../runCli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPaths } from '../../../src/main/services/imaging/load';
 import { writeNiftiVolume } from '../../../src/main/services/imaging/niftiWriter';
@@ -18,18 +19,8 @@ const cli = join(process.cwd(), 'bin/causal-sam.mjs');
 const built = existsSync(join(process.cwd(), 'out/main/cli.js'));
 let work: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, CAUSAL_SAM_MODELS_DIR: modelsDir, CAUSAL_SAM_DATA_DIR: join(work, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]): Promise<CliRun> =>
+  runCli(args, { CAUSAL_SAM_MODELS_DIR: modelsDir, CAUSAL_SAM_DATA_DIR: join(work, 'data') });
 
 async function info(path: string) {
   const r = await run(['info', '--json', path]);

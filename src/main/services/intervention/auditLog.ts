@@ -3,6 +3,8 @@
 // can be reconstructed later. Appends only; a line is written before the renderer shows the change.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { InterventionApplyResult } from '../../../shared/api';
+import type { Intervention, InterpreterKind } from '../../../shared/intervention';
 
 export type AuditEntry = {
   time: string;
@@ -49,4 +51,29 @@ export class InterventionAuditLog {
       .filter((line) => line.trim())
       .map((line) => JSON.parse(line) as AuditEntry);
   }
+}
+
+/** The audit line of an applied intervention. */
+export function appliedEntry(
+  seriesId: string,
+  command: string,
+  interpreter: InterpreterKind,
+  intervention: Intervention,
+  result: InterventionApplyResult,
+): AuditEntry {
+  return {
+    time: new Date().toISOString(),
+    event: 'apply',
+    seriesId,
+    command,
+    interpreter,
+    intervention,
+    summary: result.summary,
+    method: result.method,
+    model: result.model,
+    slices: result.slices,
+    voxelsChanged: result.voxelsChanged,
+    changes: result.changes.map(({ name, added, removed }) => ({ name, added, removed })),
+    note: result.note,
+  };
 }

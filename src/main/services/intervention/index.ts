@@ -50,4 +50,4 @@ export {
   strengthOf,
   type Band,
 } from './region';
-export { InterventionAuditLog, type AuditEntry } from './auditLog';
+export { InterventionAuditLog, appliedEntry, type AuditEntry } from './auditLog';

@@ -8,7 +8,7 @@
 // Work is confined to a box around the target (grown by the reach), so a command on a 512 × 512 ×
 // 400 study costs about the size of the organ, not of the study.
 import { HERE_RADIUS_MM, axialAxis, type Intervention, type Magnitude } from '../../../shared/intervention';
-import type { Segmentation, Vec3 } from '../../../shared/volume';
+import { labelExtent, type Segmentation, type Vec3 } from '../../../shared/volume';
 import { distanceTransform } from '../metrics/index';
 
 /** How far "near the stomach" reaches from the stomach: the same ball as "here". */
@@ -74,24 +74,10 @@ export function reachOf(intervention: Intervention, geometric = false): number {
 const strides = (dims: Vec3): Vec3 => [1, dims[0], dims[0] * dims[1]];
 
 function boundingBox(labels: ArrayLike<number>, value: number, dims: Vec3): Box | null {
-  const lo: [number, number, number] = [dims[0], dims[1], dims[2]];
-  const hi: [number, number, number] = [-1, -1, -1];
-  let n = 0;
-  for (let k = 0; k < dims[2]; k++) {
-    for (let j = 0; j < dims[1]; j++) {
-      for (let i = 0; i < dims[0]; i++, n++) {
-        if (labels[n] !== value) continue;
-        if (i < lo[0]) lo[0] = i;
-        if (i > hi[0]) hi[0] = i;
-        if (j < lo[1]) lo[1] = j;
-        if (j > hi[1]) hi[1] = j;
-        if (k < lo[2]) lo[2] = k;
-        if (k > hi[2]) hi[2] = k;
-      }
-    }
-  }
-  if (hi[0] < 0) return null;
-  return { lo, hi: [hi[0] + 1, hi[1] + 1, hi[2] + 1] };
+  const extent = labelExtent(labels, value, dims);
+  if (!extent) return null;
+  const { lo, hi } = extent;
+  return { lo: [lo[0], lo[1], lo[2]], hi: [hi[0] + 1, hi[1] + 1, hi[2] + 1] };
 }
 
 function grow(box: Box, mm: number, spacing: Vec3, dims: Vec3): Box {

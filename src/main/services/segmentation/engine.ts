@@ -372,19 +372,8 @@ export class SegmentationEngine {
         `the gate has ${request.gate.length} voxels; ${request.slices.length} slices need ${request.slices.length * layout.size}`,
       );
     }
-    for (const k of request.slices) {
-      if (!Number.isInteger(k) || k < 0 || k >= frame.slices)
-        throw new SegmentationRefusedError(`slice ${k} is outside the volume (0 to ${frame.slices - 1})`);
-    }
-    const timings: SegmentTimings = {
-      preprocessMs: 0,
-      encoderMs: 0,
-      decoderMs: 0,
-      postprocessMs: 0,
-      totalMs: 0,
-      slices: request.slices.length,
-      encodedSlices: 0,
-    };
+    for (const k of request.slices) checkSlice(k, frame.slices);
+    const timings = emptyTimings(request.slices.length);
     const map = this.intensityMapOf(volume, options.volumeKey);
     const embeddings = await this.embed(volume, frame, map, request.slices, options, timings);
     const { S, K, C8 } = this;
@@ -538,15 +527,7 @@ export class SegmentationEngine {
   async segmentVolume(volume: Volume, options: RunOptions): Promise<SegmentResult> {
     const t0 = performance.now();
     const { frame, estimate, warnings } = this.plan(volume, options.maxMemoryBytes);
-    const timings: SegmentTimings = {
-      preprocessMs: 0,
-      encoderMs: 0,
-      decoderMs: 0,
-      postprocessMs: 0,
-      totalMs: 0,
-      slices: frame.slices,
-      encodedSlices: 0,
-    };
+    const timings = emptyTimings(frame.slices);
     let t = performance.now();
     const map = intensityMap(volume, this.manifest);
     timings.preprocessMs += performance.now() - t;
@@ -617,18 +598,8 @@ export class SegmentationEngine {
   ): Promise<SegmentResult> {
     const t0 = performance.now();
     const { frame, estimate, warnings } = this.plan(volume, options.maxMemoryBytes);
-    if (!Number.isInteger(k) || k < 0 || k >= frame.slices) {
-      throw new SegmentationRefusedError(`slice ${k} is outside the volume (0 to ${frame.slices - 1})`);
-    }
-    const timings: SegmentTimings = {
-      preprocessMs: 0,
-      encoderMs: 0,
-      decoderMs: 0,
-      postprocessMs: 0,
-      totalMs: 0,
-      slices: 0,
-      encodedSlices: 0,
-    };
+    checkSlice(k, frame.slices);
+    const timings = emptyTimings(0);
     let t = performance.now();
     const map = intensityMap(volume, this.manifest);
     timings.preprocessMs += performance.now() - t;
@@ -693,6 +664,23 @@ export class SegmentationEngine {
   get embeddingBytes(): number {
     return tensorBytes(this.manifest.encoder.outputs[0].shape, 1);
   }
+}
+
+function checkSlice(k: number, slices: number): void {
+  if (!Number.isInteger(k) || k < 0 || k >= slices)
+    throw new SegmentationRefusedError(`slice ${k} is outside the volume (0 to ${slices - 1})`);
+}
+
+function emptyTimings(slices: number): SegmentTimings {
+  return {
+    preprocessMs: 0,
+    encoderMs: 0,
+    decoderMs: 0,
+    postprocessMs: 0,
+    totalMs: 0,
+    slices,
+    encodedSlices: 0,
+  };
 }
 
 function roundTimings(t: SegmentTimings): void {

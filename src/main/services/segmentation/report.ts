@@ -1,6 +1,6 @@
 // The volume report of a segmentation: per structure its voxel count, volume in mL and bounding box
 // in mm (LPS, voxel centres), with the model that made it — as CSV and JSON.
-import { voxelToLps, type Segmentation, type Vec3 } from '../../../shared/volume';
+import { labelExtent, voxelToLps, type Segmentation, type Vec3 } from '../../../shared/volume';
 import { volumeMl } from '../metrics/index';
 
 export interface StructureVolume {
@@ -20,25 +20,11 @@ export interface VolumeReport {
 }
 
 export function structureVolumes(segmentation: Segmentation): StructureVolume[] {
-  const [nx, ny] = segmentation.dims;
   return segmentation.segments.map((segment) => {
-    const layer = segmentation.layers[segment.layer];
-    let voxels = 0;
-    const lo: Vec3 = [Infinity, Infinity, Infinity];
-    const hi: Vec3 = [-Infinity, -Infinity, -Infinity];
-    for (let n = 0; n < layer.length; n++) {
-      if (layer[n] !== segment.value) continue;
-      voxels++;
-      const i = n % nx;
-      const j = Math.floor(n / nx) % ny;
-      const k = Math.floor(n / (nx * ny));
-      if (i < lo[0]) lo[0] = i;
-      if (i > hi[0]) hi[0] = i;
-      if (j < lo[1]) lo[1] = j;
-      if (j > hi[1]) hi[1] = j;
-      if (k < lo[2]) lo[2] = k;
-      if (k > hi[2]) hi[2] = k;
-    }
+    const extent = labelExtent(segmentation.layers[segment.layer], segment.value, segmentation.dims);
+    const voxels = extent?.voxels ?? 0;
+    const lo = extent?.lo ?? [0, 0, 0];
+    const hi = extent?.hi ?? [0, 0, 0];
     let bboxMinLps: Vec3 | null = null;
     let bboxMaxLps: Vec3 | null = null;
     if (voxels > 0) {

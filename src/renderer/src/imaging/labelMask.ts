@@ -1,6 +1,6 @@
 // A segment as a binary mask cropped to its bounding box (plus one voxel of zeros all round, so its
 // surface closes), and the mapping of surface points from voxel index space to patient LPS.
-import type { Vec3, VolumeGeometry } from '../../../shared/volume';
+import { labelExtent, type Vec3, type VolumeGeometry } from '../../../shared/volume';
 
 export interface CroppedMask {
   /** 1 inside the segment, 0 outside. */
@@ -12,21 +12,9 @@ export interface CroppedMask {
 
 export function cropMask(dims: Vec3, labels: Uint8Array | Uint16Array, value: number): CroppedMask | null {
   const [ni, nj] = dims;
-  const lo: Vec3 = [Infinity, Infinity, Infinity];
-  const hi: Vec3 = [-1, -1, -1];
-  for (let n = 0; n < labels.length; n++) {
-    if (labels[n] !== value) continue;
-    const i = n % ni;
-    const j = Math.floor(n / ni) % nj;
-    const k = Math.floor(n / (ni * nj));
-    if (i < lo[0]) lo[0] = i;
-    if (i > hi[0]) hi[0] = i;
-    if (j < lo[1]) lo[1] = j;
-    if (j > hi[1]) hi[1] = j;
-    if (k < lo[2]) lo[2] = k;
-    if (k > hi[2]) hi[2] = k;
-  }
-  if (hi[0] < 0) return null;
+  const extent = labelExtent(labels, value, dims);
+  if (!extent) return null;
+  const { lo, hi } = extent;
   const offset: Vec3 = [lo[0] - 1, lo[1] - 1, lo[2] - 1];
   const size: Vec3 = [hi[0] - lo[0] + 3, hi[1] - lo[1] + 3, hi[2] - lo[2] + 3];
   const mask = new Uint8Array(size[0] * size[1] * size[2]);
