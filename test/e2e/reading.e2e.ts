@@ -438,11 +438,11 @@ describe('reading view', () => {
     await expect
       .poll(
         async () => {
-          const saved = await page
+          const stamp = await page
             .getByTestId('session-saved')
-            .textContent({ timeout: 1_000 })
-            .catch(() => '');
-          const stamp = /\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(saved ?? '')?.[0];
+            .locator('time')
+            .getAttribute('datetime', { timeout: 1_000 })
+            .catch(() => null);
           return stamp ? Date.parse(stamp) : 0;
         },
         { timeout: 30_000 },
