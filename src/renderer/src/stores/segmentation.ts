@@ -56,6 +56,8 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   /** The history list: the original, every labelled version, the current one marked. */
   const versions = ref<VersionRow[]>([]);
   let nextVersionId = 1;
+  /** Hold-to-compare: the current version's edit is shown undone, outside the history. */
+  const comparing = ref(false);
   const replayListeners = new Set<(version: Version, direction: 'undo' | 'redo') => void>();
   let stroke: StrokeRecorder | null = null;
   /** What the stroke in progress paints with, for its history label. */
@@ -84,6 +86,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   function show(seg: Segmentation | null) {
+    comparing.value = false;
     segmentation.value = seg ? markRaw(seg) : null;
     display.clear();
     history.clear();
@@ -203,6 +206,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const target = selectedSegment.value;
     if (!seg || !target) return;
     const labels = seg.layers[target.layer];
+    if (comparing.value) compare(false);
     if (!stroke || stroke.layer !== target.layer) stroke = new StrokeRecorder(target.layer);
     strokeTarget ??= { kind: erase ? 'eraser' : 'brush', name: target.name, value: target.value };
     const disc = brushDisc(seg, centre, radiusMm, sliceAxis);
@@ -220,6 +224,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   function endStroke() {
+    if (comparing.value) compare(false);
     const edit = stroke?.finish();
     const target = strokeTarget;
     stroke = null;
@@ -239,16 +244,13 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   function applyEdit(edit: LabelEdit, label: string, kind: VersionKind = 'intervention'): number {
     const seg = segmentation.value;
     if (!seg) throw new Error('There is no segmentation to apply the edit to.');
+    if (comparing.value) compare(false);
     const mismatch = editMismatch(seg.layers, edit);
     if (mismatch) throw new Error(`The edit was not applied: ${mismatch}.`);
     // A stroke in progress belongs before this edit in the history.
     if (stroke) endStroke();
     const version: Version = { ...edit, id: nextVersionId++, kind, label };
-    writeEdit(seg.layers, version, 'redo');
-    touched(
-      edit.layer,
-      Array.from(edit.indices, (_, n) => [edit.before[n], edit.after[n]] as [number, number]),
-    );
+    write(version, 'redo');
     history.push(version);
     syncHistory();
     return version.id;
@@ -260,9 +262,10 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     return () => replayListeners.delete(listener);
   }
 
-  function replay(edit: Version | undefined, direction: 'undo' | 'redo') {
+  /** Writes an edit's `before` (undo) or `after` (redo) into its layer and updates counts and views. */
+  function write(edit: LabelEdit, direction: 'undo' | 'redo') {
     const seg = segmentation.value;
-    if (!edit || !seg) return;
+    if (!seg) return;
     writeEdit(seg.layers, edit, direction);
     const from = direction === 'undo' ? edit.after : edit.before;
     const to = direction === 'undo' ? edit.before : edit.after;
@@ -270,12 +273,35 @@ export const useSegmentationStore = defineStore('segmentation', () => {
       edit.layer,
       Array.from(edit.indices, (_, n) => [from[n], to[n]] as [number, number]),
     );
+  }
+
+  /**
+   * Before/after: while `on`, the version before the current one is shown (its edit written back
+   * undone) without changing the history; any edit, undo or redo ends the comparison first.
+   */
+  function compare(on: boolean) {
+    const top = history.applied[history.applied.length - 1];
+    if (!top || on === comparing.value) return;
+    write(top, on ? 'undo' : 'redo');
+    comparing.value = on;
+  }
+
+  function replay(edit: Version | undefined, direction: 'undo' | 'redo') {
+    const seg = segmentation.value;
+    if (!edit || !seg) return;
+    write(edit, direction);
     syncHistory();
     for (const listener of replayListeners) listener(edit, direction);
   }
 
-  const undo = () => replay(history.undo(), 'undo');
-  const redo = () => replay(history.redo(), 'redo');
+  const undo = () => {
+    compare(false);
+    replay(history.undo(), 'undo');
+  };
+  const redo = () => {
+    compare(false);
+    replay(history.redo(), 'redo');
+  };
 
   /** Undoes or redoes until the version at `position` of the history list is the current one. */
   function goTo(position: number) {
@@ -302,6 +328,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     lastSaved,
     historyState,
     versions,
+    comparing,
     displayOf,
     adopt,
     load,
@@ -318,6 +345,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     undo,
     redo,
     goTo,
+    compare,
     applyEdit,
     onReplay,
   };
