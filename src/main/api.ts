@@ -34,6 +34,22 @@ import {
   modelsDirs,
   type SegmentResult,
 } from './services/segmentation/index';
+import {
+  InterventionAuditLog,
+  InterventionError,
+  InterventionInterpreter,
+  executeIntervention,
+  installedLlmManifest,
+} from './services/intervention/index';
+import {
+  SpeechCancelledError,
+  SpeechUnavailableError,
+  WavError,
+  chooseEngine,
+  engineStatus,
+  listEngines,
+  spokenToCommand,
+} from './services/speech/index';
 import { appRoot } from './appPaths';
 import {
   PacsCancelledError,
@@ -70,7 +86,14 @@ export function createApi(context: ApiContext): Api {
   const sessions = new SessionStore(context.dataDir);
   const sampleDir = join(context.resourcesDir, 'sample');
   const pacs = new PacsService(context.dataDir, context.secretStore);
-  const segmentation = new SegmentationService(modelsDirs(appRoot, context.dataDir), context.dataDir);
+  const modelFolders = modelsDirs(appRoot, context.dataDir);
+  const segmentation = new SegmentationService(modelFolders, context.dataDir);
+  const audit = new InterventionAuditLog(context.dataDir);
+  // The first installed LLM (models/llm/<id>/manifest.json) interprets commands; none: the built-in rules.
+  const interpreter = installedLlmManifest(modelFolders).then(
+    (llmManifestPath) => new InterventionInterpreter({ llmManifestPath }),
+  );
+  const speechEngines = listEngines({ modelsDirs: modelFolders });
   const segmentationResult = (task: string, r: SegmentResult) => ({
     segmentation: r.segmentation,
     model: r.model,
@@ -189,6 +212,66 @@ export function createApi(context: ApiContext): Api {
     }),
     'session.restore': ({ key }) => sessions.restore(key),
     'session.discard': async ({ key }) => ({ discarded: await sessions.discard(key) }),
+    // Test-Time Causal Intervention: interpret a command, apply it through the decoder, audit it.
+    'intervention.status': async () => {
+      const status = await (await interpreter).status();
+      const llmAnswers = status.llm !== 'none' && status.llm !== 'unavailable';
+      return { active: llmAnswers ? 'llm' : 'built-in', ...status };
+    },
+    'intervention.interpret': async ({ command, context: view }) =>
+      (await interpreter).interpret(command, view),
+    'intervention.apply': async ({
+      seriesId,
+      segmentation: labels,
+      intervention,
+      command,
+      interpreter: interpretedBy,
+      modelId,
+      modality,
+    }) => {
+      const { volume, path } = registry.get(seriesId);
+      if (labels.dims.some((d, a) => d !== volume.dims[a])) {
+        throw new BadInputError(
+          path,
+          `the segmentation (${labels.dims.join(' × ')}) is not on this series' grid (${volume.dims.join(' × ')})`,
+        );
+      }
+      const decoder = await segmentation.decoderFor(volume, seriesId, { modelId, modality });
+      const result = await executeIntervention(labels, intervention, decoder);
+      await audit.append({
+        time: new Date().toISOString(),
+        event: 'apply',
+        seriesId,
+        command,
+        interpreter: interpretedBy,
+        intervention,
+        summary: result.summary,
+        method: result.method,
+        model: result.model,
+        slices: result.slices,
+        voxelsChanged: result.voxelsChanged,
+        changes: result.changes.map(({ name, added, removed }) => ({ name, added, removed })),
+        note: result.note,
+      });
+      return result;
+    },
+    'intervention.record': async ({ seriesId, event, summary }) => {
+      await audit.append({ time: new Date().toISOString(), event, seriesId, summary });
+      return { recorded: true };
+    },
+    'speech.engines': async () => ({
+      engines: (await engineStatus(speechEngines)).map(({ id, description, availability }) => ({
+        id,
+        description,
+        available: availability.ok,
+        ...(availability.ok ? {} : { install: availability.install }),
+      })),
+    }),
+    'speech.transcribe': async ({ pcm, engine, structures }) => {
+      const chosen = await chooseEngine(speechEngines, engine);
+      const transcript = await chosen.transcribe(pcm, { name: 'push-to-talk audio', structures });
+      return { ...transcript, command: spokenToCommand(transcript.text) };
+    },
     'pacs.nodes': () => pacs.settings.list(),
     'pacs.saveNode': ({ node, secret }) => pacs.settings.save(node, secret),
     'pacs.deleteNode': ({ name }) => pacs.settings.remove(name),
@@ -282,6 +365,10 @@ function describeError(error: unknown): ApiErrorData {
   if (error instanceof PacsCancelledError) return { code: 'cancelled', message: error.message };
   if (error instanceof SegmentationCancelledError) return { code: 'cancelled', message: error.message };
   if (error instanceof SegmentationRefusedError) return { code: 'bad-input', message: error.message };
+  if (error instanceof InterventionError) return { code: 'bad-input', message: error.message };
+  if (error instanceof SpeechUnavailableError) return { code: 'not-found', message: error.message };
+  if (error instanceof SpeechCancelledError) return { code: 'cancelled', message: error.message };
+  if (error instanceof WavError) return { code: 'bad-input', message: error.message };
   if (error instanceof ModelRefusedError)
     return { code: 'bad-input', message: error.message, file: error.file };
   if (error instanceof PacsError)

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { openPaths, seriesInfo } from './services/imaging/index';
 import { pacsCommand } from './pacsCli';
+import { correctCommand } from './correctCli';
 import { metricsCommand, segmentCommand } from './segmentCli';
 import { transcribeCommand } from './transcribeCli';
 
@@ -12,6 +13,7 @@ commands:
   pacs echo|find|retrieve|store   talk to a PACS over DICOMweb or DIMSE (causal-sam pacs --help)
   segment <input> --out <labels.nii.gz>   automatic or promptable segmentation (causal-sam segment --help)
   metrics --pred <a> --ref <b> [--json]   Dice, HD95 and ASSD per label
+  correct <image> --mask <labels> --command "<text>" --out <labels2>   apply a typed correction (causal-sam correct --help)
   transcribe <wav> [--engine pocketsphinx|sherpa-onnx] [--json]   a spoken correction command as text
 `;
 
@@ -47,6 +49,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   pacs: pacsCommand,
   segment: segmentCommand,
   metrics: metricsCommand,
+  correct: correctCommand,
   transcribe: transcribeCommand,
 };
 

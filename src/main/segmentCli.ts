@@ -86,7 +86,7 @@ function parsePrompt(box?: string, points?: string): Prompt | null {
   return null;
 }
 
-async function openOne(path: string): Promise<LoadedSeries> {
+export async function openOne(path: string): Promise<LoadedSeries> {
   const result = await openPaths([path]);
   const [error] = result.errors;
   if (error) throw new SegmentationRefusedError(error.message);
@@ -214,7 +214,7 @@ async function segment(args: string[]): Promise<number> {
 }
 
 /** A label file as a segmentation, and whether its segments carry names of their own (DICOM SEG). */
-async function readLabels(path: string): Promise<{ segmentation: Segmentation; named: boolean }> {
+export async function readLabels(path: string): Promise<{ segmentation: Segmentation; named: boolean }> {
   const result = await openPaths([path]);
   const [error] = result.errors;
   if (error) throw new SegmentationRefusedError(error.message);

@@ -19,6 +19,7 @@ export {
 export {
   LlmUnavailableError,
   findLlmManifests,
+  installedLlmManifest,
   llmManifestSchema,
   sha256OfFile,
   verifyLlmManifest,
@@ -36,3 +37,17 @@ export {
   type BenchmarkScore,
   type ExpectedInterpretation,
 } from './benchmarkCommands';
+export { executeIntervention, type InterventionDecoder } from './executor';
+export {
+  DEFAULT_GROW_REACH_MM,
+  InterventionError,
+  NEAR_MM,
+  QUALITATIVE_REACH_MM,
+  QUALITATIVE_STRENGTH,
+  SIZED_STRENGTH,
+  interventionBand,
+  reachOf,
+  strengthOf,
+  type Band,
+} from './region';
+export { InterventionAuditLog, type AuditEntry } from './auditLog';

@@ -113,3 +113,12 @@ export async function findLlmManifests(modelsDir: string): Promise<string[]> {
   }
   return found;
 }
+
+/** The LLM the app uses: the first manifest found across the models folders, in their order. */
+export async function installedLlmManifest(modelsDirs: string[]): Promise<string | undefined> {
+  for (const dir of modelsDirs) {
+    const [first] = await findLlmManifests(dir);
+    if (first) return first;
+  }
+  return undefined;
+}

@@ -12,8 +12,11 @@ import { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 import { argmaxClasses, classTable, promptMask, type ClassTable } from './labels';
 import { estimateMemory, formatMb, tensorBytes, type MemoryEstimate } from './memory';
 import {
+  gatePlane,
   intensityMap,
+  modelToPlane,
   nearestPixels,
+  planeLayout,
   preprocessSlice,
   sliceFrame,
   writeSliceBack,
@@ -58,6 +61,37 @@ export interface PromptOptions extends RunOptions {
   value: number;
   colorRgb: [number, number, number];
 }
+
+/**
+ * Decoder re-run for a Test-Time Causal Intervention on some slices of a study: the class to
+ * modulate, which way, how strongly, and where (the gate). Slices index the axis closest to S–I;
+ * `gate` and the answer's `labels` hold one plane per slice, in the study's own voxel order
+ * (see planeLayout).
+ */
+export interface InterventionDecode {
+  slices: number[];
+  classValue: number;
+  direction: 'grow' | 'shrink';
+  /** Multiplies the learned FiLM direction (1 = as trained). */
+  strength: number;
+  gate: Uint8Array;
+}
+
+export interface InterventionDecodeResult {
+  /** The modulated decoder's label (catalogue value) at every voxel of the requested planes. */
+  labels: Uint16Array;
+  /**
+   * film: the learned FiLM direction of this class; logits: the model has no direction for this
+   * class, no intervention inputs, or its direction moves the logits the wrong way over this gate;
+   * so the class logit was raised or lowered inside the gate.
+   */
+  method: 'film' | 'logits';
+  model: { id: string; version: string };
+  timingsMs: { encoderMs: number; decoderMs: number; totalMs: number; encodedSlices: number };
+}
+
+/** Logit units per unit of strength for models without FiLM inputs (a softmax margin of e² per step). */
+export const LOGIT_STEP = 2;
 
 /** Intervention inputs for decoder-only runs; missing ones are the manifest's neutral values. */
 export interface InterventionInputs {
@@ -276,25 +310,204 @@ export class SegmentationEngine {
       coords.set(p.coords, s * n * 2);
       labels.set(p.labels, s * n);
     });
-    const neutral = this.neutralInputs(b);
     const { K, C8, S } = this;
     const feeds: Record<string, ort.Tensor> = {
       embeddings: new ort.Tensor('float32', emb, [b, ...this.embShape]),
       point_coords: new ort.Tensor('float32', coords, [b, n, 2]),
       point_labels: new ort.Tensor('float32', labels, [b, n]),
-      film_scale: intervention?.filmScale
-        ? new ort.Tensor('float32', intervention.filmScale, [b, K, C8])
-        : neutral.film_scale,
-      film_shift: intervention?.filmShift
-        ? new ort.Tensor('float32', intervention.filmShift, [b, K, C8])
-        : neutral.film_shift,
-      gate: intervention?.gate ? new ort.Tensor('float32', intervention.gate, [b, K, S, S]) : neutral.gate,
     };
+    if (this.hasFilmInputs) {
+      const neutral = this.neutralInputs(b);
+      feeds.film_scale = intervention?.filmScale
+        ? new ort.Tensor('float32', intervention.filmScale, [b, K, C8])
+        : neutral.film_scale;
+      feeds.film_shift = intervention?.filmShift
+        ? new ort.Tensor('float32', intervention.filmShift, [b, K, C8])
+        : neutral.film_shift;
+      feeds.gate = intervention?.gate
+        ? new ort.Tensor('float32', intervention.gate, [b, K, S, S])
+        : neutral.gate;
+    }
     const out = await this.decoder.run(feeds);
     return {
       classLogits: out.class_logits.data as Float32Array,
       promptLogits: out.prompt_logits.data as Float32Array,
     };
+  }
+
+  /** Whether the decoder takes the FiLM and gate inputs (a plain SAM-style decoder does not). */
+  get hasFilmInputs(): boolean {
+    return ['film_scale', 'film_shift', 'gate'].every((name) => this.decoder.inputNames.includes(name));
+  }
+
+  /** The learned FiLM direction of a class for grow/shrink, or null when there is none (all zero). */
+  private direction(kind: 'grow' | 'shrink', cls: number): { scale: number[]; shift: number[] } | null {
+    if (!this.hasFilmInputs) return null;
+    const d = this.manifest.intervention.directions[kind]?.[cls];
+    if (!d || d.scale.length !== this.C8 || d.shift.length !== this.C8) return null;
+    return d.scale.some((x) => x !== 0) || d.shift.some((x) => x !== 0) ? d : null;
+  }
+
+  /**
+   * Test-Time Causal Intervention on cached embeddings: the decoder re-run on the given slices with
+   * class `classValue` modulated inside the gate — by its learned FiLM direction when the model has
+   * one, else by shifting that class's logits — and the resulting labels on the study's grid.
+   */
+  async decodeIntervention(
+    volume: Volume,
+    request: InterventionDecode,
+    options: RunOptions,
+  ): Promise<InterventionDecodeResult> {
+    const t0 = performance.now();
+    const { frame } = this.plan(volume, options.maxMemoryBytes);
+    const cls = Array.prototype.indexOf.call(this.classes.lut, request.classValue) as number;
+    if (request.classValue <= 0 || cls <= 0) {
+      throw new SegmentationRefusedError(
+        `model "${this.manifest.id}" has no class with label value ${request.classValue}`,
+      );
+    }
+    const layout = planeLayout(volume.dims, frame.sliceAxis);
+    if (request.gate.length !== request.slices.length * layout.size) {
+      throw new SegmentationRefusedError(
+        `the gate has ${request.gate.length} voxels; ${request.slices.length} slices need ${request.slices.length * layout.size}`,
+      );
+    }
+    for (const k of request.slices) {
+      if (!Number.isInteger(k) || k < 0 || k >= frame.slices)
+        throw new SegmentationRefusedError(`slice ${k} is outside the volume (0 to ${frame.slices - 1})`);
+    }
+    const timings: SegmentTimings = {
+      preprocessMs: 0,
+      encoderMs: 0,
+      decoderMs: 0,
+      postprocessMs: 0,
+      totalMs: 0,
+      slices: request.slices.length,
+      encodedSlices: 0,
+    };
+    const map = this.intensityMapOf(volume, options.volumeKey);
+    const embeddings = await this.embed(volume, frame, map, request.slices, options, timings);
+    const { S, K, C8 } = this;
+    const pixels = S * S;
+    const pull = modelToPlane(frame, layout);
+    const direction = this.direction(request.direction, cls);
+    const sign = request.direction === 'grow' ? 1 : -1;
+    // Per slice: the target class's neutral logit, its change under the unit FiLM step (logits are
+    // linear in the FiLM strength: class_logits_k = <w_k, F_k> + bias_k), and the best other class.
+    const planes = request.slices.map(() => ({
+      gate: new Float32Array(pixels),
+      target: new Float32Array(pixels),
+      slope: new Float32Array(pixels),
+      other: new Float32Array(pixels),
+      otherClass: new Uint8Array(pixels),
+    }));
+    let slopeSum = 0;
+    let gateSum = 0;
+    // Chunks bound the gate tensor (K planes per slice, twice: neutral and modulated).
+    const chunkSize = 8;
+    for (let start = 0; start < request.slices.length; start += chunkSize) {
+      if (options.signal?.aborted) throw new SegmentationCancelledError();
+      const b = Math.min(chunkSize, request.slices.length - start);
+      for (let n = 0; n < b; n++) {
+        const plane = request.gate.subarray((start + n) * layout.size, (start + n + 1) * layout.size);
+        gatePlane(plane, pull, planes[start + n].gate);
+      }
+      const chunk = embeddings.slice(start, start + b);
+      // With a learned direction the batch holds each slice twice: neutral, then one FiLM step.
+      const batch = direction ? [...chunk, ...chunk] : chunk;
+      let inputs: InterventionInputs | undefined;
+      if (direction) {
+        const gates = new Float32Array(2 * b * K * pixels).fill(1);
+        const scale = new Float32Array(2 * b * K * C8).fill(1);
+        const shift = new Float32Array(2 * b * K * C8);
+        for (let n = 0; n < b; n++) {
+          const m = b + n;
+          gates.set(planes[start + n].gate, (m * K + cls) * pixels);
+          for (let c = 0; c < C8; c++) {
+            scale[(m * K + cls) * C8 + c] = 1 + direction.scale[c];
+            shift[(m * K + cls) * C8 + c] = direction.shift[c];
+          }
+        }
+        inputs = { filmScale: scale, filmShift: shift, gate: gates };
+      }
+      const t = performance.now();
+      const { classLogits } = await this.decoderOnly(batch, undefined, inputs);
+      timings.decoderMs += performance.now() - t;
+      for (let n = 0; n < b; n++) {
+        const p = planes[start + n];
+        const base = n * K * pixels;
+        for (let q = 0; q < pixels; q++) {
+          let best = -Infinity;
+          let bestClass = 0;
+          for (let c = 0; c < K; c++) {
+            if (c === cls) continue;
+            const v = classLogits[base + c * pixels + q];
+            if (v > best) {
+              best = v;
+              bestClass = c;
+            }
+          }
+          p.other[q] = best;
+          p.otherClass[q] = bestClass;
+          p.target[q] = classLogits[base + cls * pixels + q];
+          if (direction) {
+            p.slope[q] = classLogits[(b + n) * K * pixels + cls * pixels + q] - p.target[q];
+            slopeSum += sign * p.slope[q] * p.gate[q];
+            gateSum += p.gate[q];
+          }
+        }
+      }
+    }
+    // A learned direction that, over this gate, moves the class's logits the wrong way on average is
+    // not used: the class logits are shifted directly instead (and the answer says so).
+    const useFilm = direction !== null && gateSum > 0 && slopeSum > 0;
+    const step = sign * LOGIT_STEP * request.strength;
+    const labels = new Uint16Array(request.gate.length);
+    const classMap = new Uint8Array(pixels);
+    planes.forEach((p, n) => {
+      for (let q = 0; q < pixels; q++) {
+        const score = p.target[q] + (useFilm ? request.strength * p.slope[q] : step * p.gate[q]);
+        // Ties go to the lower class index, as argmax does.
+        classMap[q] =
+          score > p.other[q] || (score === p.other[q] && cls < p.otherClass[q]) ? cls : p.otherClass[q];
+      }
+      const out = labels.subarray(n * layout.size, (n + 1) * layout.size);
+      for (let v = 0; v < layout.size; v++) {
+        const q = pull.pixelOfVoxel[v];
+        out[v] = q < 0 ? 0 : this.classes.lut[classMap[q]];
+      }
+    });
+    return {
+      labels,
+      method: useFilm ? 'film' : 'logits',
+      model: this.modelRef,
+      timingsMs: {
+        encoderMs: Math.round(timings.encoderMs * 10) / 10,
+        decoderMs: Math.round(timings.decoderMs * 10) / 10,
+        totalMs: Math.round((performance.now() - t0) * 10) / 10,
+        encodedSlices: timings.encodedSlices,
+      },
+    };
+  }
+
+  private readonly intensityMaps = new Map<string, IntensityMap>();
+
+  /** Drops what is kept for a closed study (or everything). */
+  forget(volumeKey?: string): void {
+    this.cache.clear(volumeKey);
+    if (volumeKey === undefined) this.intensityMaps.clear();
+    else this.intensityMaps.delete(volumeKey);
+  }
+
+  /** A percentile normalisation sorts the whole volume: once per study, not once per command. */
+  private intensityMapOf(volume: Volume, volumeKey: string): IntensityMap {
+    let map = this.intensityMaps.get(volumeKey);
+    if (!map) {
+      map = intensityMap(volume, this.manifest);
+      this.intensityMaps.set(volumeKey, map);
+      while (this.intensityMaps.size > 4) this.intensityMaps.delete(this.intensityMaps.keys().next().value!);
+    }
+    return map;
   }
 
   private emptySegmentation(volume: Volume, maxValue: number): Segmentation {

@@ -3,7 +3,14 @@
 import { freemem } from 'node:os';
 import type { Volume } from '../../../shared/volume';
 import { listModels } from '../models/index';
-import { chooseProvider, type EngineOptions, type SegmentResult } from './engine';
+import {
+  chooseProvider,
+  type EngineOptions,
+  type InterventionDecode,
+  type InterventionDecodeResult,
+  type SegmentResult,
+} from './engine';
+import { classTable } from './labels';
 import { SegmentationRefusedError } from './errors';
 import type { ModelRef } from './jobs';
 import type { Prompt } from './prompt';
@@ -11,7 +18,16 @@ import { SegmentationWorker } from './segmentInWorker';
 import { addUserModel, pickModel, promptSegmentIdentity, type ModelEntry } from './models';
 
 export { SegmentationEngine, chooseProvider, listedProviders } from './engine';
-export type { SegmentResult, SegmentTimings, EngineOptions, InterventionInputs } from './engine';
+export type {
+  SegmentResult,
+  SegmentTimings,
+  EngineOptions,
+  InterventionInputs,
+  InterventionDecode,
+  InterventionDecodeResult,
+} from './engine';
+export { LOGIT_STEP } from './engine';
+export { planeLayout, type PlaneLayout } from './preprocess';
 export { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 export { buildVolumeReport, structureVolumes } from './report';
 export type { VolumeReport, StructureVolume } from './report';
@@ -148,6 +164,70 @@ export class SegmentationService {
         { signal, onProgress: options.onProgress },
       ),
     );
+  }
+
+  /** Label values (catalogue ids) of the model's classes, background excluded. */
+  async classValues(modelId?: string): Promise<Set<number>> {
+    const model = await this.model(modelId);
+    return new Set(Array.from(classTable(model.manifest).lut).filter((v) => v > 0));
+  }
+
+  /**
+   * The decoder re-run on some slices with one class modulated inside a gate (Test-Time Causal
+   * Intervention), from the cached embeddings of the study (the encoder runs only on slices not
+   * cached yet).
+   */
+  async decodeIntervention(
+    volume: Volume,
+    volumeKey: string,
+    request: InterventionDecode,
+    options: RunControl & {
+      modelId?: string;
+      task?: string;
+      modality?: string;
+      maxMemoryBytes?: number;
+    } = {},
+  ): Promise<InterventionDecodeResult> {
+    const model = await this.model(options.modelId);
+    [volume, volumeKey] = withModality(volume, volumeKey, options.modality);
+    return this.task(options.task ?? `intervene:${volumeKey}`, options, (signal) =>
+      this.worker.run(
+        {
+          kind: 'decode',
+          model,
+          volumeKey,
+          maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryLimit(),
+          ...request,
+        },
+        volume,
+        { signal, onProgress: options.onProgress },
+      ),
+    );
+  }
+
+  /**
+   * The model as an intervention executor needs it — its classes and its decoder on this study —
+   * or null when no model is installed (a model asked for by id must exist).
+   */
+  async decoderFor(
+    volume: Volume,
+    volumeKey: string,
+    options: { modelId?: string; modality?: string } = {},
+  ): Promise<{
+    classValues: Set<number>;
+    decode: (request: InterventionDecode) => Promise<InterventionDecodeResult>;
+  } | null> {
+    let classValues: Set<number>;
+    try {
+      classValues = await this.classValues(options.modelId);
+    } catch (error) {
+      if (error instanceof SegmentationRefusedError && !options.modelId) return null;
+      throw error;
+    }
+    return {
+      classValues,
+      decode: (request) => this.decodeIntervention(volume, volumeKey, request, options),
+    };
   }
 
   forget(volumeKey: string): void {

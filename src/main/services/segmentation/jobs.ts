@@ -2,7 +2,7 @@
 // `?nodeWorker` import only the bundler understands, so that tests can import the job runner).
 import type { ModelManifest } from '../../../shared/modelManifest';
 import type { Volume } from '../../../shared/volume';
-import type { EngineOptions, SegmentResult } from './engine';
+import type { EngineOptions, InterventionDecode, InterventionDecodeResult, SegmentResult } from './engine';
 import { SegmentationEngine } from './engine';
 import { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 import type { Prompt } from './prompt';
@@ -25,7 +25,13 @@ export type SegmentJob =
       value: number;
       colorRgb: [number, number, number];
       maxMemoryBytes?: number;
-    };
+    }
+  | ({ kind: 'decode'; model: ModelRef; volumeKey: string; maxMemoryBytes?: number } & InterventionDecode);
+
+/** What each kind of job answers with. */
+export type JobResult<J extends SegmentJob> = J extends { kind: 'decode' }
+  ? InterventionDecodeResult
+  : SegmentResult;
 
 export type ToWorker =
   | { type: 'run'; id: number; job: SegmentJob; volume?: Volume; engine?: EngineOptions }
@@ -34,7 +40,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; id: number; fraction: number; label: string }
-  | { type: 'result'; id: number; result: SegmentResult }
+  | { type: 'result'; id: number; result: SegmentResult | InterventionDecodeResult }
   | { type: 'error'; id: number; kind: 'refused' | 'cancelled' | 'failed'; message: string };
 
 /** Engines (sessions and embedding caches) and the studies the worker holds, across jobs. */
@@ -60,7 +66,7 @@ export class JobRunner {
     if (message.type === 'cancel') this.running.get(message.id)?.abort();
     else if (message.type === 'forget') {
       this.volumes.delete(message.volumeKey);
-      for (const engine of this.engines.values()) void engine.then((e) => e.cache.clear(message.volumeKey));
+      for (const engine of this.engines.values()) void engine.then((e) => e.forget(message.volumeKey));
     } else void this.run(message);
   }
 
@@ -88,6 +94,11 @@ export class JobRunner {
         maxMemoryBytes: job.maxMemoryBytes,
         onProgress: (fraction: number, label: string) => this.post({ type: 'progress', id, fraction, label }),
       };
+      if (job.kind === 'decode') {
+        const result = await engine.decodeIntervention(study, job, options);
+        this.post({ type: 'result', id, result }, [result.labels.buffer as ArrayBuffer]);
+        return;
+      }
       const result =
         job.kind === 'segment'
           ? await engine.segmentVolume(study, options)

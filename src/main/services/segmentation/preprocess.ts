@@ -236,3 +236,82 @@ export function writeSliceBack(
     }
   }
 }
+
+/**
+ * How one slice's plane is packed where planes cross the API (intervention gates and labels): the
+ * two in-plane volume axes in increasing order, `lower` fastest — for an axial series (slices
+ * along k) that is the slice exactly as it lies in the volume.
+ */
+export interface PlaneLayout {
+  sliceAxis: number;
+  lower: number;
+  upper: number;
+  size: number;
+}
+
+export function planeLayout(dims: Volume['dims'], sliceAxis: number): PlaneLayout {
+  const [lower, upper] = [0, 1, 2].filter((n) => n !== sliceAxis);
+  return { sliceAxis, lower, upper, size: dims[lower] * dims[upper] };
+}
+
+/** Both directions between a packed plane and the model's S × S pixels, by nearest neighbour. */
+export interface PlanePixels {
+  /** Model pixel (y·S + x) of each plane voxel, −1 where it was cropped off. */
+  pixelOfVoxel: Int32Array;
+  /** Plane voxel nearest to each model pixel, −1 in the padding. */
+  voxelOfPixel: Int32Array;
+}
+
+export function modelToPlane(frame: SliceFrame, layout: PlaneLayout): PlanePixels {
+  const S = frame.inputSize;
+  const lowerIsCol = frame.col.axis === layout.lower;
+  const colLookup = nearestPixels(frame.col, S);
+  const rowLookup = nearestPixels(frame.row, S);
+  const lowerSize = lowerIsCol ? frame.col.size : frame.row.size;
+  const pixelOfVoxel = new Int32Array(layout.size);
+  for (let v = 0; v < layout.size; v++) {
+    const u = v % lowerSize;
+    const w = (v - u) / lowerSize;
+    const [c, r] = lowerIsCol ? [u, w] : [w, u];
+    const x = colLookup[c];
+    const y = rowLookup[r];
+    pixelOfVoxel[v] = x < 0 || y < 0 ? -1 : y * S + x;
+  }
+  const inverse = (a: PlaneAxis): Int32Array => {
+    const out = new Int32Array(S).fill(-1);
+    const scale = a.size > 1 ? (a.resampled - 1) / (a.size - 1) : 1;
+    for (let p = 0; p < S; p++) {
+      const sample = p - a.offset;
+      if (sample < 0 || sample >= a.resampled) continue;
+      const aligned = Math.min(a.size - 1, Math.max(0, Math.round(sample / scale)));
+      out[p] = a.flip ? a.size - 1 - aligned : aligned;
+    }
+    return out;
+  };
+  const colIndex = inverse(frame.col);
+  const rowIndex = inverse(frame.row);
+  const voxelOfPixel = new Int32Array(S * S);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const c = colIndex[x];
+      const r = rowIndex[y];
+      voxelOfPixel[y * S + x] = c < 0 || r < 0 ? -1 : lowerIsCol ? c + r * lowerSize : r + c * lowerSize;
+    }
+  }
+  return { pixelOfVoxel, voxelOfPixel };
+}
+
+/**
+ * A plane's 0/1 gate in model pixels: a pixel is in when its nearest voxel is, or when any voxel
+ * that maps onto it is (so a gate on a finer study than the model's grid leaves no holes).
+ */
+export function gatePlane(plane: Uint8Array, pull: PlanePixels, out: Float32Array): Float32Array {
+  for (let p = 0; p < out.length; p++) {
+    const v = pull.voxelOfPixel[p];
+    out[p] = v >= 0 && plane[v] ? 1 : 0;
+  }
+  for (let v = 0; v < plane.length; v++) {
+    if (plane[v] && pull.pixelOfVoxel[v] >= 0) out[pull.pixelOfVoxel[v]] = 1;
+  }
+  return out;
+}

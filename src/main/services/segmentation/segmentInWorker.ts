@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
 import type { Volume } from '../../../shared/volume';
 import createSegmentWorker from './segment.worker?nodeWorker';
-import type { EngineOptions, SegmentResult } from './engine';
+import type { EngineOptions } from './engine';
 import { SegmentationCancelledError, SegmentationRefusedError } from './errors';
-import type { FromWorker, SegmentJob } from './jobs';
+import type { FromWorker, JobResult, SegmentJob } from './jobs';
 
 /**
  * How long `terminate` waits for jobs still running in the worker. Terminating a worker while
@@ -25,7 +25,7 @@ export class SegmentationWorker {
   private readonly pending = new Map<
     number,
     {
-      resolve: (r: SegmentResult) => void;
+      resolve: (r: JobResult<SegmentJob>) => void;
       reject: (e: Error) => void;
       onProgress?: (f: number, l: string) => void;
     }
@@ -70,15 +70,15 @@ export class SegmentationWorker {
     return worker;
   }
 
-  run(
-    job: SegmentJob,
+  run<J extends SegmentJob>(
+    job: J,
     volume: Volume,
     options: { signal?: AbortSignal; onProgress?: (fraction: number, label: string) => void } = {},
-  ): Promise<SegmentResult> {
+  ): Promise<JobResult<J>> {
     if (options.signal?.aborted) return Promise.reject(new SegmentationCancelledError());
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<SegmentResult>((resolve, reject) => {
+    return new Promise<JobResult<J>>((resolve, reject) => {
       // The caller hears of a cancel at once; the worker stops at its next batch boundary and its
       // late answer is dropped (the study and earlier segmentations were never touched).
       const onAbort = () => {
@@ -89,7 +89,7 @@ export class SegmentationWorker {
       };
       const done = () => options.signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
-        resolve: (r) => (done(), resolve(r)),
+        resolve: (r) => (done(), resolve(r as JobResult<J>)),
         reject: (e) => (done(), reject(e)),
         onProgress: options.onProgress,
       });

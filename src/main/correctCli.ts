@@ -1,0 +1,199 @@
+// `causal-sam correct`: a typed correction applied to a label map from the command line, through
+// the same interpreter, executor, decoder worker and audit log as the chat panel.
+import { parseArgs } from 'node:util';
+import {
+  axialAxis,
+  superiorIsIncreasing,
+  type Interpretation,
+  type ViewContext,
+} from '../shared/intervention';
+import { sameGrid, type Segmentation } from '../shared/volume';
+import { appRoot } from './appPaths';
+import { writeSegmentation } from './services/imaging/index';
+import {
+  InterventionAuditLog,
+  InterventionError,
+  InterventionInterpreter,
+  executeIntervention,
+  installedLlmManifest,
+} from './services/intervention/index';
+import { ModelRefusedError } from './services/models/index';
+import {
+  SegmentationCancelledError,
+  SegmentationRefusedError,
+  SegmentationService,
+  modelsDirs,
+} from './services/segmentation/index';
+import { defaultDataDir } from './services/workspace/index';
+import { openOne, readLabels } from './segmentCli';
+
+export const correctUsage = `usage:
+  causal-sam correct <image> --mask <labels.nii.gz> --command "<text>" [--slice k] --out <labels2.nii.gz> [--json]
+        applies a typed correction ("shrink the liver by 3 mm on these slices") to a label map on the
+        image's grid (as \`causal-sam segment\` writes it)
+options:
+  --slice <k>              the axial slice you are looking at (0-based, along the axis closest to
+                           superior-inferior): what "here" and "these slices" mean (default: the middle)
+  --cursor <i,j,k>         the voxel under the cursor, for "here"
+  --model <id>             the segmentation model whose decoder makes the correction
+  --models-dir <dir>       shipped models folder (default: CAUSAL_SAM_MODELS_DIR, else models/)
+  --modality <CT|MR>       what the image is, where the file does not say
+  --json                   print the interpretation, the method and the voxels changed per label
+exit status: 0 applied (or nothing needed changing), 3 the command needs clarifying or was refused
+(nothing written), 1 refused input, 2 usage
+`;
+
+class CorrectUsageError extends Error {}
+
+function cursorOf(text: string | undefined): { i: number; j: number; k: number } | undefined {
+  if (text === undefined) return undefined;
+  const v = text.split(',').map(Number);
+  if (v.length !== 3 || v.some((x) => !Number.isInteger(x) || x < 0))
+    throw new CorrectUsageError(`--cursor takes three voxel indices i,j,k, not "${text}"`);
+  return { i: v[0], j: v[1], k: v[2] };
+}
+
+async function correct(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mask: { type: 'string' },
+      command: { type: 'string' },
+      slice: { type: 'string' },
+      cursor: { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      'models-dir': { type: 'string' },
+      modality: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(correctUsage);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CorrectUsageError('correct takes exactly one image');
+  if (!values.mask) throw new CorrectUsageError('correct needs --mask <labels.nii.gz>');
+  if (!values.command?.trim()) throw new CorrectUsageError('correct needs --command "<text>"');
+  if (!values.out) throw new CorrectUsageError('correct needs --out <labels.nii.gz>');
+  const t0 = performance.now();
+  const [series, labels] = await Promise.all([openOne(positionals[0]), readLabels(values.mask)]);
+  const seg: Segmentation = labels.segmentation;
+  if (!sameGrid(seg, series.volume)) {
+    throw new SegmentationRefusedError(
+      `${values.mask}: is not on the grid of ${positionals[0]} (${seg.dims.join(' × ')} vs ${series.volume.dims.join(' × ')}); segment the image first or resample the mask`,
+    );
+  }
+  const sliceCount = series.volume.dims[axialAxis(series.volume.axesLps)];
+  const slice = values.slice === undefined ? Math.floor(sliceCount / 2) : Number(values.slice);
+  if (!Number.isInteger(slice) || slice < 0 || slice >= sliceCount)
+    throw new CorrectUsageError(`--slice takes an index from 0 to ${sliceCount - 1}, not "${values.slice}"`);
+  const context: ViewContext = {
+    visibleStructures: seg.segments.map((s) => s.name).filter((name) => /^[A-Za-z0-9_]+$/.test(name)),
+    currentSlice: slice,
+    sliceCount,
+    superiorIsIncreasingK: superiorIsIncreasing(series.volume.axesLps),
+    cursor: cursorOf(values.cursor),
+  };
+
+  const dataDir = defaultDataDir();
+  const dirs = modelsDirs(appRoot, dataDir);
+  if (values['models-dir']) dirs[0] = values['models-dir'];
+  // A command line waits for the LLM to load rather than answering with the rules meanwhile.
+  const interpreter = new InterventionInterpreter({
+    llmManifestPath: await installedLlmManifest(dirs),
+    waitForLoad: true,
+  });
+  const service = new SegmentationService(dirs, dataDir);
+  let interpretation: Interpretation;
+  try {
+    interpretation = await interpreter.interpret(values.command, context);
+  } finally {
+    await interpreter.unload();
+  }
+  const said = {
+    interpreter: interpretation.interpreter,
+    ...(interpretation.fallbackReason ? { fallbackReason: interpretation.fallbackReason } : {}),
+    elapsedMs: interpretation.elapsedMs,
+  };
+  if (interpretation.kind !== 'intervention') {
+    const text = interpretation.kind === 'clarify' ? interpretation.question : interpretation.reason;
+    if (values.json) console.log(JSON.stringify({ ...interpretation }));
+    else console.error(`${interpretation.kind === 'clarify' ? 'question' : 'refused'}: ${text}`);
+    return 3;
+  }
+  try {
+    const decoder = await service.decoderFor(series.volume, series.path, {
+      modelId: values.model,
+      modality: values.modality,
+    });
+    const result = await executeIntervention(seg, interpretation.intervention, decoder);
+    if (result.edit) {
+      const layer = seg.layers[result.edit.layer];
+      result.edit.indices.forEach((n, c) => (layer[n] = result.edit!.after[c]));
+    }
+    await writeSegmentation(values.out, 'nifti', seg, series);
+    await new InterventionAuditLog(dataDir).append({
+      time: new Date().toISOString(),
+      event: 'apply',
+      seriesId: series.path,
+      command: values.command,
+      interpreter: interpretation.interpreter,
+      intervention: interpretation.intervention,
+      summary: result.summary,
+      method: result.method,
+      model: result.model,
+      slices: result.slices,
+      voxelsChanged: result.voxelsChanged,
+      changes: result.changes.map(({ name, added, removed }) => ({ name, added, removed })),
+      note: result.note,
+    });
+    const { edit: _edit, ...report } = result;
+    const timingsMs = { ...result.timingsMs, wallMs: Math.round(performance.now() - t0) };
+    if (values.json) {
+      console.log(
+        JSON.stringify({
+          ...report,
+          interpretation: { ...said, intervention: interpretation.intervention },
+          timingsMs,
+        }),
+      );
+    } else {
+      console.log(
+        `${result.summary}  (${said.interpreter}${said.fallbackReason ? `: ${said.fallbackReason}` : ''})`,
+      );
+      console.log(`  ${result.method}: ${result.voxelsChanged} voxel(s) changed → ${values.out}`);
+      for (const c of result.changes) console.log(`  ${c.name.padEnd(32)} +${c.added} −${c.removed}`);
+      if (result.note) console.log(`  note: ${result.note}`);
+    }
+    return 0;
+  } finally {
+    await service.close();
+  }
+}
+
+export async function correctCommand(args: string[]): Promise<number> {
+  try {
+    return await correct(args);
+  } catch (error) {
+    if (
+      error instanceof CorrectUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(`${(error as Error).message}\n\n${correctUsage}`);
+      return 2;
+    }
+    if (
+      error instanceof InterventionError ||
+      error instanceof SegmentationRefusedError ||
+      error instanceof SegmentationCancelledError ||
+      error instanceof ModelRefusedError
+    ) {
+      console.error(`refused: ${(error as Error).message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

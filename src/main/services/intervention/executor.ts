@@ -1,0 +1,189 @@
+// Action half of Test-Time Causal Intervention: an Intervention applied to the segmentation on
+// screen. The band (region.ts) says where voxels may change; the segmentation model's decoder,
+// re-run on those slices with the target class modulated inside the band, says which of them do.
+// The answer is a diff (undo restores the layer exactly), never a new copy of the segmentation.
+import type { InterventionApplyResult, LabelEditData } from '../../../shared/api';
+import { describeIntervention, displayName, type Intervention } from '../../../shared/intervention';
+import type { Segmentation } from '../../../shared/volume';
+import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
+import { interventionBand, type Band } from './region';
+
+/** The segmentation model as the executor needs it: which classes it has, and its decoder. */
+export interface InterventionDecoder {
+  /** Label values (catalogue ids) the model segments. */
+  classValues: Set<number>;
+  decode(request: InterventionDecode): Promise<InterventionDecodeResult>;
+}
+
+/** One packed plane per affected slice (the layout the decoder expects), and where each voxel lies. */
+function packBand(seg: Segmentation, band: Band) {
+  const { dims } = seg;
+  const s = band.sliceAxis;
+  const [lower, upper] = [0, 1, 2].filter((a) => a !== s);
+  const planeSize = dims[lower] * dims[upper];
+  const coords = (n: number) => {
+    const i = n % dims[0];
+    const j = Math.floor(n / dims[0]) % dims[1];
+    const k = Math.floor(n / (dims[0] * dims[1]));
+    return [i, j, k];
+  };
+  const sliceOf = new Int32Array(band.indices.length);
+  const planeOf = new Int32Array(band.indices.length);
+  const slices = new Set<number>();
+  band.indices.forEach((n, c) => {
+    const ijk = coords(n);
+    sliceOf[c] = ijk[s];
+    planeOf[c] = ijk[lower] + ijk[upper] * dims[lower];
+    slices.add(ijk[s]);
+  });
+  const sorted = [...slices].sort((a, b) => a - b);
+  const position = new Map(sorted.map((k, n) => [k, n]));
+  const gate = new Uint8Array(sorted.length * planeSize);
+  const packed = new Int32Array(band.indices.length);
+  for (let c = 0; c < band.indices.length; c++) {
+    packed[c] = position.get(sliceOf[c])! * planeSize + planeOf[c];
+    gate[packed[c]] = 1;
+  }
+  return { slices: sorted, gate, packed };
+}
+
+function summarise(
+  seg: Segmentation,
+  layer: number,
+  sliceAxis: number,
+  indices: number[],
+  before: number[],
+  after: number[],
+): Pick<InterventionApplyResult, 'changes' | 'slices' | 'voxelsChanged'> & { edit: LabelEditData | null } {
+  if (!indices.length) return { edit: null, changes: [], slices: null, voxelsChanged: 0 };
+  const byValue = new Map<number, { added: number; removed: number }>();
+  const entry = (v: number) => {
+    let e = byValue.get(v);
+    if (!e) byValue.set(v, (e = { added: 0, removed: 0 }));
+    return e;
+  };
+  let from = Infinity;
+  let to = -Infinity;
+  indices.forEach((n, c) => {
+    if (before[c]) entry(before[c]).removed++;
+    if (after[c]) entry(after[c]).added++;
+    const ijk = [
+      n % seg.dims[0],
+      Math.floor(n / seg.dims[0]) % seg.dims[1],
+      Math.floor(n / (seg.dims[0] * seg.dims[1])),
+    ];
+    from = Math.min(from, ijk[sliceAxis]);
+    to = Math.max(to, ijk[sliceAxis]);
+  });
+  const names = new Map(seg.segments.filter((x) => x.layer === layer).map((x) => [x.value, x.name]));
+  return {
+    edit: {
+      layer,
+      indices: Uint32Array.from(indices),
+      before: Uint16Array.from(before),
+      after: Uint16Array.from(after),
+    },
+    changes: [...byValue].map(([value, e]) => ({ name: names.get(value) ?? String(value), value, ...e })),
+    slices: { from, to },
+    voxelsChanged: indices.length,
+  };
+}
+
+/**
+ * Applies one intervention to `seg` (which is not modified) and answers with the edit. `decoder`
+ * is the segmentation model; without one, or when the model has no class for the target, the
+ * boundary moves by distance alone and the answer says so.
+ */
+export async function executeIntervention(
+  seg: Segmentation,
+  intervention: Intervention,
+  decoder: InterventionDecoder | null,
+): Promise<InterventionApplyResult> {
+  const started = performance.now();
+  const summary = describeIntervention(intervention);
+  const band = interventionBand(seg, intervention);
+  const bandMs = performance.now() - started;
+  const labels = seg.layers[band.layer];
+  const name = displayName(intervention.target);
+  const indices: number[] = [];
+  const before: number[] = [];
+  const after: number[] = [];
+  const change = (n: number, value: number) => {
+    indices.push(n);
+    before.push(labels[n]);
+    after.push(value);
+  };
+  const finish = (
+    method: InterventionApplyResult['method'],
+    model: InterventionApplyResult['model'],
+    note: string | undefined,
+    timings: Record<string, number>,
+  ): InterventionApplyResult => {
+    const result = summarise(seg, band.layer, band.sliceAxis, indices, before, after);
+    let why = note;
+    if (!result.edit) {
+      why = band.indices.length
+        ? `nothing changed: the model already places the ${name} boundary there${note ? ` (${note})` : ''}; name a larger region or use the brush`
+        : `nothing to change: the region holds no ${intervention.action === 'grow' ? `background within reach of the ${name}` : `${name} voxels`}`;
+    }
+    return {
+      ...result,
+      summary,
+      method,
+      note: why,
+      model,
+      timingsMs: { regionMs: round(bandMs), ...timings, totalMs: round(performance.now() - started) },
+    };
+  };
+
+  if (intervention.action === 'remove') {
+    for (const n of band.indices) change(n, 0);
+    return finish('mask-edit', null, undefined, {});
+  }
+  if (!band.indices.length) return finish(decoder ? 'film' : 'geometric', null, undefined, {});
+  if (!decoder || !decoder.classValues.has(band.value)) {
+    for (const n of band.indices) change(n, intervention.action === 'grow' ? band.value : 0);
+    const reach = Number.isFinite(band.reachMm) ? `${band.reachMm} mm` : 'the whole region';
+    return finish(
+      'geometric',
+      null,
+      `${decoder ? `the model has no ${name} class` : 'no segmentation model is available'}, so the boundary was moved by distance alone (${reach})`,
+      {},
+    );
+  }
+
+  const { slices, gate, packed } = packBand(seg, band);
+  const decoded = await decoder.decode({
+    slices,
+    classValue: band.value,
+    direction: intervention.action,
+    strength: band.strength,
+    gate,
+  });
+  const t = performance.now();
+  // A voxel taken from the target becomes the neighbour it leaked into when the decoder sees that
+  // neighbour there (and it shares the target's layer); otherwise background. Never a third
+  // structure: a command about the liver and the stomach changes only those two.
+  const near = intervention.region.near
+    ? seg.segments.find((s) => s.name === intervention.region.near && s.layer === band.layer)?.value
+    : undefined;
+  band.indices.forEach((n, c) => {
+    const label = decoded.labels[packed[c]];
+    if (intervention.action === 'grow') {
+      if (label === band.value) change(n, band.value);
+    } else if (label !== band.value) {
+      change(n, near !== undefined && label === near ? near : 0);
+    }
+  });
+  const note =
+    decoded.method === 'logits'
+      ? `the model has no learned ${intervention.action} direction for the ${name} that works here, so its class logits were ${intervention.action === 'grow' ? 'raised' : 'lowered'} inside the region instead`
+      : undefined;
+  return finish(decoded.method, decoded.model, note, {
+    ...decoded.timingsMs,
+    writeMs: round(performance.now() - t),
+    slices: slices.length,
+  });
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,0 +1,347 @@
+// Where an intervention may change voxels, on the segmentation's own grid: the region it names
+// (slices, a ball around a point, a part of the target, where the target meets a neighbour) and,
+// inside it, the band of candidates — background within reach of the target for `grow`, target
+// voxels within reach of its boundary for `shrink`, every target voxel for `remove`. Nothing
+// outside the band can change, whatever the decoder says; that is the "no voxel outside the
+// region" guarantee, by construction.
+//
+// Work is confined to a box around the target (grown by the reach), so a command on a 512 × 512 ×
+// 400 study costs about the size of the organ, not of the study.
+import { HERE_RADIUS_MM, axialAxis, type Intervention, type Magnitude } from '../../../shared/intervention';
+import type { Segmentation, Vec3 } from '../../../shared/volume';
+import { distanceTransform } from '../metrics/index';
+
+/** How far "near the stomach" reaches from the stomach: the same ball as "here". */
+export const NEAR_MM = HERE_RADIUS_MM;
+
+/** Reach (mm) of a qualitative magnitude; "moderate" is also the default when none is said. */
+export const QUALITATIVE_REACH_MM = { slight: 3, moderate: 6, marked: 12 } as const;
+/** "You missed the lower pole" names no size: a pole is about a centimetre of organ. */
+export const DEFAULT_GROW_REACH_MM = 10;
+
+/** Decoder strength (multiple of the trained FiLM step) for each qualitative magnitude. */
+export const QUALITATIVE_STRENGTH = { slight: 1, moderate: 2, marked: 4 } as const;
+/** With a size in mm or percent the band bounds the change; the decoder gets its full strength. */
+export const SIZED_STRENGTH = 4;
+
+export class InterventionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterventionError';
+  }
+}
+
+/** Inclusive-exclusive voxel box. */
+interface Box {
+  lo: [number, number, number];
+  hi: [number, number, number];
+}
+
+export interface Band {
+  /** Flat voxel indices (i fastest) that may change, ascending. */
+  indices: Uint32Array;
+  /** The label layer and value of the target. */
+  layer: number;
+  value: number;
+  /** The axis the slices of the region step along (closest to S–I). */
+  sliceAxis: 0 | 1 | 2;
+  /** Voxels of the target in the region before the change (for percent and for the summary). */
+  targetVoxelsInRegion: number;
+  reachMm: number;
+  strength: number;
+}
+
+export function strengthOf(magnitude: Magnitude | undefined): number {
+  if (!magnitude) return QUALITATIVE_STRENGTH.moderate;
+  return magnitude.unit === 'qualitative' ? QUALITATIVE_STRENGTH[magnitude.level] : SIZED_STRENGTH;
+}
+
+/** Reach in mm; Infinity where the region alone bounds the change (a leak, a percent, remove). */
+export function reachOf(intervention: Intervention): number {
+  const m = intervention.magnitude;
+  if (intervention.action === 'remove' || m?.unit === 'percent') return Infinity;
+  if (m?.unit === 'mm') return m.value;
+  if (m?.unit === 'qualitative') return QUALITATIVE_REACH_MM[m.level];
+  if (intervention.action === 'grow') return DEFAULT_GROW_REACH_MM;
+  // A leak ("near the stomach") is as deep as it is; the junction region bounds it.
+  return intervention.region.near ? Infinity : QUALITATIVE_REACH_MM.moderate;
+}
+
+const strides = (dims: Vec3): Vec3 => [1, dims[0], dims[0] * dims[1]];
+
+function boundingBox(labels: ArrayLike<number>, value: number, dims: Vec3): Box | null {
+  const lo: [number, number, number] = [dims[0], dims[1], dims[2]];
+  const hi: [number, number, number] = [-1, -1, -1];
+  let n = 0;
+  for (let k = 0; k < dims[2]; k++) {
+    for (let j = 0; j < dims[1]; j++) {
+      for (let i = 0; i < dims[0]; i++, n++) {
+        if (labels[n] !== value) continue;
+        if (i < lo[0]) lo[0] = i;
+        if (i > hi[0]) hi[0] = i;
+        if (j < lo[1]) lo[1] = j;
+        if (j > hi[1]) hi[1] = j;
+        if (k < lo[2]) lo[2] = k;
+        if (k > hi[2]) hi[2] = k;
+      }
+    }
+  }
+  if (hi[0] < 0) return null;
+  return { lo, hi: [hi[0] + 1, hi[1] + 1, hi[2] + 1] };
+}
+
+function grow(box: Box, mm: number, spacing: Vec3, dims: Vec3): Box {
+  const pad = (a: number) => (Number.isFinite(mm) ? Math.ceil(mm / spacing[a]) : dims[a]);
+  return {
+    lo: [0, 1, 2].map((a) => Math.max(0, box.lo[a] - pad(a))) as Box['lo'],
+    hi: [0, 1, 2].map((a) => Math.min(dims[a], box.hi[a] + pad(a))) as Box['hi'],
+  };
+}
+
+function intersect(a: Box, b: Box): Box {
+  return {
+    lo: [0, 1, 2].map((n) => Math.max(a.lo[n], b.lo[n])) as Box['lo'],
+    hi: [0, 1, 2].map((n) => Math.min(a.hi[n], b.hi[n])) as Box['hi'],
+  };
+}
+
+const isEmpty = (b: Box) => b.hi[0] <= b.lo[0] || b.hi[1] <= b.lo[1] || b.hi[2] <= b.lo[2];
+
+/** A 0/1 crop of `labels == value` (or of `labels != value` with `invert`) over a box. */
+function crop(labels: ArrayLike<number>, value: number, dims: Vec3, box: Box, invert = false): Uint8Array {
+  const size = [0, 1, 2].map((a) => box.hi[a] - box.lo[a]);
+  const out = new Uint8Array(size[0] * size[1] * size[2]);
+  let n = 0;
+  for (let k = box.lo[2]; k < box.hi[2]; k++) {
+    for (let j = box.lo[1]; j < box.hi[1]; j++) {
+      let src = box.lo[0] + j * dims[0] + k * dims[0] * dims[1];
+      for (let i = box.lo[0]; i < box.hi[0]; i++, n++, src++) {
+        out[n] = (labels[src] === value) !== invert ? 1 : 0;
+      }
+    }
+  }
+  return out;
+}
+
+/** LPS position of voxel centres along one patient axis (0 x = left, 1 y = posterior, 2 z = superior). */
+function lpsComponent(seg: Segmentation, c: number): (i: number, j: number, k: number) => number {
+  const { originLps: o, spacingMm: s, axesLps: a } = seg;
+  const [di, dj, dk] = [a[0][c] * s[0], a[1][c] * s[1], a[2][c] * s[2]];
+  return (i, j, k) => o[c] + i * di + j * dj + k * dk;
+}
+
+interface TargetExtent {
+  min: Vec3;
+  max: Vec3;
+  mean: Vec3;
+  count: number;
+}
+
+function targetExtent(labels: ArrayLike<number>, value: number, seg: Segmentation, box: Box): TargetExtent {
+  const at = [0, 1, 2].map((c) => lpsComponent(seg, c));
+  const min: Vec3 = [Infinity, Infinity, Infinity];
+  const max: Vec3 = [-Infinity, -Infinity, -Infinity];
+  const sum: Vec3 = [0, 0, 0];
+  let count = 0;
+  const [nx, ny] = seg.dims;
+  for (let k = box.lo[2]; k < box.hi[2]; k++) {
+    for (let j = box.lo[1]; j < box.hi[1]; j++) {
+      for (let i = box.lo[0]; i < box.hi[0]; i++) {
+        if (labels[i + j * nx + k * nx * ny] !== value) continue;
+        count++;
+        for (let c = 0; c < 3; c++) {
+          const p = at[c](i, j, k);
+          if (p < min[c]) min[c] = p;
+          if (p > max[c]) max[c] = p;
+          sum[c] += p;
+        }
+      }
+    }
+  }
+  return { min, max, mean: [sum[0] / count, sum[1] / count, sum[2] / count], count };
+}
+
+/**
+ * Tests of the region's parts that depend on position alone; all must hold (intersection).
+ * Parts of the target: poles are its upper or lower third along S–I (and everything beyond, so
+ * a missed pole can be grown back); sides and front/back are halves about its centre; medial is
+ * the part nearer the body's midline than its centre is.
+ */
+function positionTests(
+  intervention: Intervention,
+  seg: Segmentation,
+  extent: TargetExtent,
+): ((i: number, j: number, k: number) => boolean)[] {
+  const r = intervention.region;
+  const tests: ((i: number, j: number, k: number) => boolean)[] = [];
+  const [x, y, z] = [0, 1, 2].map((c) => lpsComponent(seg, c));
+  if (r.craniocaudal) {
+    const third = (extent.max[2] - extent.min[2]) / 3;
+    if (r.craniocaudal === 'superior') {
+      const from = extent.max[2] - third;
+      tests.push((i, j, k) => z(i, j, k) >= from);
+    } else {
+      const to = extent.min[2] + third;
+      tests.push((i, j, k) => z(i, j, k) <= to);
+    }
+  }
+  if (r.side) {
+    // LPS: x grows towards the patient's left.
+    const c = extent.mean[0];
+    tests.push(r.side === 'left' ? (i, j, k) => x(i, j, k) >= c : (i, j, k) => x(i, j, k) <= c);
+  }
+  if (r.anteroposterior) {
+    const c = extent.mean[1];
+    tests.push(
+      r.anteroposterior === 'anterior' ? (i, j, k) => y(i, j, k) <= c : (i, j, k) => y(i, j, k) >= c,
+    );
+  }
+  if (r.mediolateral) {
+    const [nx, ny, nz] = seg.dims;
+    const midline = x((nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2);
+    const c = Math.abs(extent.mean[0] - midline);
+    tests.push(
+      r.mediolateral === 'medial'
+        ? (i, j, k) => Math.abs(x(i, j, k) - midline) <= c
+        : (i, j, k) => Math.abs(x(i, j, k) - midline) >= c,
+    );
+  }
+  if (r.point) {
+    const { i: pi, j: pj, k: pk, radiusMm } = r.point;
+    const p = [x(pi, pj, pk), y(pi, pj, pk), z(pi, pj, pk)];
+    const r2 = radiusMm * radiusMm;
+    tests.push((i, j, k) => {
+      const d = [x(i, j, k) - p[0], y(i, j, k) - p[1], z(i, j, k) - p[2]];
+      return d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= r2;
+    });
+  }
+  return tests;
+}
+
+/** The voxels an intervention may change, or an InterventionError saying why there are none to consider. */
+export function interventionBand(seg: Segmentation, intervention: Intervention): Band {
+  const target = seg.segments.find((s) => s.name === intervention.target);
+  if (!target) {
+    throw new InterventionError(
+      `the ${intervention.target} is not in this segmentation (it has: ${seg.segments.map((s) => s.name).join(', ') || 'nothing'})`,
+    );
+  }
+  const labels = seg.layers[target.layer];
+  const { dims, spacingMm } = seg;
+  const full: Box = { lo: [0, 0, 0], hi: [dims[0], dims[1], dims[2]] };
+  const targetBox = boundingBox(labels, target.value, dims);
+  if (!targetBox) throw new InterventionError(`the ${intervention.target} has no voxels to change`);
+  const sliceAxis = axialAxis(seg.axesLps);
+  const r = intervention.region;
+  const reachMm = reachOf(intervention);
+  const strength = strengthOf(intervention.magnitude);
+
+  let box = intervention.action === 'grow' ? grow(targetBox, reachMm, spacingMm, dims) : targetBox;
+  if (r.slices) {
+    const lo = [...full.lo] as Box['lo'];
+    const hi = [...full.hi] as Box['hi'];
+    lo[sliceAxis] = r.slices.from;
+    hi[sliceAxis] = r.slices.to + 1;
+    box = intersect(box, { lo, hi });
+  }
+  if (r.point) {
+    const c = [r.point.i, r.point.j, r.point.k];
+    box = intersect(
+      box,
+      grow({ lo: c as Box['lo'], hi: c.map((v) => v + 1) as Box['hi'] }, r.point.radiusMm, spacingMm, dims),
+    );
+  }
+  let near: { labels: ArrayLike<number>; value: number } | null = null;
+  if (r.near) {
+    const neighbour = seg.segments.find((s) => s.name === r.near);
+    if (!neighbour) throw new InterventionError(`the ${r.near} is not in this segmentation`);
+    near = { labels: seg.layers[neighbour.layer], value: neighbour.value };
+    const nearBox = boundingBox(near.labels, near.value, dims);
+    if (!nearBox) throw new InterventionError(`the ${r.near} has no voxels, so nothing is near it`);
+    box = intersect(box, grow(nearBox, NEAR_MM, spacingMm, dims));
+  }
+  const empty = (): Band => ({
+    indices: new Uint32Array(0),
+    layer: target.layer,
+    value: target.value,
+    sliceAxis,
+    targetVoxelsInRegion: 0,
+    reachMm,
+    strength,
+  });
+  if (isEmpty(box)) return empty();
+
+  // Distances are taken over the box grown by how far they matter, so a neighbour or the target's
+  // boundary just outside the box still counts.
+  const margin =
+    Math.max(Number.isFinite(reachMm) ? reachMm : 0, near ? NEAR_MM : 0) + Math.max(...spacingMm);
+  const dbox = grow(box, margin, spacingMm, dims);
+  const dsize: Vec3 = [dbox.hi[0] - dbox.lo[0], dbox.hi[1] - dbox.lo[1], dbox.hi[2] - dbox.lo[2]];
+  const toTarget =
+    intervention.action === 'grow'
+      ? distanceTransform(crop(labels, target.value, dims, dbox), dsize, spacingMm)
+      : null;
+  const depth =
+    intervention.action === 'shrink' && Number.isFinite(reachMm) && intervention.magnitude?.unit !== 'percent'
+      ? distanceTransform(crop(labels, target.value, dims, dbox, true), dsize, spacingMm)
+      : null;
+  const toNear = near ? distanceTransform(crop(near.labels, near.value, dims, dbox), dsize, spacingMm) : null;
+  const extent = targetExtent(labels, target.value, seg, targetBox);
+  const tests = positionTests(intervention, seg, extent);
+
+  const st = strides(dims);
+  const candidates: number[] = [];
+  const distances: number[] = [];
+  let targetVoxelsInRegion = 0;
+  for (let k = box.lo[2]; k < box.hi[2]; k++) {
+    for (let j = box.lo[1]; j < box.hi[1]; j++) {
+      for (let i = box.lo[0]; i < box.hi[0]; i++) {
+        const n = i * st[0] + j * st[1] + k * st[2];
+        const d = i - dbox.lo[0] + (j - dbox.lo[1]) * dsize[0] + (k - dbox.lo[2]) * dsize[0] * dsize[1];
+        if (toNear && toNear[d] > NEAR_MM) continue;
+        if (!tests.every((test) => test(i, j, k))) continue;
+        const isTarget = labels[n] === target.value;
+        if (isTarget) targetVoxelsInRegion++;
+        if (intervention.action === 'grow') {
+          // Grow claims background only: another structure is never eaten by a command about this one.
+          if (labels[n] !== 0 || toTarget![d] > reachMm) continue;
+          candidates.push(n);
+          distances.push(toTarget![d]);
+        } else if (isTarget) {
+          if (depth && depth[d] > reachMm) continue;
+          candidates.push(n);
+          distances.push(depth ? depth[d] : 0);
+        }
+      }
+    }
+  }
+  let indices = candidates;
+  const m = intervention.magnitude;
+  if (m?.unit === 'percent' && intervention.action !== 'remove') {
+    // The nearest candidates first: a percent grows (or peels) the boundary evenly.
+    const wanted = Math.round((m.value / 100) * (targetVoxelsInRegion || extent.count));
+    const order = candidates.map((_, n) => n);
+    if (intervention.action === 'shrink') {
+      const inside = distanceTransform(crop(labels, target.value, dims, dbox, true), dsize, spacingMm);
+      candidates.forEach((n, c) => {
+        const i = n % dims[0];
+        const j = Math.floor(n / dims[0]) % dims[1];
+        const k = Math.floor(n / (dims[0] * dims[1]));
+        distances[c] =
+          inside[i - dbox.lo[0] + (j - dbox.lo[1]) * dsize[0] + (k - dbox.lo[2]) * dsize[0] * dsize[1]];
+      });
+    }
+    order.sort((a, b) => distances[a] - distances[b]);
+    indices = order.slice(0, wanted).map((c) => candidates[c]);
+    indices.sort((a, b) => a - b);
+  }
+  return {
+    indices: Uint32Array.from(indices),
+    layer: target.layer,
+    value: target.value,
+    sliceAxis,
+    targetVoxelsInRegion,
+    reachMm,
+    strength,
+  };
+}
