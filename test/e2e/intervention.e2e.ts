@@ -33,7 +33,9 @@ const pageErrors: string[] = [];
  */
 async function spokenWav(text: string, file: string): Promise<number> {
   const raw = join(shell.dataDir, 'espeak-raw.wav');
-  await promisify(execFile)('espeak-ng', ['-w', raw, text]);
+  // The US voice at a calm pace: PocketSphinx's acoustic model is US English, and espeak-ng's default
+  // (British, 175 words a minute) is often not recognised at all.
+  await promisify(execFile)('espeak-ng', ['-v', 'en-us', '-s', '130', '-w', raw, text]);
   const bytes = await readFile(raw);
   let rate = 0;
   let channels = 1;
@@ -203,6 +205,15 @@ describe('correction chat', () => {
     await card.getByTestId('chat-redo').click();
     await expect.poll(liverVoxels).toBe(shrunk);
     expect(await debug<string>('labelDigest')).toBe(applied);
+    // The audit log (written by the main side) has the apply, the undo and the redo, in order.
+    const audit = async () =>
+      (await readFile(join(shell.dataDir, 'audit', 'interventions.jsonl'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { event: string; summary: string });
+    await expect.poll(async () => (await audit()).map((e) => e.event)).toEqual(['apply', 'undo', 'redo']);
+    expect((await audit())[1].summary).toMatch(/^Shrink liver/);
+
     // The same history as the toolbar and Ctrl+Z, and the history list's versions.
     await page.getByTestId('undo').click();
     await expect.poll(liverVoxels).toBe(voxels);
@@ -215,12 +226,24 @@ describe('correction chat', () => {
 
   it('asks a short question instead of guessing when a command is ambiguous', async () => {
     const before = await interventions().count();
-    await page.getByTestId('chat-input').fill('make it smaller');
+    const digest = await debug<string>('labelDigest');
+    // The sample has both kidneys: "the kidney" could be either.
+    await page.getByTestId('chat-input').fill('the kidney is too big');
     await page.getByTestId('chat-send').click();
     const question = page.getByTestId('chat-clarify').last();
     await question.waitFor({ timeout: 60_000 });
-    expect((await question.getByTestId('chat-question').textContent())!.trim()).toMatch(/\?$/);
+    const asked = (await question.getByTestId('chat-question').textContent())!.trim();
+    expect(asked).toMatch(/left kidney/);
+    expect(asked).toMatch(/right kidney/);
+    expect(asked).toMatch(/\?$/);
     expect(await interventions().count(), 'no intervention was guessed').toBe(before);
+    // Picking an option interprets that text: now there is a line to apply, and nothing has changed.
+    await question.getByTestId('chat-option').filter({ hasText: 'left kidney' }).click();
+    await expect.poll(() => interventions().count(), { timeout: 60_000 }).toBe(before + 1);
+    expect(await interventions().last().getByTestId('chat-summary').textContent()).toMatch(
+      /^Shrink left kidney/,
+    );
+    expect(await debug<string>('labelDigest')).toBe(digest);
   });
 
   it('takes a spoken command by push-to-talk into the input box, and applies it', async () => {
@@ -230,7 +253,7 @@ describe('correction chat', () => {
     await pushToTalk();
     await expect
       .poll(() => page.getByTestId('chat-input').inputValue(), { timeout: 60_000 })
-      .toMatch(/shrink the liver by 5 mm/);
+      .toMatch(/^shrink the liver by 5 (mm|millimet(re|er)s)$/);
     expect(await page.getByTestId('chat-heard').last().getByTestId('chat-engine').textContent()).toBe(
       'pocketsphinx',
     );
