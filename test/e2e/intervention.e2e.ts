@@ -96,16 +96,24 @@ async function clickVoxel(view: 'axial' | 'coronal' | 'sagittal', voxel: Vec3) {
   await page.mouse.click(box.x + x, box.y + y);
 }
 
-/** Holds the push-to-talk button for the whole (looped) fake-microphone file, then lets go. */
-async function pushToTalk() {
+/**
+ * Holds the push-to-talk button (or the V key) for the whole (looped) fake-microphone file, then
+ * lets go.
+ */
+async function pushToTalk(by: 'button' | 'key' = 'button') {
   const talk = page.getByTestId('chat-talk');
   await expect.poll(() => talk.getAttribute('data-state')).toBe('idle');
-  const box = (await talk.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
+  if (by === 'key') {
+    await page.keyboard.down('v');
+  } else {
+    const box = (await talk.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+  }
   await expect.poll(() => talk.getAttribute('data-state'), { timeout: 10_000 }).toBe('recording');
   await page.waitForTimeout(speechSeconds * 1000);
-  await page.mouse.up();
+  if (by === 'key') await page.keyboard.up('v');
+  else await page.mouse.up();
 }
 
 const interventions = () => page.getByTestId('chat-intervention');
@@ -141,6 +149,9 @@ describe('correction chat', () => {
   it('says which interpreter answers and which speech engine listens', async () => {
     await expect.poll(() => text('chat-status')).toMatch(/^Interpreter: (built-in rules|LLM)/);
     await expect.poll(() => text('voice-engines')).toContain('pocketsphinx');
+    await page.keyboard.press('?');
+    expect(await text('help-panel')).toContain('Push to talk');
+    await page.getByTestId('help-close').click();
   });
 
   it('interprets a typed command, applies it only on the slices of the region, and undo restores every voxel', async () => {
@@ -274,7 +285,8 @@ describe('correction chat', () => {
     await page.getByTestId('chat-auto-apply').check();
     const voxels = await liverVoxels();
     const count = await interventions().count();
-    await pushToTalk();
+    // This time by holding V (focus is on the checkbox, not in a text field).
+    await pushToTalk('key');
     await expect.poll(() => interventions().count(), { timeout: 60_000 }).toBe(count + 1);
     await expect
       .poll(() => interventions().last().getAttribute('data-state'), { timeout: 120_000 })
