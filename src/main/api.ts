@@ -142,8 +142,8 @@ export function createApi(context: ApiContext): Api {
       return { closed: registry.remove(seriesId) };
     },
     'segmentation.load': async ({ seriesId, paths }) => readSegmentation(paths, registry.get(seriesId)),
-    'segmentation.save': async ({ seriesId, path, format, segmentation }) =>
-      writeSegmentation(path, format, segmentation, registry.get(seriesId)),
+    'segmentation.save': async ({ seriesId, path, format, segmentation, algorithm }) =>
+      writeSegmentation(path, format, segmentation, registry.get(seriesId), { algorithm }),
     // Segmentation: models (verified before use), automatic and promptable runs in a worker thread.
     'models.list': async () => ({ models: await segmentation.list() }),
     'models.add': async ({ path }) => {
@@ -290,7 +290,7 @@ export function createApi(context: ApiContext): Api {
       return { ...opened, stats };
     },
     'pacs.cancel': async ({ task }) => ({ cancelled: pacs.cancel(task) }),
-    'pacs.store': async ({ node, seriesId, segmentation, report }) => {
+    'pacs.store': async ({ node, seriesId, segmentation, report, algorithm }) => {
       const source = registry.get(seriesId);
       if (!source.dicom)
         throw new BadInputError(source.path, 'is not a DICOM series: only a DICOM series can get a SEG');
@@ -299,7 +299,7 @@ export function createApi(context: ApiContext): Api {
       const outbox = join(context.dataDir, 'pacs-outbox');
       await mkdir(outbox, { recursive: true });
       const path = join(outbox, `seg-${Date.now()}.dcm`);
-      await writeSegmentation(path, 'dicom-seg', segmentation, source);
+      await writeSegmentation(path, 'dicom-seg', segmentation, source, { algorithm });
       const segBytes = new Uint8Array(await readFile(path));
       const identity = readDicomIdentity(segBytes);
       const files = [path];

@@ -99,6 +99,16 @@ const segmentationSchema = z.object({
   ),
 });
 
+/**
+ * How a segmentation was made, for a DICOM SEG's algorithm fields: AUTOMATIC for a model's output as
+ * it came, SEMIAUTOMATIC once a person edited or corrected it; absent for a drawing (MANUAL).
+ */
+const segAlgorithmSchema = z.object({
+  name: z.string().min(1).max(64),
+  version: z.string().min(1).max(64),
+  type: z.enum(['AUTOMATIC', 'SEMIAUTOMATIC']),
+});
+
 /** In-plane voxel indices on a slice: `a` along the lower in-plane volume axis, `b` the other. */
 const planePoint = z.object({ a: z.number().int(), b: z.number().int() });
 
@@ -232,6 +242,7 @@ export const requestSchemas = {
     path,
     format: z.enum(['nifti', 'dicom-seg']),
     segmentation: segmentationSchema,
+    algorithm: segAlgorithmSchema.optional(),
   }),
   /** Installed segmentation models (shipped and the user's), each verified or refused. */
   'models.list': z.object({}),
@@ -307,6 +318,7 @@ export const requestSchemas = {
     segmentation: segmentationSchema,
     /** Also send the segment volumes as a DICOM Encapsulated PDF referencing the SEG. */
     report: z.boolean().optional(),
+    algorithm: segAlgorithmSchema.optional(),
   }),
 } as const;
 

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PacsService } from '../../../src/main/services/pacs/index';
 import {
   PASSWORD,
   USER,
@@ -24,6 +25,8 @@ let orthanc: RunningOrthanc;
 let work: string;
 let localPort: number;
 let passwordFile: string;
+/** Everything every run printed: a password must never be in it. */
+const printed: string[] = [];
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -34,7 +37,10 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.on('exit', (code) => {
+      printed.push(stdout, stderr);
+      done({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
@@ -118,6 +124,31 @@ describe.skipIf(!orthancAvailable || !built)('causal-sam pacs (built CLI) agains
     expect(lines(byDimse.stdout)).toHaveLength(24);
   });
 
+  it('--node: a node saved in the settings, its password from the secrets file', async () => {
+    const settings = new PacsService(join(work, 'data')).settings;
+    await settings.save(
+      { name: 'archive', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic', username: USER },
+      PASSWORD,
+    );
+    await settings.save({
+      name: 'archive-dimse',
+      kind: 'dimse',
+      aet: 'ORTHANC',
+      host: '127.0.0.1',
+      port: orthanc.dicomPort,
+      retrieve: 'get',
+    });
+    const echo = await run(['pacs', 'echo', '--node', 'archive']);
+    expect(echo.code, echo.stderr).toBe(0);
+    // The DICOMweb echo is an authenticated QIDO-RS query; C-FIND through the saved DIMSE node.
+    const found = await run(['pacs', 'find', '--node', 'archive-dimse', '--modality', 'MR', '--json']);
+    expect(found.code, found.stderr).toBe(0);
+    expect(lines(found.stdout).map((s) => s.studyUid)).toEqual([studyUid]);
+    const missing = await run(['pacs', 'echo', '--node', 'nowhere']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nowhere/);
+  });
+
   it('says plainly what went wrong, and never echoes the password', async () => {
     const wrong = join(work, 'wrong-password');
     await writeFile(wrong, 'not-the-password-xyz\n');
@@ -140,5 +171,11 @@ describe.skipIf(!orthancAvailable || !built)('causal-sam pacs (built CLI) agains
     const usage = await run(['pacs', 'find']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/give exactly one of --dicomweb, --dimse or --node/);
+    // Nothing any run above printed holds the password, right or wrong.
+    expect(printed.length).toBeGreaterThan(20);
+    for (const text of printed) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain('not-the-password-xyz');
+    }
   });
 });

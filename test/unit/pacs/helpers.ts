@@ -1,26 +1,64 @@
-// Shared by the PACS tests: a threshold mask that stands in for the model's output, and fault
-// injectors (a server that never answers, a proxy that cuts a transfer midway).
+// Shared by the PACS tests: the demo model's segmentation of a retrieved series and what a SEG read
+// back from the archive must keep of it, and fault injectors (a server that never answers, a proxy
+// that cuts a transfer midway).
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import type { LoadedSeries } from '../../../src/main/services/imaging/types';
+import { verifyModel } from '../../../src/main/services/models/index';
+import { SegmentationEngine, type SegmentResult } from '../../../src/main/services/segmentation/engine';
+import type { ModelManifest } from '../../../src/shared/modelManifest';
 import type { Segmentation } from '../../../src/shared/volume';
+import { repoRoot } from './orthanc';
 
-/** A one-segment mask of the brightest voxels: the segmentation model is not built yet. */
-export function thresholdMask(series: LoadedSeries): Segmentation {
-  const { volume } = series;
-  const voxels = volume.voxels as ArrayLike<number>;
-  let max = -Infinity;
-  for (let i = 0; i < voxels.length; i++) if (voxels[i] > max) max = voxels[i];
-  const mask = new Uint8Array(voxels.length);
-  for (let i = 0; i < voxels.length; i++) mask[i] = voxels[i] > 0.5 * max ? 1 : 0;
-  return {
-    dims: volume.dims,
-    spacingMm: volume.spacingMm,
-    originLps: volume.originLps,
-    axesLps: volume.axesLps,
-    layers: [mask],
-    segments: [{ value: 1, layer: 0, name: 'bright_region', colorRgb: [255, 200, 0] }],
-  };
+/** The shipped demo model (abdominal CT organs), the one `segmentation.run` uses by default. */
+export const demoModelDir = join(repoRoot, 'models', 'causal-sam-demo');
+
+/**
+ * Segments a series with the demo model through the segmentation engine (what the app's worker runs;
+ * the worker wrapper itself only loads from the electron-vite bundle). One thread: CI has two cores.
+ */
+export async function segmentWithDemoModel(
+  series: LoadedSeries,
+): Promise<{ manifest: ModelManifest; result: SegmentResult }> {
+  const manifest = await verifyModel(demoModelDir);
+  const engine = await SegmentationEngine.create(demoModelDir, manifest, { intraOpNumThreads: 1 });
+  try {
+    const volumeKey = series.dicom?.seriesInstanceUid ?? series.path;
+    return { manifest, result: await engine.segmentVolume(series.volume, { volumeKey }) };
+  } finally {
+    await engine.release();
+  }
+}
+
+/** Each segment's voxels as a 0/1 mask, by segment name (SEG segment numbers need not be the values). */
+export function masksByName(segmentation: Segmentation): Map<string, Uint8Array> {
+  const masks = new Map<string, Uint8Array>();
+  for (const segment of segmentation.segments) {
+    const layer = segmentation.layers[segment.layer];
+    const mask = masks.get(segment.name) ?? new Uint8Array(layer.length);
+    for (let n = 0; n < layer.length; n++) if (layer[n] === segment.value) mask[n] = 1;
+    masks.set(segment.name, mask);
+  }
+  return masks;
+}
+
+/** Voxels per segment name, sorted by name: what a volume table shows. */
+export function voxelsByName(segmentation: Segmentation): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [name, mask] of [...masksByName(segmentation)].sort(([a], [b]) => a.localeCompare(b)))
+    counts[name] = mask.reduce((sum, v) => sum + v, 0);
+  return counts;
+}
+
+/** Names whose masks differ voxel for voxel between two segmentations on one grid ([] when none). */
+export function differingSegments(a: Segmentation, b: Segmentation): string[] {
+  const [ma, mb] = [masksByName(a), masksByName(b)];
+  const names = new Set([...ma.keys(), ...mb.keys()]);
+  return [...names].filter((name) => {
+    const [x, y] = [ma.get(name), mb.get(name)];
+    return !x || !y || Buffer.compare(Buffer.from(x), Buffer.from(y)) !== 0;
+  });
 }
 
 /** A TCP server that accepts connections and never says a word (HTTP or DICOM alike). */
@@ -90,6 +128,54 @@ export async function cuttingProxy(
     close: () =>
       new Promise((done) => {
         server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+/**
+ * A TCP proxy in front of Orthanc's DICOM port that passes `cutAfter` bytes from the archive and then
+ * drops both connections: a DIMSE retrieve (C-GET brings its instances on the same association) cut
+ * off midway, as a failing network does it. Only the first connection is cut.
+ */
+export async function cuttingTcpProxy(
+  port: number,
+  cutAfter: number,
+): Promise<{ port: number; cuts: () => number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let cuts = 0;
+  const server = createTcpServer((client) => {
+    const upstream = new Socket();
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    const cutting = cuts === 0;
+    let sent = 0;
+    upstream.connect(port, '127.0.0.1');
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (cutting && sent + chunk.length > cutAfter) {
+        client.write(chunk.subarray(0, Math.max(0, cutAfter - sent)));
+        if (cuts === 0) cuts = 1;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      sent += chunk.length;
+      client.write(chunk);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    port: (server.address() as { port: number }).port,
+    cuts: () => cuts,
+    close: () =>
+      new Promise((done) => {
+        for (const socket of sockets) socket.destroy();
         server.close(() => done());
       }),
   };

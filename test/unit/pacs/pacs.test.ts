@@ -1,6 +1,7 @@
 // The PACS services against a real Orthanc (Debian's orthanc + orthanc-dicomweb): search by QIDO-RS
-// and C-FIND, retrieve by WADO-RS, C-MOVE and C-GET into the cache, open, send a SEG back by STOW-RS
-// and C-STORE and find it referencing its source series; then the faults hospitals meet.
+// and C-FIND, retrieve by WADO-RS, C-MOVE and C-GET into the cache, open, segment with the shipped
+// demo model, send the SEG back by STOW-RS and C-STORE, find it referencing its source series and
+// read back the model's voxels; then the faults hospitals meet.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -8,10 +9,12 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// imaging/load and the SEG writer directly: imaging/index loads through a worker bundle that only
-// electron-vite builds.
+// imaging/load, the SEG reader and writer directly: imaging/index loads through a worker bundle that
+// only electron-vite builds.
+import { loadSegmentationOnto } from '../../../src/main/services/imaging/dicom/index';
 import { writeDicomSeg } from '../../../src/main/services/imaging/dicom/segWriter';
 import { loadPaths } from '../../../src/main/services/imaging/load';
+import type { LoadedSeries } from '../../../src/main/services/imaging/types';
 import {
   DicomWebClient,
   DimseClient,
@@ -21,7 +24,17 @@ import {
   retrieveSeries,
   type PacsClient,
 } from '../../../src/main/services/pacs/index';
-import { cuttingProxy, silentServer, thresholdMask } from './helpers';
+import type { SegmentResult } from '../../../src/main/services/segmentation/engine';
+import { structureByName } from '../../../src/shared/anatomy';
+import type { ModelManifest } from '../../../src/shared/modelManifest';
+import {
+  cuttingProxy,
+  cuttingTcpProxy,
+  differingSegments,
+  segmentWithDemoModel,
+  silentServer,
+  voxelsByName,
+} from './helpers';
 import {
   PASSWORD,
   USER,
@@ -167,31 +180,87 @@ describe.skipIf(!orthancAvailable)('PACS against Orthanc', () => {
     });
   }
 
-  for (const [protocol, make] of [
-    ['STOW-RS', () => dicomweb()],
-    ['C-STORE', () => dimse('get')],
-  ] as const) {
-    it(`stores a SEG by ${protocol} that QIDO-RS finds referencing the source series`, async () => {
-      const cache = new PacsCache(join(work, 'cache-C-GET'));
-      const stats = await retrieveSeries(dimse('get'), cache, studyUid, seriesUid);
-      const source = (await loadPaths([stats.folder])).series[0];
-      const segPath = join(work, `seg-${protocol}.dcm`);
-      await writeFile(segPath, writeDicomSeg(thresholdMask(source), source));
-      const seg = readDicomIdentity(new Uint8Array(await readFile(segPath)));
-      const stored = await make().store([segPath], {});
-      expect(stored.map((s) => s.sopInstanceUid)).toEqual([seg.sopInstanceUid]);
+  describe("the demo model's segmentation, sent back as a SEG", () => {
+    let source: LoadedSeries;
+    let model: SegmentResult;
+    let manifest: ModelManifest;
 
-      const web = dicomweb();
-      const series = await web.findSeries(studyUid);
-      const segSeries = series.find((s) => s.seriesUid === seg.seriesInstanceUid)!;
-      expect(segSeries.modality).toBe('SEG');
-      const metadata = (await (
-        await orthanc.rest(`/dicom-web/studies/${studyUid}/series/${seg.seriesInstanceUid}/metadata`)
-      ).json()) as Record<string, { Value?: Record<string, { Value?: string[] }>[] }>[];
-      const referenced = metadata[0]['00081115'].Value!.map((item) => item['0020000E'].Value![0]);
-      expect(referenced).toEqual([seriesUid]);
+    beforeAll(async () => {
+      // Segment what the archive gave back (C-GET into a cache of its own), not the shared files.
+      const cache = new PacsCache(join(work, 'cache-model'));
+      const stats = await retrieveSeries(dimse('get'), cache, studyUid, seriesUid);
+      source = (await loadPaths([stats.folder])).series[0];
+      ({ manifest, result: model } = await segmentWithDemoModel(source));
     });
-  }
+
+    it("the model's output on the retrieved series: its own classes, on the series' grid", () => {
+      // The model is trained on abdominal CT; on this brain MR it still finds a few voxels of one of
+      // its classes. What is asserted below is that the archive keeps exactly what the model made.
+      expect(model.model.id).toBe('causal-sam-demo');
+      expect(model.segmentation.dims).toEqual([512, 512, 24]);
+      expect(model.segmentation.segments.length).toBeGreaterThan(0);
+      for (const segment of model.segmentation.segments) {
+        const modelClass = manifest.classes.find((c) => c.name === segment.name);
+        expect(modelClass, segment.name).toBeDefined();
+        expect(segment.value).toBe(modelClass!.catalogueId ?? structureByName(segment.name)!.id);
+      }
+      expect(Object.values(voxelsByName(model.segmentation)).every((n) => n > 0)).toBe(true);
+    });
+
+    for (const [protocol, make] of [
+      ['STOW-RS', () => dicomweb()],
+      ['C-STORE', () => dimse('get')],
+    ] as const) {
+      it(`stores it by ${protocol}; the archive finds it referencing the series and gives back the same voxels`, async () => {
+        const segPath = join(work, `seg-${protocol}.dcm`);
+        await writeFile(segPath, writeDicomSeg(model.segmentation, source));
+        const seg = readDicomIdentity(new Uint8Array(await readFile(segPath)));
+        const stored = await make().store([segPath], {});
+        expect(stored.map((s) => s.sopInstanceUid)).toEqual([seg.sopInstanceUid]);
+
+        // Found by QIDO-RS and by C-FIND as a SEG series of the study.
+        for (const client of [dicomweb(), dimse('get')] as PacsClient[]) {
+          const segSeries = (await client.findSeries(studyUid)).find(
+            (s) => s.seriesUid === seg.seriesInstanceUid,
+          );
+          expect(segSeries, client.name).toMatchObject({ modality: 'SEG', instanceCount: 1 });
+        }
+        const metadata = (await (
+          await orthanc.rest(`/dicom-web/studies/${studyUid}/series/${seg.seriesInstanceUid}/metadata`)
+        ).json()) as Record<string, { Value?: Record<string, { Value?: (string | number)[] }>[] }>[];
+        const referenced = metadata[0]['00081115'].Value!.map((item) => item['0020000E'].Value![0]);
+        expect(referenced).toEqual([seriesUid]);
+        // Its segments are the model's classes: label and SNOMED CT type per segment.
+        const segments = metadata[0]['00620002'].Value!.map((item) => ({
+          label: item['00620005'].Value![0],
+          type: (item['0062000F'].Value![0] as unknown as Record<string, { Value: string[] }>)['00080100']
+            .Value[0],
+        }));
+        expect(segments).toEqual(
+          model.segmentation.segments.map((s) => ({
+            label: s.name,
+            type: structureByName(s.name)!.snomed!.code,
+          })),
+        );
+
+        // Retrieved back by WADO-RS and opened onto the series: the same voxels, segment by segment.
+        const back = await retrieveSeries(
+          dicomweb(),
+          new PacsCache(join(work, `cache-seg-${protocol}`)),
+          studyUid,
+          seg.seriesInstanceUid,
+        );
+        expect(back.retrieved).toBe(1);
+        const segFile = join(back.folder, (await dcmFiles(back.folder))[0]);
+        const readBack = await loadSegmentationOnto(
+          { path: segFile, bytes: new Uint8Array(await readFile(segFile)) },
+          source,
+        );
+        expect(voxelsByName(readBack)).toEqual(voxelsByName(model.segmentation));
+        expect(differingSegments(readBack, model.segmentation)).toEqual([]);
+      });
+    }
+  });
 
   describe('faults', () => {
     it('PACS down: connection refused, said plainly', async () => {
@@ -305,6 +374,32 @@ describe.skipIf(!orthancAvailable)('PACS against Orthanc', () => {
         expect(retry.retrieved).toBe(24 - kept);
         expect(await dcmFiles(retry.folder)).toHaveLength(24);
         expect((await loadPaths([retry.folder])).series[0].volume.dims).toEqual([512, 512, 24]);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('C-GET cut off midway: a clear message, and the retry resumes without duplicates', async () => {
+      // The association drops after ~5 instances of ~530 kB have come through.
+      const proxy = await cuttingTcpProxy(orthanc.dicomPort, 2_800_000);
+      const cache = new PacsCache(join(work, 'cache-cut-dimse'));
+      try {
+        const client = dimse('get', { port: proxy.port });
+        const error = await retrieveSeries(client, cache, studyUid, seriesUid).catch((e: unknown) => e);
+        expect(proxy.cuts()).toBe(1);
+        expect((error as PacsError).kind).toBe('cut-off');
+        expect((error as Error).message).toMatch(/of 24 instances are cached, retry to fetch the rest/);
+        const kept = (await cache.cachedInstances(studyUid, seriesUid)).size;
+        expect(kept).toBeGreaterThan(0);
+        expect(kept).toBeLessThan(24);
+        // The retry goes through the same proxy, which lets this connection through whole.
+        const retry = await retrieveSeries(client, cache, studyUid, seriesUid);
+        expect(retry.alreadyCached).toBe(kept);
+        expect(retry.retrieved).toBe(24 - kept);
+        expect(await dcmFiles(retry.folder)).toHaveLength(24);
+        const reopened = await loadPaths([retry.folder]);
+        expect(reopened.errors).toEqual([]);
+        expect(reopened.series[0].volume.dims).toEqual([512, 512, 24]);
       } finally {
         await proxy.close();
       }

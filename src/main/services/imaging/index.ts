@@ -6,7 +6,7 @@ import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
 import type { Segmentation } from '../../../shared/volume';
 import { loadSegmentationOnto } from './dicom/index';
 import { detectFormat } from './detectFormat';
-import { writeDicomSeg } from './dicom/segWriter';
+import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
 import { BadInputError, badInputFromEntry } from './errors';
 import { flattenToLabelMap, labelMapToSegmentation, resampleSegmentation } from './labelMaps';
 import { loadFiles, type LoadOptions } from './load';
@@ -105,11 +105,12 @@ export async function writeSegmentation(
   format: 'nifti' | 'dicom-seg',
   segmentation: Segmentation,
   source: LoadedSeries,
+  options: { algorithm?: SegAlgorithm } = {},
 ): Promise<{ path: string; bytes: number }> {
   const bytes =
     format === 'nifti'
       ? writeNiftiLabelMap({ ...segmentation, labels: flattenToLabelMap(segmentation) })
-      : writeDicomSeg(segmentation, source);
+      : writeDicomSeg(segmentation, source, options);
   await writeFile(path, bytes);
   return { path, bytes: bytes.byteLength };
 }

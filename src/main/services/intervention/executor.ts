@@ -101,7 +101,9 @@ export async function executeIntervention(
 ): Promise<InterventionApplyResult> {
   const started = performance.now();
   const summary = describeIntervention(intervention);
-  const band = interventionBand(seg, intervention);
+  const target = seg.segments.find((s) => s.name === intervention.target);
+  const geometric = !decoder || (target !== undefined && !decoder.classValues.has(target.value));
+  const band = interventionBand(seg, intervention, geometric);
   const bandMs = performance.now() - started;
   const labels = seg.layers[band.layer];
   const name = displayName(intervention.target);
@@ -141,7 +143,7 @@ export async function executeIntervention(
     return finish('mask-edit', null, undefined, {});
   }
   if (!band.indices.length) return finish(decoder ? 'film' : 'geometric', null, undefined, {});
-  if (!decoder || !decoder.classValues.has(band.value)) {
+  if (!decoder || geometric) {
     for (const n of band.indices) change(n, intervention.action === 'grow' ? band.value : 0);
     const reach = Number.isFinite(band.reachMm) ? `${band.reachMm} mm` : 'the whole region';
     return finish(

@@ -56,15 +56,19 @@ export function strengthOf(magnitude: Magnitude | undefined): number {
   return magnitude.unit === 'qualitative' ? QUALITATIVE_STRENGTH[magnitude.level] : SIZED_STRENGTH;
 }
 
-/** Reach in mm; Infinity where the region alone bounds the change (a leak, a percent, remove). */
-export function reachOf(intervention: Intervention): number {
+/**
+ * Reach in mm; Infinity where the region alone bounds the change (a leak, a percent, remove) —
+ * unless the change is `geometric` (no model decides within the band), where a leak is peeled by
+ * the moderate reach rather than cut out whole.
+ */
+export function reachOf(intervention: Intervention, geometric = false): number {
   const m = intervention.magnitude;
   if (intervention.action === 'remove' || m?.unit === 'percent') return Infinity;
   if (m?.unit === 'mm') return m.value;
   if (m?.unit === 'qualitative') return QUALITATIVE_REACH_MM[m.level];
   if (intervention.action === 'grow') return DEFAULT_GROW_REACH_MM;
   // A leak ("near the stomach") is as deep as it is; the junction region bounds it.
-  return intervention.region.near ? Infinity : QUALITATIVE_REACH_MM.moderate;
+  return intervention.region.near && !geometric ? Infinity : QUALITATIVE_REACH_MM.moderate;
 }
 
 const strides = (dims: Vec3): Vec3 => [1, dims[0], dims[0] * dims[1]];
@@ -219,7 +223,7 @@ function positionTests(
 }
 
 /** The voxels an intervention may change, or an InterventionError saying why there are none to consider. */
-export function interventionBand(seg: Segmentation, intervention: Intervention): Band {
+export function interventionBand(seg: Segmentation, intervention: Intervention, geometric = false): Band {
   const target = seg.segments.find((s) => s.name === intervention.target);
   if (!target) {
     throw new InterventionError(
@@ -233,7 +237,7 @@ export function interventionBand(seg: Segmentation, intervention: Intervention):
   if (!targetBox) throw new InterventionError(`the ${intervention.target} has no voxels to change`);
   const sliceAxis = axialAxis(seg.axesLps);
   const r = intervention.region;
-  const reachMm = reachOf(intervention);
+  const reachMm = reachOf(intervention, geometric);
   const strength = strengthOf(intervention.magnitude);
 
   let box = intervention.action === 'grow' ? grow(targetBox, reachMm, spacingMm, dims) : targetBox;

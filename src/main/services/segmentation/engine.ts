@@ -392,6 +392,12 @@ export class SegmentationEngine {
     const pull = modelToPlane(frame, layout);
     const direction = this.direction(request.direction, cls);
     const sign = request.direction === 'grow' ? 1 : -1;
+    // A learned direction that, over the gate where it is first used, moves the class's logits the
+    // wrong way on average is not used for that class and kind: its logits are shifted directly
+    // instead (and the answer says so). The verdict is kept, so later commands run the decoder once.
+    const verdictKey = `${request.direction}:${cls}`;
+    const verdict = direction ? this.directionWorks.get(verdictKey) : false;
+    const mode: 'probe' | 'film' | 'neutral' = verdict === undefined ? 'probe' : verdict ? 'film' : 'neutral';
     // Per slice: the target class's neutral logit, its change under the unit FiLM step (logits are
     // linear in the FiLM strength: class_logits_k = <w_k, F_k> + bias_k), and the best other class.
     const planes = request.slices.map(() => ({
@@ -404,7 +410,7 @@ export class SegmentationEngine {
     let slopeSum = 0;
     let gateSum = 0;
     // Chunks bound the gate tensor (K planes per slice, twice: neutral and modulated).
-    const chunkSize = 8;
+    const chunkSize = 12;
     for (let start = 0; start < request.slices.length; start += chunkSize) {
       if (options.signal?.aborted) throw new SegmentationCancelledError();
       const b = Math.min(chunkSize, request.slices.length - start);
@@ -413,19 +419,21 @@ export class SegmentationEngine {
         gatePlane(plane, pull, planes[start + n].gate);
       }
       const chunk = embeddings.slice(start, start + b);
-      // With a learned direction the batch holds each slice twice: neutral, then one FiLM step.
-      const batch = direction ? [...chunk, ...chunk] : chunk;
+      // probe: each slice twice (neutral, then one unit FiLM step), to learn whether the direction
+      // works; film: once, modulated at full strength; neutral: once, logits shifted afterwards.
+      const batch = mode === 'probe' ? [...chunk, ...chunk] : chunk;
       let inputs: InterventionInputs | undefined;
-      if (direction) {
-        const gates = new Float32Array(2 * b * K * pixels).fill(1);
-        const scale = new Float32Array(2 * b * K * C8).fill(1);
-        const shift = new Float32Array(2 * b * K * C8);
+      if (direction && mode !== 'neutral') {
+        const gates = new Float32Array(batch.length * K * pixels).fill(1);
+        const scale = new Float32Array(batch.length * K * C8).fill(1);
+        const shift = new Float32Array(batch.length * K * C8);
+        const alpha = mode === 'probe' ? 1 : request.strength;
         for (let n = 0; n < b; n++) {
-          const m = b + n;
+          const m = mode === 'probe' ? b + n : n;
           gates.set(planes[start + n].gate, (m * K + cls) * pixels);
           for (let c = 0; c < C8; c++) {
-            scale[(m * K + cls) * C8 + c] = 1 + direction.scale[c];
-            shift[(m * K + cls) * C8 + c] = direction.shift[c];
+            scale[(m * K + cls) * C8 + c] = 1 + alpha * direction.scale[c];
+            shift[(m * K + cls) * C8 + c] = alpha * direction.shift[c];
           }
         }
         inputs = { filmScale: scale, filmShift: shift, gate: gates };
@@ -450,7 +458,7 @@ export class SegmentationEngine {
           p.other[q] = best;
           p.otherClass[q] = bestClass;
           p.target[q] = classLogits[base + cls * pixels + q];
-          if (direction) {
+          if (mode === 'probe') {
             p.slope[q] = classLogits[(b + n) * K * pixels + cls * pixels + q] - p.target[q];
             slopeSum += sign * p.slope[q] * p.gate[q];
             gateSum += p.gate[q];
@@ -458,15 +466,17 @@ export class SegmentationEngine {
         }
       }
     }
-    // A learned direction that, over this gate, moves the class's logits the wrong way on average is
-    // not used: the class logits are shifted directly instead (and the answer says so).
-    const useFilm = direction !== null && gateSum > 0 && slopeSum > 0;
+    if (mode === 'probe' && gateSum > 0) this.directionWorks.set(verdictKey, slopeSum > 0);
+    const useFilm = mode === 'film' || (mode === 'probe' && gateSum > 0 && slopeSum > 0);
     const step = sign * LOGIT_STEP * request.strength;
     const labels = new Uint16Array(request.gate.length);
     const classMap = new Uint8Array(pixels);
     planes.forEach((p, n) => {
       for (let q = 0; q < pixels; q++) {
-        const score = p.target[q] + (useFilm ? request.strength * p.slope[q] : step * p.gate[q]);
+        const score =
+          mode === 'film'
+            ? p.target[q]
+            : p.target[q] + (useFilm ? request.strength * p.slope[q] : step * p.gate[q]);
         // Ties go to the lower class index, as argmax does.
         classMap[q] =
           score > p.other[q] || (score === p.other[q] && cls < p.otherClass[q]) ? cls : p.otherClass[q];
@@ -491,6 +501,8 @@ export class SegmentationEngine {
   }
 
   private readonly intensityMaps = new Map<string, IntensityMap>();
+  /** Per "kind:class": whether the learned FiLM direction moved the logits the way asked. */
+  private readonly directionWorks = new Map<string, boolean>();
 
   /** Drops what is kept for a closed study (or everything). */
   forget(volumeKey?: string): void {

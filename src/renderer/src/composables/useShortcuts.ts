@@ -17,7 +17,7 @@ export const shortcuts: readonly Shortcut[] = [
   ...windowPresets.map((p) => ({ keys: p.key, action: `Window/level: ${p.label}` })),
   { keys: 'O', action: 'Show / hide the segmentation overlay' },
   { keys: 'F', action: 'Overlay as fill / outline' },
-  { keys: 'W B E', action: 'Tool: window/level, brush, eraser' },
+  { keys: 'W B E P', action: 'Tool: window/level, brush, eraser, prompt (axial view)' },
   { keys: '[ ]', action: 'Brush radius smaller / larger' },
   {
     keys: 'Ctrl+Z  Ctrl+Y (Ctrl+Shift+Z)',
@@ -29,6 +29,7 @@ export const shortcuts: readonly Shortcut[] = [
   { keys: '?', action: 'This help' },
   { keys: 'Mouse', action: 'Click: crosshair · drag: W/L or brush · shift/middle drag: pan' },
   { keys: 'Mouse', action: 'Right drag or Ctrl+wheel: zoom · wheel: slices · double click: maximise' },
+  { keys: 'Mouse', action: 'Prompt tool: drag a box · click a point · shift/alt-click a negative point' },
 ];
 
 const slideSteps: Record<string, number> = {
@@ -72,6 +73,7 @@ export function useShortcuts(toggleHelp: () => void) {
     else if (key === 'w') view.tool = 'window-level';
     else if (key === 'b') view.tool = 'brush';
     else if (key === 'e') view.tool = 'eraser';
+    else if (key === 'p') view.tool = 'prompt';
     else if (key === '[') view.brushRadiusMm = Math.max(0.5, view.brushRadiusMm - 1);
     else if (key === ']') view.brushRadiusMm = Math.min(50, view.brushRadiusMm + 1);
     else if (key === 'm') view.toggleMaximised(view.activeView);

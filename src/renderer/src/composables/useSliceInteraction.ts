@@ -4,6 +4,7 @@
 //                         brush/eraser when that tool is active
 //   shift+left / middle   pan;  right drag (up = in) or ctrl+wheel: zoom;  wheel: slices
 //   double click          maximise / restore the view
+//   prompt tool (axial)   left drag: a box prompt; click: a point (shift/alt-click: negative)
 // The pointer position is turned into a voxel with the same camera numbers vtk.js renders with.
 import { watch, type Ref } from 'vue';
 import { lpsToVoxel, type Vec3 } from '../../../shared/volume';
@@ -11,6 +12,7 @@ import { mmPerPixel, screenToWorld, type CameraState } from '../imaging/viewCame
 import type { SliceView, ViewOrientation } from '../imaging/viewGeometry';
 import { useViewStore } from '../stores/view';
 import { useSegmentationStore } from '../stores/segmentation';
+import { usePromptToolStore } from '../stores/promptTool';
 
 /** Drags shorter than this (CSS px) count as clicks. */
 const clickSlop = 3;
@@ -28,6 +30,7 @@ export interface SliceInteraction {
 export function useSliceInteraction(target: Readonly<Ref<HTMLElement | null>>, options: SliceInteraction) {
   const view = useViewStore();
   const segmentation = useSegmentationStore();
+  const promptTool = usePromptToolStore();
 
   /** Continuous voxel index under a pointer event, on the view's current slice. */
   function voxelAt(event: { clientX: number; clientY: number }, el: HTMLElement): Vec3 | null {
@@ -51,12 +54,17 @@ export function useSliceInteraction(target: Readonly<Ref<HTMLElement | null>>, o
     let last = { ...start };
     let moved = false;
     const rect = el.getBoundingClientRect();
-    const mode =
-      event.button === 1 || (event.button === 0 && event.shiftKey)
+    // Prompts are given on axial slices only; shift there means a negative point, not pan.
+    const prompting = event.button === 0 && view.tool === 'prompt' && options.view === 'axial';
+    const mode = prompting
+      ? 'prompt'
+      : event.button === 1 || (event.button === 0 && event.shiftKey)
         ? 'pan'
         : event.button === 2
           ? 'zoom'
-          : event.button === 0 && view.tool !== 'window-level' && segmentation.selectedSegment
+          : event.button === 0 &&
+              (view.tool === 'brush' || view.tool === 'eraser') &&
+              segmentation.selectedSegment
             ? 'paint'
             : event.button === 0
               ? 'window-level'
@@ -81,6 +89,8 @@ export function useSliceInteraction(target: Readonly<Ref<HTMLElement | null>>, o
       lastDab = voxel;
     };
     if (mode === 'paint') paintAt(event);
+    const promptStart = mode === 'prompt' ? voxelAt(event, el) : null;
+    if (promptStart) promptTool.beginBox(promptStart);
 
     const onMove = (move: PointerEvent) => {
       const dx = move.clientX - last.x;
@@ -103,6 +113,9 @@ export function useSliceInteraction(target: Readonly<Ref<HTMLElement | null>>, o
         view.zoomBy(options.view, Math.exp(-dy / 150));
       } else if (mode === 'paint') {
         paintAt(move);
+      } else if (mode === 'prompt' && moved) {
+        const voxel = voxelAt(move, el);
+        if (voxel) promptTool.dragTo(voxel);
       }
     };
     const onUp = (up: PointerEvent) => {
@@ -110,7 +123,15 @@ export function useSliceInteraction(target: Readonly<Ref<HTMLElement | null>>, o
       el.removeEventListener('pointerup', onUp);
       el.removeEventListener('pointercancel', onUp);
       if (mode === 'paint') segmentation.endStroke();
-      else if (mode === 'window-level' && !moved && up.type === 'pointerup') {
+      else if (mode === 'prompt') {
+        const end = up.type === 'pointerup' ? voxelAt(up, el) : null;
+        if (!promptStart || !end) promptTool.cancelBox();
+        else if (moved) promptTool.finishBox(promptStart, end);
+        else {
+          promptTool.cancelBox();
+          promptTool.addPoint(promptStart, !(up.shiftKey || up.altKey || event.shiftKey || event.altKey));
+        }
+      } else if (mode === 'window-level' && !moved && up.type === 'pointerup') {
         const voxel = voxelAt(up, el);
         if (voxel) view.setCursor(voxel);
       }

@@ -1,10 +1,17 @@
 // Undo/redo for label edits, stored as diffs (which voxels of which layer changed, from what to
 // what) rather than copies of the layer: a brush stroke on a 512×512×400 map costs kilobytes.
+import type { SegmentInfo } from '../../../shared/volume';
+
 export interface LabelEdit {
   layer: number;
   indices: Uint32Array;
   before: Uint16Array;
   after: Uint16Array;
+  /**
+   * The segment list before and after, for edits that add or rename segments (a model's result):
+   * undo must take the new rows out of the list along with their voxels.
+   */
+  segments?: { before: SegmentInfo[]; after: SegmentInfo[] };
 }
 
 /** Collects one stroke: the first old value of each voxel touched, and its latest new value. */

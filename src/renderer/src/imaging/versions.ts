@@ -1,9 +1,9 @@
 // Versions of a segmentation as the history list shows them: every undoable edit (a brush stroke, an
-// eraser stroke, an applied intervention) is a labelled entry on the one undo history, and the list
+// eraser stroke, an applied intervention, a model's result) is a labelled entry on the one undo history, and the list
 // is the original plus those entries, the current one marked and undone ones still reachable by redo.
 import type { LabelEdit } from './editHistory';
 
-export type VersionKind = 'brush' | 'eraser' | 'intervention';
+export type VersionKind = 'brush' | 'eraser' | 'intervention' | 'model';
 
 /** One entry of the undo history: the diff, and what the history list calls it. */
 export interface Version extends LabelEdit {

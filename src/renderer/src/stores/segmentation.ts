@@ -1,7 +1,8 @@
 // The segmentation on the open image: its label layers (held once; every view's vtk image wraps the
 // same typed arrays), how each segment is shown, voxel counts, the selected segment, brush edits with
-// undo/redo, and loading/saving through the contract. Brush strokes and applied interventions share
-// one labelled undo history: each entry is a version of the segmentation. Cleared whenever another volume is shown.
+// undo/redo, and loading/saving through the contract. Cleared whenever another volume is shown.
+// Brush strokes, model results and applied interventions share one labelled undo history: each
+// entry is a version of the segmentation.
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
@@ -267,12 +268,31 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const seg = segmentation.value;
     if (!seg) return;
     writeEdit(seg.layers, edit, direction);
+    if (edit.segments) showSegments(seg, edit.segments[direction === 'undo' ? 'before' : 'after']);
     const from = direction === 'undo' ? edit.after : edit.before;
     const to = direction === 'undo' ? edit.before : edit.after;
     touched(
       edit.layer,
       Array.from(edit.indices, (_, n) => [from[n], to[n]] as [number, number]),
     );
+  }
+
+  /** An edit that adds or removes rows: the list follows it, new rows shown, the selection kept valid. */
+  function showSegments(seg: Segmentation, list: SegmentInfo[]) {
+    segmentation.value = markRaw({ ...seg, segments: list });
+    for (const s of list) if (!display.has(s.value)) display.set(s.value, { visible: true, opacity: 1 });
+    if (!list.some((s) => s.value === selected.value)) selected.value = list[0]?.value ?? null;
+  }
+
+  /** A change made elsewhere (a model's result, as a diff) applied as one undoable, labelled version. */
+  function commit(edit: LabelEdit, label = 'Model result') {
+    if (!segmentation.value) return;
+    compare(false);
+    if (stroke) endStroke();
+    const version: Version = { ...edit, id: nextVersionId++, kind: 'model', label };
+    history.push(version);
+    write(version, 'redo');
+    syncHistory();
   }
 
   /**
@@ -342,6 +362,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     toggleOverlay,
     dab,
     endStroke,
+    commit,
     undo,
     redo,
     goTo,

@@ -11,7 +11,8 @@ import { sliceViews, viewIndexAxes, type SliceView } from '../imaging/viewGeomet
 import type { IndexAxis } from '../imaging/axialAxis';
 
 export type ViewId = SliceView | '3d';
-export type Tool = 'window-level' | 'brush' | 'eraser';
+/** prompt: boxes and points for promptable segmentation, on the axial view. */
+export type Tool = 'window-level' | 'brush' | 'eraser' | 'prompt';
 
 const perView = <T>(make: () => T) =>
   Object.fromEntries(sliceViews.map((v) => [v, make()])) as Record<SliceView, T>;
