@@ -193,6 +193,8 @@ export const useInterventionStore = defineStore('intervention', () => {
       push({ role: 'app', kind: 'error', text: describeError(error) });
     } finally {
       busy.value = false;
+      // The LLM may have finished loading (or failed) because of this command: keep the header true.
+      void refreshStatus();
     }
     if (proposed && applyIfSure) await apply(proposed);
   }
