@@ -19,8 +19,12 @@ export const shortcuts: readonly Shortcut[] = [
   { keys: 'F', action: 'Overlay as fill / outline' },
   { keys: 'W B E P', action: 'Tool: window/level, brush, eraser, prompt (axial view)' },
   { keys: '[ ]', action: 'Brush radius smaller / larger' },
-  { keys: 'Ctrl+Z  Ctrl+Y (Ctrl+Shift+Z)', action: 'Undo / redo an edit' },
+  {
+    keys: 'Ctrl+Z  Ctrl+Y (Ctrl+Shift+Z)',
+    action: 'Undo / redo an edit (brush stroke, model result or applied correction)',
+  },
   { keys: 'M', action: 'Maximise / restore the active view' },
+  { keys: 'V (hold)', action: 'Push to talk: say a correction, let go to transcribe it' },
   { keys: 'R', action: 'Reset zoom and pan of the active view' },
   { keys: '?', action: 'This help' },
   { keys: 'Mouse', action: 'Click: crosshair · drag: W/L or brush · shift/middle drag: pan' },
@@ -38,7 +42,7 @@ const slideSteps: Record<string, number> = {
 };
 
 /** Text fields, menus and sliders keep their keys; a focused checkbox or button does not. */
-function isEditable(target: EventTarget | null): boolean {
+export function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target instanceof HTMLInputElement)
     return !['checkbox', 'radio', 'button', 'submit'].includes(target.type);

@@ -54,32 +54,69 @@ export class StrokeRecorder {
   }
 }
 
+/**
+ * Why an edit made elsewhere (the main side's intervention) cannot be applied to these layers, or
+ * null when it can: the layer and every index must exist and every voxel must still hold `before`,
+ * else a brush stroke made while the request was away would be silently overwritten and undo would
+ * no longer restore what the user saw.
+ */
+export function editMismatch(layers: readonly (Uint8Array | Uint16Array)[], edit: LabelEdit): string | null {
+  const labels = layers[edit.layer];
+  if (!labels) return `the segmentation has no layer ${edit.layer}`;
+  const n = edit.indices.length;
+  if (edit.before.length !== n || edit.after.length !== n) return 'the edit is malformed (lengths differ)';
+  for (let m = 0; m < n; m++) {
+    const at = edit.indices[m];
+    if (at >= labels.length) return `voxel ${at} is outside the segmentation`;
+    if (labels[at] !== edit.before[m]) return 'the segmentation changed while the edit was being made';
+  }
+  return null;
+}
+
 export function applyEdit(layers: (Uint8Array | Uint16Array)[], edit: LabelEdit, direction: 'undo' | 'redo') {
   const labels = layers[edit.layer];
   const values = direction === 'undo' ? edit.before : edit.after;
   for (let n = 0; n < edit.indices.length; n++) labels[edit.indices[n]] = values[n];
 }
 
-/** Bounded undo and redo stacks; a new edit clears the redo stack, as everywhere else. */
-export class EditHistory {
-  private done: LabelEdit[] = [];
-  private undone: LabelEdit[] = [];
+/**
+ * Bounded undo and redo stacks; a new edit clears the redo stack, as everywhere else. Entries may
+ * carry more than the diff (a label for the history list), hence the type parameter.
+ */
+export class EditHistory<T extends LabelEdit = LabelEdit> {
+  private done: T[] = [];
+  private undone: T[] = [];
+  private dropped = 0;
   constructor(private readonly limit = 100) {}
 
-  push(edit: LabelEdit) {
+  push(edit: T) {
     this.done.push(edit);
-    if (this.done.length > this.limit) this.done.shift();
+    if (this.done.length > this.limit) {
+      this.done.shift();
+      this.dropped++;
+    }
     this.undone = [];
   }
-  undo(): LabelEdit | undefined {
+  undo(): T | undefined {
     const edit = this.done.pop();
     if (edit) this.undone.push(edit);
     return edit;
   }
-  redo(): LabelEdit | undefined {
+  redo(): T | undefined {
     const edit = this.undone.pop();
     if (edit) this.done.push(edit);
     return edit;
+  }
+  /** Applied entries oldest first; undone entries in the order redo brings them back. */
+  get applied(): readonly T[] {
+    return this.done;
+  }
+  get undoneInRedoOrder(): readonly T[] {
+    return [...this.undone].reverse();
+  }
+  /** True when the oldest edits were dropped to stay within the limit. */
+  get truncated() {
+    return this.dropped > 0;
   }
   get canUndo() {
     return this.done.length > 0;
@@ -90,5 +127,6 @@ export class EditHistory {
   clear() {
     this.done = [];
     this.undone = [];
+    this.dropped = 0;
   }
 }

@@ -133,7 +133,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     }
     if (!base) segmentation.adopt(emptyLike(result.segmentation));
     const edit = replacementEdit(segmentation.segmentation!, result.segmentation);
-    if (edit) segmentation.commit(edit);
+    if (edit) segmentation.commit(edit, `Automatic segmentation · ${result.model.id}`);
     message.value = `Found ${result.segmentation.segments.length} structures (Undo restores the previous segmentation).`;
   }
 
@@ -179,7 +179,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
       return;
     }
     if (!segmentation.segmentation) segmentation.adopt(base);
-    segmentation.commit(merge.edit);
+    segmentation.commit(merge.edit, `Prompt · ${merge.segment.name} · ${merge.voxels} voxels`);
     segmentation.select(merge.segment.value);
     const through = propagate.value ? ' (propagated)' : '';
     message.value = `Added ${merge.segment.name}: ${merge.voxels} voxels from the ${where}${through}.`;

@@ -1,6 +1,8 @@
 // The segmentation on the open image: its label layers (held once; every view's vtk image wraps the
 // same typed arrays), how each segment is shown, voxel counts, the selected segment, brush edits with
 // undo/redo, and loading/saving through the contract. Cleared whenever another volume is shown.
+// Brush strokes, model results and applied interventions share one labelled undo history: each
+// entry is a version of the segmentation.
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
@@ -8,7 +10,20 @@ import { fallbackColor } from '../../../shared/anatomy';
 import { api } from '../bridge';
 import { countLabels, volumeMl } from '../imaging/labelStats';
 import { brushDisc } from '../imaging/brush';
-import { applyEdit, EditHistory, StrokeRecorder, type LabelEdit } from '../imaging/editHistory';
+import {
+  applyEdit as writeEdit,
+  editMismatch,
+  EditHistory,
+  StrokeRecorder,
+  type LabelEdit,
+} from '../imaging/editHistory';
+import {
+  strokeLabel,
+  versionRows,
+  type Version,
+  type VersionKind,
+  type VersionRow,
+} from '../imaging/versions';
 import type { SegmentDisplay } from '../imaging/labelLookup';
 import type { IndexAxis } from '../imaging/axialAxis';
 import { useStudiesStore } from './studies';
@@ -37,9 +52,17 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   const mode = ref<OverlayMode>('fill');
   const busy = ref(false);
   const lastSaved = ref<string | null>(null);
-  const history = new EditHistory();
+  const history = new EditHistory<Version>();
   const historyState = ref({ canUndo: false, canRedo: false });
+  /** The history list: the original, every labelled version, the current one marked. */
+  const versions = ref<VersionRow[]>([]);
+  let nextVersionId = 1;
+  /** Hold-to-compare: the current version's edit is shown undone, outside the history. */
+  const comparing = ref(false);
+  const replayListeners = new Set<(version: Version, direction: 'undo' | 'redo') => void>();
   let stroke: StrokeRecorder | null = null;
+  /** What the stroke in progress paints with, for its history label. */
+  let strokeTarget: { kind: 'brush' | 'eraser'; name: string; value: number } | null = null;
 
   const segments = computed<SegmentRow[]>(() => {
     const seg = segmentation.value;
@@ -64,6 +87,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   function show(seg: Segmentation | null) {
+    comparing.value = false;
     segmentation.value = seg ? markRaw(seg) : null;
     display.clear();
     history.clear();
@@ -183,7 +207,9 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const target = selectedSegment.value;
     if (!seg || !target) return;
     const labels = seg.layers[target.layer];
+    if (comparing.value) compare(false);
     if (!stroke || stroke.layer !== target.layer) stroke = new StrokeRecorder(target.layer);
+    strokeTarget ??= { kind: erase ? 'eraser' : 'brush', name: target.name, value: target.value };
     const disc = brushDisc(seg, centre, radiusMm, sliceAxis);
     const olds = disc.map((n) => labels[n]);
     // The eraser clears only the selected segment, never a neighbour it brushes over.
@@ -199,16 +225,49 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   function endStroke() {
+    if (comparing.value) compare(false);
     const edit = stroke?.finish();
+    const target = strokeTarget;
     stroke = null;
-    if (edit) history.push(edit);
+    strokeTarget = null;
+    if (edit && target) {
+      const label = strokeLabel(target.kind, target.name, target.value, edit);
+      history.push({ ...edit, id: nextVersionId++, kind: target.kind, label });
+    }
     syncHistory();
   }
 
-  function replay(edit: LabelEdit | undefined, direction: 'undo' | 'redo') {
+  /**
+   * Applies an edit made elsewhere (an intervention from the main side) as a new version: written
+   * into the layer, counted, pushed onto the one undo history. Throws, changing nothing, when the
+   * layers no longer hold the edit's `before` values. Returns the new version's id.
+   */
+  function applyEdit(edit: LabelEdit, label: string, kind: VersionKind = 'intervention'): number {
     const seg = segmentation.value;
-    if (!edit || !seg) return;
-    applyEdit(seg.layers, edit, direction);
+    if (!seg) throw new Error('There is no segmentation to apply the edit to.');
+    if (comparing.value) compare(false);
+    const mismatch = editMismatch(seg.layers, edit);
+    if (mismatch) throw new Error(`The edit was not applied: ${mismatch}.`);
+    // A stroke in progress belongs before this edit in the history.
+    if (stroke) endStroke();
+    const version: Version = { ...edit, id: nextVersionId++, kind, label };
+    write(version, 'redo');
+    history.push(version);
+    syncHistory();
+    return version.id;
+  }
+
+  /** Called after every undo and redo (the intervention store records those in the audit log). */
+  function onReplay(listener: (version: Version, direction: 'undo' | 'redo') => void): () => void {
+    replayListeners.add(listener);
+    return () => replayListeners.delete(listener);
+  }
+
+  /** Writes an edit's `before` (undo) or `after` (redo) into its layer and updates counts and views. */
+  function write(edit: LabelEdit, direction: 'undo' | 'redo') {
+    const seg = segmentation.value;
+    if (!seg) return;
+    writeEdit(seg.layers, edit, direction);
     if (edit.segments) showSegments(seg, edit.segments[direction === 'undo' ? 'before' : 'after']);
     const from = direction === 'undo' ? edit.after : edit.before;
     const to = direction === 'undo' ? edit.before : edit.after;
@@ -216,7 +275,6 @@ export const useSegmentationStore = defineStore('segmentation', () => {
       edit.layer,
       Array.from(edit.indices, (_, n) => [from[n], to[n]] as [number, number]),
     );
-    syncHistory();
   }
 
   /** An edit that adds or removes rows: the list follows it, new rows shown, the selection kept valid. */
@@ -226,17 +284,55 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     if (!list.some((s) => s.value === selected.value)) selected.value = list[0]?.value ?? null;
   }
 
-  /** A change made elsewhere (a model's result, as a diff) applied as one undoable step. */
-  function commit(edit: LabelEdit) {
+  /** A change made elsewhere (a model's result, as a diff) applied as one undoable, labelled version. */
+  function commit(edit: LabelEdit, label = 'Model result') {
     if (!segmentation.value) return;
-    history.push(edit);
-    replay(edit, 'redo');
+    compare(false);
+    if (stroke) endStroke();
+    const version: Version = { ...edit, id: nextVersionId++, kind: 'model', label };
+    history.push(version);
+    write(version, 'redo');
+    syncHistory();
   }
 
-  const undo = () => replay(history.undo(), 'undo');
-  const redo = () => replay(history.redo(), 'redo');
+  /**
+   * Before/after: while `on`, the version before the current one is shown (its edit written back
+   * undone) without changing the history; any edit, undo or redo ends the comparison first.
+   */
+  function compare(on: boolean) {
+    const top = history.applied[history.applied.length - 1];
+    if (!top || on === comparing.value) return;
+    write(top, on ? 'undo' : 'redo');
+    comparing.value = on;
+  }
+
+  function replay(edit: Version | undefined, direction: 'undo' | 'redo') {
+    const seg = segmentation.value;
+    if (!edit || !seg) return;
+    write(edit, direction);
+    syncHistory();
+    for (const listener of replayListeners) listener(edit, direction);
+  }
+
+  const undo = () => {
+    compare(false);
+    replay(history.undo(), 'undo');
+  };
+  const redo = () => {
+    compare(false);
+    replay(history.redo(), 'redo');
+  };
+
+  /** Undoes or redoes until the version at `position` of the history list is the current one. */
+  function goTo(position: number) {
+    const current = versions.value.find((r) => r.current)?.position ?? 0;
+    for (let n = current; n > position && history.canUndo; n--) undo();
+    for (let n = current; n < position && history.canRedo; n++) redo();
+  }
+
   function syncHistory() {
     historyState.value = { canUndo: history.canUndo, canRedo: history.canRedo };
+    versions.value = versionRows(history.applied, history.undoneInRedoOrder, history.truncated);
   }
 
   return {
@@ -251,6 +347,8 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     busy,
     lastSaved,
     historyState,
+    versions,
+    comparing,
     displayOf,
     adopt,
     load,
@@ -267,5 +365,9 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     commit,
     undo,
     redo,
+    goTo,
+    compare,
+    applyEdit,
+    onReplay,
   };
 });
