@@ -108,6 +108,7 @@ const segAlgorithmSchema = z.object({
   version: z.string().min(1).max(64),
   type: z.enum(['AUTOMATIC', 'SEMIAUTOMATIC']),
 });
+export type SegAlgorithmData = z.infer<typeof segAlgorithmSchema>;
 
 /** In-plane voxel indices on a slice: `a` along the lower in-plane volume axis, `b` the other. */
 const planePoint = z.object({ a: z.number().int(), b: z.number().int() });
@@ -216,7 +217,7 @@ export interface SpeechEngineInfo {
 export interface TranscribeResult {
   /** The words heard, lower case. */
   text: string;
-  /** The words as a typed command ("three millimetres" → "3 mm"), for the input box. */
+  /** The words as a typed command (numbers as digits: "three millimetres" → "3 millimetres"), for the input box. */
   command: string;
   engine: string;
   confidence?: number;

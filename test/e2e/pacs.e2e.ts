@@ -4,8 +4,7 @@
 // WADO-RS (it opens from the local cache), segment it with the shipped demo model ('segmentation.run')
 // and send the result back, over the contract ('pacs.store') and from the browser's Send button, as a
 // DICOM SEG that Orthanc then holds, referencing the source series and giving back the model's voxels.
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +35,6 @@ let orthanc: RunningOrthanc;
 let shell: RunningWebShell;
 let browser: Browser;
 let page: Page;
-let scratch: string;
 let studyUid: string;
 let seriesUid: string;
 let patientId: string;
@@ -99,7 +97,6 @@ async function segInOrthanc(sopInstanceUid: string): Promise<{ metadata: Json; s
 
 describe.skipIf(!orthancAvailable)('PACS browser: search, retrieve, open, send', () => {
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'causal-sam-e2e-pacs-'));
     orthanc = await startOrthanc({ aet: 'CAUSALSAM', port: await freePort() });
     await orthanc.upload(await sharedSeriesFiles());
     source = (await loadPaths([sharedSeriesDir])).series[0];
@@ -128,7 +125,6 @@ describe.skipIf(!orthancAvailable)('PACS browser: search, retrieve, open, send',
     await browser?.close();
     await shell?.stop();
     await orthanc?.stop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
   it('adds a DICOMweb node; the password is kept apart, readable only by the user', async () => {
@@ -198,28 +194,28 @@ describe.skipIf(!orthancAvailable)('PACS browser: search, retrieve, open, send',
   });
 
   it("sends the model's segmentation from the browser: Orthanc holds a SEG of it and its volume report", async () => {
-    // The browser has no Segment button yet: the model's result reaches it as a file it opens.
-    const modelSegPath = join(scratch, 'model-seg.dcm');
-    await ok('segmentation.save', {
-      seriesId,
-      path: modelSegPath,
-      format: 'dicom-seg',
-      segmentation: modelSeg,
-    });
-    await page.getByTestId('seg-load-path').fill(modelSegPath);
-    await page.getByTestId('seg-load').click();
+    // Segment in the browser: the same model on the same series gives the same result.
+    await page.getByTestId('segment-run').click();
     const [name, voxels] = Object.entries(voxelsByName(modelSeg))[0];
+    const value = modelSeg.segments.find((s) => s.name === name)!.value;
     await expect
-      .poll(async () => (await page.getByTestId('segment-1-name').textContent())?.trim())
+      .poll(async () => (await page.getByTestId(`segment-${value}-name`).textContent())?.trim(), {
+        timeout: 90_000,
+      })
       .toBe(name);
-    expect((await page.getByTestId('segment-1-voxels').textContent())?.trim()).toBe(String(voxels));
+    expect((await page.getByTestId(`segment-${value}-voxels`).textContent())?.trim()).toBe(String(voxels));
     await page.getByTestId('pacs-send').click();
     await expect
       .poll(() => page.getByTestId('pacs-status').textContent(), { timeout: 90_000 })
       .toMatch(/^Sent SEG [0-9.]+ and its volume report to orthanc$/);
     const segUid = (await page.getByTestId('pacs-status').textContent())!.split(' ')[2];
-    const { segmentation } = await segInOrthanc(segUid);
+    const { metadata: sent, segmentation } = await segInOrthanc(segUid);
     expect(voxelsByName(segmentation)).toEqual(voxelsByName(modelSeg));
+    // Made by the model and sent as it came: AUTOMATIC, with the model's name and version.
+    for (const item of sent['00620002'].Value as Json[]) {
+      expect(first(item, '00620008')).toBe('AUTOMATIC');
+      expect(first(item, '00620009')).toBe('causal-sam-demo');
+    }
     expect(differingSegments(segmentation, modelSeg)).toEqual([]);
     // The volume report: an Encapsulated PDF in the same study, pointing at the SEG.
     const docs = (await (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEdit, editMismatch, EditHistory, type LabelEdit } from './editHistory';
-import { stepsTo, strokeLabel, versionRows, type Version } from './versions';
+import { segAlgorithm, stepsTo, strokeLabel, versionRows, type Version } from './versions';
 
 const edit = (indices: number[], before: number[], after: number[], layer = 0): LabelEdit => ({
   layer,
@@ -76,5 +76,33 @@ describe('versions', () => {
     const back = versionRows(history.applied, history.undoneInRedoOrder, history.truncated);
     expect(back[0].current).toBe(true);
     expect(back.filter((r) => r.undone).map((r) => r.id)).toEqual([2, 3]);
+  });
+});
+
+describe('how the segmentation was made (DICOM SEG algorithm)', () => {
+  const model = { id: 'causal-sam-demo', version: '0.1.0' };
+  const v = (id: number, kind: Version['kind'], automatic?: boolean): Version => ({
+    ...edit([id], [0], [5]),
+    id,
+    kind,
+    label: kind,
+    ...(automatic === undefined ? {} : { model: { ...model, automatic } }),
+  });
+
+  it('is automatic while the model result is the current version', () => {
+    expect(segAlgorithm([v(1, 'brush'), v(2, 'model', true)], null)).toEqual({
+      name: 'causal-sam-demo',
+      version: '0.1.0',
+      type: 'AUTOMATIC',
+    });
+    expect(segAlgorithm([], { ...model, automatic: true })?.type).toBe('AUTOMATIC');
+  });
+  it('is semi-automatic once a person prompted, painted or corrected', () => {
+    expect(segAlgorithm([v(1, 'model', true), v(2, 'intervention')], null)?.type).toBe('SEMIAUTOMATIC');
+    expect(segAlgorithm([v(1, 'model', false)], null)?.type).toBe('SEMIAUTOMATIC');
+    expect(segAlgorithm([v(1, 'brush')], { ...model, automatic: true })?.type).toBe('SEMIAUTOMATIC');
+  });
+  it('is manual (no algorithm) when no model took part', () => {
+    expect(segAlgorithm([v(1, 'brush'), v(2, 'eraser')], null)).toBeUndefined();
   });
 });

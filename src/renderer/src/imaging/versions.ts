@@ -1,6 +1,7 @@
 // Versions of a segmentation as the history list shows them: every undoable edit (a brush stroke, an
 // eraser stroke, an applied intervention, a model's result) is a labelled entry on the one undo history, and the list
 // is the original plus those entries, the current one marked and undone ones still reachable by redo.
+import type { SegAlgorithmData } from '../../../shared/api';
 import type { LabelEdit } from './editHistory';
 
 export type VersionKind = 'brush' | 'eraser' | 'intervention' | 'model';
@@ -11,6 +12,32 @@ export interface Version extends LabelEdit {
   id: number;
   kind: VersionKind;
   label: string;
+  /** The model that made this edit; `automatic` for a whole automatic segmentation (not a prompt). */
+  model?: ModelProvenance;
+}
+
+export interface ModelProvenance {
+  id: string;
+  version: string;
+  automatic: boolean;
+}
+
+/**
+ * How the segmentation on screen was made, for a DICOM SEG: AUTOMATIC when it is a model's automatic
+ * result as it came (the current version, or the origin with nothing applied since); SEMIAUTOMATIC
+ * when a model made part of it and a person prompted, painted or corrected; nothing (MANUAL) when no
+ * model took part. `origin` is the model whose result became the starting point without an undo step.
+ */
+export function segAlgorithm(
+  applied: readonly Version[],
+  origin: ModelProvenance | null,
+): SegAlgorithmData | undefined {
+  const last = applied[applied.length - 1];
+  if (last?.model?.automatic) return { name: last.model.id, version: last.model.version, type: 'AUTOMATIC' };
+  const made = [...applied].reverse().find((v) => v.model)?.model ?? origin;
+  if (!made) return undefined;
+  const untouched = applied.length === 0 && made.automatic;
+  return { name: made.id, version: made.version, type: untouched ? 'AUTOMATIC' : 'SEMIAUTOMATIC' };
 }
 
 export interface VersionRow {

@@ -147,7 +147,7 @@ export const useInterventionStore = defineStore('intervention', () => {
       axesLps: volume.axesLps,
       cursor: view.cursor,
       segments: segmentation.segments,
-      selected: segmentation.selectedSegment?.name ?? null,
+      selected: segmentation.selectedByUser ? (segmentation.selectedSegment?.name ?? null) : null,
     });
   }
 

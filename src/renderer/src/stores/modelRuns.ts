@@ -133,7 +133,11 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     }
     if (!base) segmentation.adopt(emptyLike(result.segmentation));
     const edit = replacementEdit(segmentation.segmentation!, result.segmentation);
-    if (edit) segmentation.commit(edit, `Automatic segmentation · ${result.model.id}`);
+    if (edit)
+      segmentation.commit(edit, `Automatic segmentation · ${result.model.id}`, {
+        ...result.model,
+        automatic: true,
+      });
     message.value = `Found ${result.segmentation.segments.length} structures (Undo restores the previous segmentation).`;
   }
 
@@ -142,7 +146,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     const p = pending.value;
     pending.value = null;
     if (!p) return;
-    segmentation.adopt(p.result.segmentation);
+    segmentation.adopt(p.result.segmentation, { ...p.result.model, automatic: true });
     message.value = `Replaced the segmentation with ${p.result.segmentation.segments.length} structures.`;
   }
 
@@ -179,7 +183,10 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
       return;
     }
     if (!segmentation.segmentation) segmentation.adopt(base);
-    segmentation.commit(merge.edit, `Prompt · ${merge.segment.name} · ${merge.voxels} voxels`);
+    segmentation.commit(merge.edit, `Prompt · ${merge.segment.name} · ${merge.voxels} voxels`, {
+      ...result.model,
+      automatic: false,
+    });
     segmentation.select(merge.segment.value);
     const through = propagate.value ? ' (propagated)' : '';
     message.value = `Added ${merge.segment.name}: ${merge.voxels} voxels from the ${where}${through}.`;

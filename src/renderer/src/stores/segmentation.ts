@@ -18,8 +18,10 @@ import {
   type LabelEdit,
 } from '../imaging/editHistory';
 import {
+  segAlgorithm,
   strokeLabel,
   versionRows,
+  type ModelProvenance,
   type Version,
   type VersionKind,
   type VersionRow,
@@ -47,12 +49,19 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   const display = reactive(new Map<number, SegmentDisplay>());
   const counts = ref(new Map<number, number>());
   const selected = ref<number | null>(null);
+  /**
+   * Whether the reader picked the selected segment (or added it), rather than it being the first
+   * one selected for the brush: only a picked segment is what "it" means in a typed command.
+   */
+  const selectedByUser = ref(false);
   const overlayVisible = ref(true);
   const overlayOpacity = ref(0.5);
   const mode = ref<OverlayMode>('fill');
   const busy = ref(false);
   const lastSaved = ref<string | null>(null);
   const history = new EditHistory<Version>();
+  /** The model whose result is the starting point of the history, if one is. */
+  let origin: ModelProvenance | null = null;
   const historyState = ref({ canUndo: false, canRedo: false });
   /** The history list: the original, every labelled version, the current one marked. */
   const versions = ref<VersionRow[]>([]);
@@ -88,6 +97,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
 
   function show(seg: Segmentation | null) {
     comparing.value = false;
+    origin = null;
     segmentation.value = seg ? markRaw(seg) : null;
     display.clear();
     history.clear();
@@ -102,6 +112,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     revisions.value = seg.layers.map(() => 0);
     recount(seg);
     selected.value = seg.segments[0]?.value ?? null;
+    selectedByUser.value = false;
   }
 
   // Label maps belong to the image they were loaded onto.
@@ -111,9 +122,14 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   );
 
   /** Shows a segmentation that came from elsewhere (e.g. a restored autosave). */
-  function adopt(seg: Segmentation) {
+  /** A segmentation from elsewhere (a restored autosave, or a model's result replacing without undo). */
+  function adopt(seg: Segmentation, madeBy: ModelProvenance | null = null) {
     show(seg);
+    origin = madeBy;
   }
+
+  /** How the segmentation on screen was made, for a DICOM SEG's algorithm fields. */
+  const algorithm = () => segAlgorithm(history.applied, origin);
 
   async function load(paths: string[]) {
     const seriesId = studies.activeSeriesId;
@@ -140,7 +156,13 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     busy.value = true;
     try {
       // The schema's typed arrays are ArrayBuffer-backed; ours are too (they came over the contract).
-      const saved = await api['segmentation.save']({ seriesId, path, format, segmentation: seg });
+      const saved = await api['segmentation.save']({
+        seriesId,
+        path,
+        format,
+        segmentation: seg,
+        algorithm: algorithm(),
+      });
       lastSaved.value = saved.path;
     } catch (error) {
       studies.reportError(error);
@@ -174,6 +196,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     segmentation.value = markRaw({ ...seg, segments: [...seg.segments, info] });
     display.set(value, { visible: true, opacity: 1 });
     selected.value = value;
+    selectedByUser.value = true;
   }
 
   function setVisible(value: number, visible: boolean) {
@@ -184,6 +207,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
   function select(value: number) {
     selected.value = value;
+    selectedByUser.value = true;
   }
   function toggleOverlay() {
     overlayVisible.value = !overlayVisible.value;
@@ -285,11 +309,11 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   /** A change made elsewhere (a model's result, as a diff) applied as one undoable, labelled version. */
-  function commit(edit: LabelEdit, label = 'Model result') {
+  function commit(edit: LabelEdit, label: string, model: ModelProvenance) {
     if (!segmentation.value) return;
     compare(false);
     if (stroke) endStroke();
-    const version: Version = { ...edit, id: nextVersionId++, kind: 'model', label };
+    const version: Version = { ...edit, id: nextVersionId++, kind: 'model', label, model };
     history.push(version);
     write(version, 'redo');
     syncHistory();
@@ -340,6 +364,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     revisions,
     segments,
     selected,
+    selectedByUser,
     selectedSegment,
     overlayVisible,
     overlayOpacity,
@@ -351,6 +376,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     comparing,
     displayOf,
     adopt,
+    algorithm,
     load,
     loadSample,
     save,

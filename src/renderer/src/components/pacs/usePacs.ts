@@ -122,7 +122,13 @@ export function usePacs() {
     sending.value = true;
     // The schema's typed arrays are ArrayBuffer-backed; ours are too (they came over the contract).
     const result = await guarded(() =>
-      api['pacs.store']({ node: nodeName.value, seriesId: source.seriesId, segmentation: seg, report }),
+      api['pacs.store']({
+        node: nodeName.value,
+        seriesId: source.seriesId,
+        segmentation: seg,
+        report,
+        algorithm: segmentation.algorithm(),
+      }),
     );
     sending.value = false;
     if (result)
