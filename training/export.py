@@ -10,10 +10,11 @@ Also writes ``parity/`` (a reference input/output pair computed with PyTorch) th
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -141,13 +142,26 @@ def io_spec(model: CausalSAM) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     return enc, dec
 
 
+@contextlib.contextmanager
+def _without_prompt_head(model: CausalSAM) -> Iterator[None]:
+    """Detach the prompt head while the encoder is traced. The encoder never reads it, but the
+    tracer's generated value names depend on the whole module, so without this an added head
+    would change encoder.onnx's bytes (and sha256) although its graph and weights are the same."""
+    head = model.prompt_head
+    model.prompt_head = None
+    try:
+        yield
+    finally:
+        model.prompt_head = head
+
+
 def export_onnx(model: CausalSAM, out_dir: Path) -> Tuple[Path, Path]:
     """Write encoder.onnx and decoder.onnx (opset 17, dynamic batch and point count)."""
     model.eval()
     S, K, C8 = model.img_size, model.num_classes, model.mask_decoder.feature_dim
     x = torch.rand(1, 3, S, S)
     enc_path, dec_path = out_dir / "encoder.onnx", out_dir / "decoder.onnx"
-    with torch.no_grad():
+    with torch.no_grad(), _without_prompt_head(model):
         torch.onnx.export(
             EncoderOnnx(model),
             (x,),
@@ -158,6 +172,7 @@ def export_onnx(model: CausalSAM, out_dir: Path) -> Tuple[Path, Path]:
             dynamic_axes={"image": {0: "B"}, "embeddings": {0: "B"}},
             do_constant_folding=True,
         )
+    with torch.no_grad():
         emb = model.encode(x)
         args = (
             emb,
@@ -411,7 +426,15 @@ def scores_from_eval(ev: Dict[str, Any], dataset: str) -> Dict[str, Any]:
         "manual ground truth: a Dice here measures agreement with TotalSegmentator.",
         "results": results,
         "other": {
-            k: ev[k] for k in ("box_prompt_dice", "interventions", "breast1_box_dice") if k in ev
+            k: ev[k]
+            for k in (
+                "box_prompt_dice",
+                "box_only_baseline_dice",
+                "point_prompt_dice",
+                "interventions",
+                "breast1_box_dice",
+            )
+            if k in ev
         },
     }
 

@@ -17,7 +17,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -116,6 +116,49 @@ def load_data(cfg: TrainConfig, split: str) -> SliceSet:
     return concat(sets)
 
 
+def sample_prompt(
+    structs: np.ndarray, rng: np.random.Generator, num_points: int = NUM_POINTS
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A random prompt on a random labelled structure of one slice.
+
+    Args:
+        structs: [S, S] structure ids (0 = unlabelled); structures under 8 pixels are skipped.
+        rng: the generator (the only source of randomness).
+        num_points: N, the number of point slots (unused slots are padding, label -1).
+
+    Returns:
+        coords [N, 2] float32 (x, y) pixels, labels [N] float32 (a box as corners 2/3 with
+        +-3 px jitter, or 1-2 positive + 0-1 negative points), target [S, S] float32 {0, 1}
+        and valid (0.0 when the slice has no structure).
+    """
+    S = structs.shape[0]
+    coords = np.zeros((num_points, 2), np.float32)
+    labels = -np.ones(num_points, np.float32)
+    ids, counts = np.unique(structs[structs > 0], return_counts=True)
+    ids = ids[counts >= 8]
+    if len(ids) == 0:
+        return coords, labels, np.zeros((S, S), np.float32), 0.0
+    target = structs == rng.choice(ids)
+    ys, xs = np.nonzero(target)
+    if rng.random() < 0.5:
+        j = rng.integers(-3, 4, 4)
+        coords[0] = [max(xs.min() + j[0], 0), max(ys.min() + j[1], 0)]
+        coords[1] = [min(xs.max() + j[2], S - 1), min(ys.max() + j[3], S - 1)]
+        labels[:2] = [2, 3]
+    else:
+        npos = int(rng.integers(1, 3))
+        for n in range(npos):
+            i = rng.integers(len(ys))
+            coords[n] = [xs[i], ys[i]]
+            labels[n] = 1
+        by, bx = np.nonzero(~target)
+        for n in range(npos, npos + int(rng.integers(0, 2))):
+            i = rng.integers(len(by))
+            coords[n] = [bx[i], by[i]]
+            labels[n] = 0
+    return coords, labels, target.astype(np.float32), 1.0
+
+
 class BatchMaker:
     """Samples training batches: spatial + style augmentation, prompts, descriptions, errors."""
 
@@ -132,32 +175,7 @@ class BatchMaker:
 
     def prompt(self, structs: np.ndarray, rng: np.random.Generator):
         """Random structure of this slice -> (coords [N, 2], labels [N], target [S, S], valid)."""
-        S = structs.shape[0]
-        coords = np.zeros((NUM_POINTS, 2), np.float32)
-        labels = -np.ones(NUM_POINTS, np.float32)
-        ids, counts = np.unique(structs[structs > 0], return_counts=True)
-        ids = ids[counts >= 8]
-        if len(ids) == 0:
-            return coords, labels, np.zeros((S, S), np.float32), 0.0
-        target = structs == rng.choice(ids)
-        ys, xs = np.nonzero(target)
-        if rng.random() < 0.5:
-            j = rng.integers(-3, 4, 4)
-            coords[0] = [max(xs.min() + j[0], 0), max(ys.min() + j[1], 0)]
-            coords[1] = [min(xs.max() + j[2], S - 1), min(ys.max() + j[3], S - 1)]
-            labels[:2] = [2, 3]
-        else:
-            npos = int(rng.integers(1, 3))
-            for n in range(npos):
-                i = rng.integers(len(ys))
-                coords[n] = [xs[i], ys[i]]
-                labels[n] = 1
-            by, bx = np.nonzero(~target)
-            for n in range(npos, npos + int(rng.integers(0, 2))):
-                i = rng.integers(len(by))
-                coords[n] = [bx[i], by[i]]
-                labels[n] = 0
-        return coords, labels, target.astype(np.float32), 1.0
+        return sample_prompt(structs, rng)
 
     def __call__(self, rng: np.random.Generator) -> Dict[str, torch.Tensor]:
         cfg = self.cfg
@@ -227,6 +245,13 @@ def class_weights(data: SliceSet, K: int, cap: float) -> torch.Tensor:
     return torch.tensor(np.minimum(w / w[0], cap), dtype=torch.float32)
 
 
+def prompt_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """BCE + soft Dice of a promptable mask: logits and target [B, 1, S, S] -> scalar."""
+    p = logits.sigmoid()
+    dl = 1 - (2 * (p * target).sum((1, 2, 3)) + 1) / (p.sum((1, 2, 3)) + target.sum((1, 2, 3)) + 1)
+    return F.binary_cross_entropy_with_logits(logits, target) + dl.mean()
+
+
 def losses(
     out: Dict[str, torch.Tensor],
     batch: Dict[str, torch.Tensor],
@@ -248,10 +273,7 @@ def losses(
         res["iv"] = (ce * g).sum() / g.sum().clamp(min=1)
     v = batch["prompt_valid"] > 0
     if v.any():
-        pl, pt = out["prompt_logits"][v], batch["prompt_target"][v]
-        p = pl.sigmoid()
-        dl = 1 - (2 * (p * pt).sum((1, 2, 3)) + 1) / (p.sum((1, 2, 3)) + pt.sum((1, 2, 3)) + 1)
-        res["prompt"] = F.binary_cross_entropy_with_logits(pl, pt) + dl.mean()
+        res["prompt"] = prompt_loss(out["prompt_logits"][v], batch["prompt_target"][v])
     return res
 
 

@@ -3,7 +3,12 @@
 # Stage A: the whole model (conv-stem narrow SAM ViT + adapter + decoder) trained on the CT
 #          training slices with style augmentation (supervised encoder pre-training).
 # Stage B: encoder frozen; adapter + prompt encoder + decoder continue with style augmentation,
-#          LAD and intervention training. Then evaluate and export to models/causal-sam-demo.
+#          LAD and intervention training.
+# Stage P: prompt path only (training/experiments/train_prompt.py): encoder embeddings of the
+#          training slices precomputed once (1 plain + 7 augmented copies), then a prompt-only
+#          refinement head + point embeddings + the prompt hypernetwork learn box/point prompts;
+#          nothing the class path reads changes (automatic segmentation and interventions are
+#          bit-identical). Then evaluate and export to models/causal-sam-demo.
 set -e
 PY=${PY:-/usr/bin/python3}
 RUNS=${RUNS:-training/runs}
@@ -11,7 +16,9 @@ $PY -m training.train --out "$RUNS/demo_a" --train-encoder --steps 600 --batch 6
     --encoder-lr 1e-3 --resume
 $PY -m training.train --out "$RUNS/demo_b" --init "$RUNS/demo_a/final.pt" --steps 250 \
     --batch 6 --lr 5e-4 --lad --intervention --resume
-$PY -m training.evaluate --ckpt "$RUNS/demo_b/final.pt" --out training/results/demo_eval.json
-$PY -m training.export --ckpt "$RUNS/demo_b/final.pt" --id causal-sam-demo \
+$PY -m training.experiments.train_prompt --init "$RUNS/demo_b/final.pt" --out "$RUNS/demo_p" \
+    --params prompt_only --steps 1000 --lr 2e-3 --copies 8 --val-every 100 --resume
+$PY -m training.evaluate --ckpt "$RUNS/demo_p/final.pt" --out training/results/demo_eval.json
+$PY -m training.export --ckpt "$RUNS/demo_p/final.pt" --id causal-sam-demo \
     --scores training/results/demo_eval.json
 $PY training/results/make_demo_md.py

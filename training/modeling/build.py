@@ -14,6 +14,7 @@ from .causal_sam import CausalSAM
 from .image_encoder import ImageEncoderViT
 from .mask_decoder import MaskDecoder
 from .prompt_encoder import PromptEncoder
+from .prompt_head import PromptHead
 from .transformer import TwoWayTransformer
 
 
@@ -84,8 +85,20 @@ def build_image_encoder(size: str) -> ImageEncoderViT:
     )
 
 
-def build_model(size: str, num_classes: int, checkpoint: Optional[str] = None) -> CausalSAM:
-    """Build a :class:`CausalSAM` of a named size; optionally load a SAM/MedSAM checkpoint."""
+def build_model(
+    size: str,
+    num_classes: int,
+    checkpoint: Optional[str] = None,
+    prompt_head: bool = True,
+    prompt_head_embed: bool = False,
+) -> CausalSAM:
+    """Build a :class:`CausalSAM` of a named size; optionally load a SAM/MedSAM checkpoint.
+
+    ``prompt_head`` adds the prompt-only refinement head (:class:`PromptHead`, zero-initialised:
+    identity on SAM's prompt logits until trained), reading the image embeddings too if
+    ``prompt_head_embed``; checkpoints saved without a head load with ``prompt_head=False``
+    (:func:`head_options` reads both flags from a state dict).
+    """
     enc = build_image_encoder(size)
     e = ENCODERS[size]
     d = DECODERS[size]
@@ -107,12 +120,25 @@ def build_model(size: str, num_classes: int, checkpoint: Optional[str] = None) -
             iou_head_hidden_dim=d.iou_hidden,
         ),
         adapter=ConvAdapter(e.out_chans, d.adapter_reduction),
+        prompt_head=(
+            PromptHead(d.dim // 8, e.img_size, embed_dim=d.dim if prompt_head_embed else 0)
+            if prompt_head
+            else None
+        ),
     )
     if e.out_chans != d.dim:
         raise ValueError("encoder out_chans must equal the decoder width")
     if checkpoint is not None:
         load_sam_checkpoint(model, checkpoint)
     return model
+
+
+def head_options(state_dict: Mapping[str, torch.Tensor]) -> Dict[str, bool]:
+    """``build_model`` keyword arguments for the prompt head a saved state dict has."""
+    return {
+        "prompt_head": any(k.startswith("prompt_head.") for k in state_dict),
+        "prompt_head_embed": "prompt_head.embed_proj.weight" in state_dict,
+    }
 
 
 @dataclass

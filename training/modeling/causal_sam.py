@@ -10,6 +10,7 @@ from .adapter import ConvAdapter
 from .image_encoder import ImageEncoderViT
 from .mask_decoder import MaskDecoder, resize_gate
 from .prompt_encoder import PromptEncoder
+from .prompt_head import PromptHead
 
 #: Intervention types with learned FiLM directions (index into ``intervention_directions``).
 INTERVENTION_TYPES: Tuple[str, ...] = ("grow", "shrink")
@@ -24,6 +25,7 @@ class CausalSAM(nn.Module):
         prompt_encoder: PromptEncoder,
         mask_decoder: MaskDecoder,
         adapter: Optional[ConvAdapter] = None,
+        prompt_head: Optional[PromptHead] = None,
         pixel_mean: Tuple[float, float, float] = (123.675, 116.28, 103.53),
         pixel_std: Tuple[float, float, float] = (58.395, 57.12, 57.375),
     ) -> None:
@@ -32,6 +34,8 @@ class CausalSAM(nn.Module):
         self.prompt_encoder = prompt_encoder
         self.mask_decoder = mask_decoder
         self.adapter = adapter if adapter is not None else nn.Identity()
+        # Optional prompt-only refinement (rasterised prompts); never read by class_logits.
+        self.prompt_head = prompt_head
         self.register_buffer("pixel_mean", torch.tensor(pixel_mean).view(1, 3, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(pixel_std).view(1, 3, 1, 1), False)
         K, C8 = mask_decoder.num_classes, mask_decoder.feature_dim
@@ -83,6 +87,10 @@ class CausalSAM(nn.Module):
             film_shift=film_shift,
             gate=gate,
         )
+        if self.prompt_head is not None:
+            out["prompt_logits"] = self.prompt_head(
+                out["features"], out["prompt_logits"], point_coords, point_labels, adapted
+            )
         S = self.img_size
         out["class_logits"] = F.interpolate(
             out["class_logits"], size=(S, S), mode="bilinear", align_corners=False
