@@ -23,7 +23,15 @@ import {
   type IntensityMap,
   type SliceFrame,
 } from './preprocess';
-import { boxInModel, encodePrompt, maskBox, type EncodedPrompt, type Prompt } from './prompt';
+import {
+  boxInModel,
+  encodePrompt,
+  intensityProfile,
+  maskBox,
+  profileFit,
+  type EncodedPrompt,
+  type Prompt,
+} from './prompt';
 
 export interface RunOptions {
   /** Identifies the study for the embedding cache (a series id, a file path). */
@@ -628,14 +636,20 @@ export class SegmentationEngine {
     write(k, first);
     if (options.propagate) {
       const firstBox = maskBox(first, this.S);
+      const image = new Float32Array(pixels);
+      const profile = intensityProfile(preprocessSlice(volume, frame, map, k, image), first);
       for (const direction of [1, -1]) {
         let box = firstBox;
         for (let slice = k + direction; box && slice >= 0 && slice < frame.slices; slice += direction) {
           if (options.signal?.aborted) throw new SegmentationCancelledError();
           const mask = await runOne(slice, boxInModel(box.x0, box.y0, box.x1, box.y1));
           const next = maskBox(mask, this.S);
-          // A mask that collapses to a few pixels is the structure ending, not a smaller slice of it.
-          box = next && next.area >= 4 ? next : null;
+          // A mask that collapses to a few pixels is the structure ending, not a smaller slice of it;
+          // so is one that no longer covers tissue like the prompted slice's.
+          const fits =
+            profile !== null &&
+            profileFit(profile, preprocessSlice(volume, frame, map, slice, image), mask) >= 0.5;
+          box = next && next.area >= 4 && fits ? next : null;
           if (box) write(slice, mask);
           options.onProgress?.(timings.slices / frame.slices, `propagating: slice ${slice}`);
         }

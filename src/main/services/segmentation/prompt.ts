@@ -94,3 +94,40 @@ export function maskBox(
   }
   return area === 0 ? null : { x0, y0, x1, y1, area };
 }
+
+/** The intensities a prompted structure has on the slice it was prompted on: median and spread. */
+export interface IntensityProfile {
+  median: number;
+  /** 1.4826 × median absolute deviation (σ for a normal distribution), at least 0.02. */
+  spread: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : 0;
+}
+
+/** Profile of `image` (S × S, normalised) under `mask`; null for an empty mask. */
+export function intensityProfile(image: Float32Array, mask: Uint8Array): IntensityProfile | null {
+  const values: number[] = [];
+  for (let p = 0; p < mask.length; p++) if (mask[p]) values.push(image[p]);
+  if (!values.length) return null;
+  const m = median(values);
+  return { median: m, spread: Math.max(0.02, 1.4826 * median(values.map((v) => Math.abs(v - m)))) };
+}
+
+/**
+ * The fraction of a mask whose intensities fit the profile (within 2.5 spreads of its median).
+ * Propagation stops where it drops below one half: the mask no longer covers what was prompted on
+ * the first slice, whatever shape the model still draws there.
+ */
+export function profileFit(profile: IntensityProfile, image: Float32Array, mask: Uint8Array): number {
+  let inside = 0;
+  let fit = 0;
+  for (let p = 0; p < mask.length; p++) {
+    if (!mask[p]) continue;
+    inside++;
+    if (Math.abs(image[p] - profile.median) <= 2.5 * profile.spread) fit++;
+  }
+  return inside ? fit / inside : 0;
+}
