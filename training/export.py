@@ -155,12 +155,16 @@ def _without_prompt_head(model: CausalSAM) -> Iterator[None]:
         model.prompt_head = head
 
 
-def export_onnx(model: CausalSAM, out_dir: Path) -> Tuple[Path, Path]:
-    """Write encoder.onnx and decoder.onnx (opset 17, dynamic batch and point count)."""
+def export_onnx(model: CausalSAM, out_dir: Path) -> Tuple[Path, Path, Optional[Path]]:
+    """Write encoder.onnx and decoder.onnx (opset 17, dynamic batch and point count), and, when
+    the model has a prompt head, prompt_decoder.onnx: the same decoder with the head on its prompt
+    path. decoder.onnx leaves the head out, so automatic segmentation and interventions (which
+    never read prompt_logits) do not pay for it; the app runs prompt_decoder.onnx for prompts."""
     model.eval()
     S, K, C8 = model.img_size, model.num_classes, model.mask_decoder.feature_dim
     x = torch.rand(1, 3, S, S)
     enc_path, dec_path = out_dir / "encoder.onnx", out_dir / "decoder.onnx"
+    prompt_path = out_dir / "prompt_decoder.onnx" if model.prompt_head is not None else None
     with torch.no_grad(), _without_prompt_head(model):
         torch.onnx.export(
             EncoderOnnx(model),
@@ -188,20 +192,28 @@ def export_onnx(model: CausalSAM, out_dir: Path) -> Tuple[Path, Path]:
         dyn["point_labels"] = {0: "B", 1: "N"}
         dyn["class_logits"] = {0: "B"}
         dyn["prompt_logits"] = {0: "B"}
-        torch.onnx.export(
-            DecoderOnnx(model),
-            args,
-            str(dec_path),
-            opset_version=OPSET,
-            input_names=names,
-            output_names=["class_logits", "prompt_logits"],
-            dynamic_axes=dyn,
-            do_constant_folding=True,
-        )
+
+        def export_decoder(path: Path) -> None:
+            torch.onnx.export(
+                DecoderOnnx(model),
+                args,
+                str(path),
+                opset_version=OPSET,
+                input_names=names,
+                output_names=["class_logits", "prompt_logits"],
+                dynamic_axes=dyn,
+                do_constant_folding=True,
+            )
+
+        with _without_prompt_head(model):
+            export_decoder(dec_path)
+        if prompt_path is not None:
+            export_decoder(prompt_path)
     enc_spec, dec_spec = io_spec(model)
-    for p, spec in ((enc_path, enc_spec), (dec_path, dec_spec)):
-        _set_io_shapes(p, spec)
-    return enc_path, dec_path
+    for p, spec in ((enc_path, enc_spec), (dec_path, dec_spec), (prompt_path, dec_spec)):
+        if p is not None:
+            _set_io_shapes(p, spec)
+    return enc_path, dec_path, prompt_path
 
 
 def _set_io_shapes(path: Path, spec: Dict[str, Any]) -> None:
@@ -293,6 +305,7 @@ def build_manifest(
     class_names: Sequence[str],
     scores: Dict[str, Any],
     extra: Dict[str, Any],
+    prompt_path: Optional[Path] = None,
 ) -> Dict[str, Any]:
     enc, dec = io_spec(model)
     C8 = model.mask_decoder.feature_dim
@@ -328,9 +341,21 @@ def build_manifest(
                 "sha256": sha256(dec_path),
                 "bytes": dec_path.stat().st_size,
             },
+            **(
+                {
+                    "promptDecoder": {
+                        "path": prompt_path.name,
+                        "sha256": sha256(prompt_path),
+                        "bytes": prompt_path.stat().st_size,
+                    }
+                }
+                if prompt_path is not None
+                else {}
+            ),
         },
         "encoder": enc,
         "decoder": dec,
+        **({"promptDecoder": dec} if prompt_path is not None else {}),
         "preprocessing": {
             "inputSize": model.img_size,
             "orientation": "axial slice on an LPS-aligned grid: array[row][col] with rows running "
@@ -401,9 +426,9 @@ def export(
     extra: Dict[str, Any],
 ) -> Dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    enc_path, dec_path = export_onnx(model, out_dir)
+    enc_path, dec_path, prompt_path = export_onnx(model, out_dir)
     write_parity(model, parity_image, out_dir, cls=min(5, model.num_classes - 1))
-    m = build_manifest(model, model_id, enc_path, dec_path, class_names, scores, extra)
+    m = build_manifest(model, model_id, enc_path, dec_path, class_names, scores, extra, prompt_path)
     (out_dir / "manifest.json").write_text(json.dumps(m, indent=1) + "\n")
     return m
 

@@ -44,9 +44,14 @@ export interface ModelManifest {
     }[];
     other?: Record<string, unknown>;
   };
-  files: { encoder: ModelFile; decoder: ModelFile };
+  /**
+   * promptDecoder (optional): the decoder with a prompt-only refinement head, run for prompts; the
+   * plain decoder runs automatic segmentation and interventions without paying for the head.
+   */
+  files: { encoder: ModelFile; decoder: ModelFile; promptDecoder?: ModelFile };
   encoder: GraphSpec;
   decoder: GraphSpec;
+  promptDecoder?: GraphSpec;
   preprocessing: {
     inputSize: number;
     orientation: string;

@@ -30,7 +30,7 @@ interface FileEntry {
 }
 interface Manifest {
   id: string;
-  files: { encoder: FileEntry; decoder: FileEntry };
+  files: { encoder: FileEntry; decoder: FileEntry; promptDecoder?: FileEntry };
   parity: { reference: string; tolerance: number };
   classes: { index: number; name: string }[];
   decoder: { outputs: { name: string; shape: (number | string)[] }[] };
@@ -84,7 +84,7 @@ describe.skipIf(modelIds.length === 0)('exported model parity (onnxruntime-node 
     const tol = manifest.parity.tolerance;
 
     it(`${id}: files match the manifest's sha256 and size`, () => {
-      for (const f of [manifest.files.encoder, manifest.files.decoder]) {
+      for (const f of Object.values(manifest.files)) {
         const bytes = readFileSync(join(dir, f.path));
         expect(bytes.byteLength).toBe(f.bytes);
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
@@ -105,19 +105,25 @@ describe.skipIf(modelIds.length === 0)('exported model parity (onnxruntime-node 
       }
     }, 60_000);
 
-    it(`${id}: decoder matches the reference (box prompt + intervention)`, async () => {
-      const { outputs, expected } = await runGraph(
-        join(dir, manifest.files.decoder.path),
-        parityDir,
-        ref.decoder,
-      );
-      for (const name of Object.keys(expected)) {
-        expect(outputs[name].dims).toEqual(expected[name].dims);
-        const d = maxAbsDiff(outputs[name].data as Float32Array, expected[name].data as Float32Array);
-        expect(d).toBeLessThanOrEqual(tol);
-      }
-      const k = outputs.class_logits.dims[1];
-      expect(k).toBe(manifest.classes.length);
-    }, 60_000);
+    // The reference was made by the full model; a model with a prompt decoder answers prompts with it,
+    // and its plain decoder (no prompt head) must still give the same class logits.
+    const graphs = manifest.files.promptDecoder
+      ? [
+          { file: manifest.files.promptDecoder, outputs: ['class_logits', 'prompt_logits'] },
+          { file: manifest.files.decoder, outputs: ['class_logits'] },
+        ]
+      : [{ file: manifest.files.decoder, outputs: ['class_logits', 'prompt_logits'] }];
+    for (const graph of graphs) {
+      it(`${id}: ${graph.file.path} matches the reference (box prompt + intervention): ${graph.outputs.join(', ')}`, async () => {
+        const { outputs, expected } = await runGraph(join(dir, graph.file.path), parityDir, ref.decoder);
+        expect(Object.keys(expected).sort()).toEqual(['class_logits', 'prompt_logits']);
+        for (const name of graph.outputs) {
+          expect(outputs[name].dims).toEqual(expected[name].dims);
+          const d = maxAbsDiff(outputs[name].data as Float32Array, expected[name].data as Float32Array);
+          expect(d).toBeLessThanOrEqual(tol);
+        }
+        expect(outputs.class_logits.dims[1]).toBe(manifest.classes.length);
+      }, 60_000);
+    }
   }
 });

@@ -146,6 +146,8 @@ export class SegmentationEngine {
     readonly manifest: ModelManifest,
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
+    /** The decoder with the prompt head, where the model ships one; used only for prompts. */
+    private readonly promptDecoder: ort.InferenceSession | null,
     readonly provider: string,
     readonly threads: number,
     options: EngineOptions,
@@ -176,24 +178,28 @@ export class SegmentationEngine {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
-    let encoder: ort.InferenceSession;
-    let decoder: ort.InferenceSession;
+    const openAll = (ep: string) =>
+      Promise.all([
+        open(manifest.files.encoder.path, ep),
+        open(manifest.files.decoder.path, ep),
+        manifest.files.promptDecoder ? open(manifest.files.promptDecoder.path, ep) : null,
+      ]);
+    let sessions: Awaited<ReturnType<typeof openAll>>;
     try {
-      encoder = await open(manifest.files.encoder.path, provider);
-      decoder = await open(manifest.files.decoder.path, provider);
+      sessions = await openAll(provider);
     } catch (error) {
       if (provider === 'cpu') throw error;
       // A listed accelerator whose driver is missing: CPU still runs the model.
       provider = `cpu (${provider} failed: ${(error as Error).message.split('\n')[0]})`;
-      encoder = await open(manifest.files.encoder.path, 'cpu');
-      decoder = await open(manifest.files.decoder.path, 'cpu');
+      sessions = await openAll('cpu');
     }
-    return new SegmentationEngine(manifest, encoder, decoder, provider, threads, options);
+    return new SegmentationEngine(manifest, ...sessions, provider, threads, options);
   }
 
   async release(): Promise<void> {
     await this.encoder.release();
     await this.decoder.release();
+    await this.promptDecoder?.release();
     this.cache.clear();
   }
 
@@ -336,7 +342,10 @@ export class SegmentationEngine {
         ? new ort.Tensor('float32', intervention.gate, [b, K, S, S])
         : neutral.gate;
     }
-    const out = await this.decoder.run(feeds);
+    // Prompts go through the prompt decoder where there is one; everything else skips its head.
+    const prompted = prompts?.some((p) => p && p.count > 0) ?? false;
+    const session = prompted && this.promptDecoder ? this.promptDecoder : this.decoder;
+    const out = await session.run(feeds);
     return {
       classLogits: out.class_logits.data as Float32Array,
       promptLogits: out.prompt_logits.data as Float32Array,
