@@ -39,12 +39,9 @@ export {
 } from './benchmarkCommands';
 export { executeIntervention, type InterventionDecoder } from './executor';
 export {
-  DEFAULT_GROW_REACH_MM,
   InterventionError,
   NEAR_MM,
   QUALITATIVE_REACH_MM,
-  QUALITATIVE_STRENGTH,
-  SIZED_STRENGTH,
   interventionBand,
   reachOf,
   strengthOf,

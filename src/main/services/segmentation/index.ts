@@ -26,8 +26,6 @@ export type {
   InterventionDecode,
   InterventionDecodeResult,
 } from './engine';
-export { LOGIT_STEP } from './engine';
-export { planeLayout, type PlaneLayout } from './preprocess';
 export { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 export { buildVolumeReport, structureVolumes } from './report';
 export type { VolumeReport, StructureVolume } from './report';
