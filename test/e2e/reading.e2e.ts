@@ -8,6 +8,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { viewShots } from './viewShots';
 import { decodePng, meanDifference, pixelStats } from './png';
 import { launchChromium } from './browser';
 import { startWebShell, type RunningWebShell } from './webShell';
@@ -56,42 +57,11 @@ const pageErrors: string[] = [];
 const text = (testId: string) => page.getByTestId(testId).textContent();
 const liver = 5;
 
-async function viewShot(view: ViewId | '3d', name: string): Promise<Buffer> {
-  return page.getByTestId(`${view}-view`).screenshot({ path: join(artefacts, `reading-${name}.png`) });
-}
-
-/** Waits until two consecutive screenshots agree, so a frame still being drawn is not measured. */
-async function settledShot(view: ViewId | '3d', name: string): Promise<Buffer> {
-  let previous = await viewShot(view, name);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await page.waitForTimeout(200);
-    const current = await viewShot(view, name);
-    if (meanDifference(decodePng(previous), decodePng(current)) < 0.01) return current;
-    previous = current;
-  }
-  return previous;
-}
-
-/** RGB of a screenshot at CSS pixel positions (the browser decodes the PNG for us). */
-async function coloursAt(png: Buffer, points: [number, number][]): Promise<[number, number, number][]> {
-  return page.evaluate(
-    async ({ base64, points }) => {
-      const image = new Image();
-      image.src = `data:image/png;base64,${base64}`;
-      await image.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = image.width;
-      canvas.height = image.height;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(image, 0, 0);
-      return points.map(([x, y]) => {
-        const d = ctx.getImageData(Math.floor(x), Math.floor(y), 1, 1).data;
-        return [d[0], d[1], d[2]] as [number, number, number];
-      });
-    },
-    { base64: png.toString('base64'), points },
-  );
-}
+// Created per call: the page exists only once beforeAll has run.
+const shots = () => viewShots(page, artefacts, 'reading');
+const viewShot = (view: string, name: string) => shots().viewShot(view, name);
+const settledShot = (view: string, name: string) => shots().settledShot(view, name);
+const coloursAt = (png: Buffer, points: [number, number][]) => shots().coloursAt(png, points);
 
 const debug = <T>(fn: string, ...args: unknown[]) =>
   page.evaluate(

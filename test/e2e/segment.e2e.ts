@@ -10,7 +10,7 @@ import { cp, mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePng, meanDifference } from './png';
+import { viewShots } from './viewShots';
 import { launchChromium } from './browser';
 import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
 
@@ -43,40 +43,10 @@ const debug = <T>(fn: string, ...args: unknown[]) =>
     { fn, args },
   );
 
-async function viewShot(view: ViewId, name: string): Promise<Buffer> {
-  return page.getByTestId(`${view}-view`).screenshot({ path: join(artefacts, `segment-${name}.png`) });
-}
-
-async function settledShot(view: ViewId, name: string): Promise<Buffer> {
-  let previous = await viewShot(view, name);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await page.waitForTimeout(200);
-    const current = await viewShot(view, name);
-    if (meanDifference(decodePng(previous), decodePng(current)) < 0.01) return current;
-    previous = current;
-  }
-  return previous;
-}
-
-async function coloursAt(png: Buffer, points: [number, number][]): Promise<[number, number, number][]> {
-  return page.evaluate(
-    async ({ base64, points }) => {
-      const image = new Image();
-      image.src = `data:image/png;base64,${base64}`;
-      await image.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = image.width;
-      canvas.height = image.height;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(image, 0, 0);
-      return points.map(([x, y]) => {
-        const d = ctx.getImageData(Math.floor(x), Math.floor(y), 1, 1).data;
-        return [d[0], d[1], d[2]] as [number, number, number];
-      });
-    },
-    { base64: png.toString('base64'), points },
-  );
-}
+// Created per call: the page exists only once beforeAll has run.
+const shots = () => viewShots(page, artefacts, 'segment');
+const settledShot = (view: string, name: string) => shots().settledShot(view, name);
+const coloursAt = (png: Buffer, points: [number, number][]) => shots().coloursAt(png, points);
 
 async function viewPoint(view: ViewId, voxel: Vec3): Promise<{ x: number; y: number }> {
   const box = (await page.getByTestId(`${view}-view`).boundingBox())!;
