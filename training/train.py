@@ -17,7 +17,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -286,24 +286,36 @@ def configure_trainable(model: CausalSAM, train_encoder: bool) -> None:
     model.prompt_encoder.mask_downscaling.requires_grad_(False)
 
 
+def resumable_state(model: CausalSAM, opt, step: int, rng: np.random.Generator) -> Dict[str, Any]:
+    """What a run needs to continue exactly: weights, optimiser, step and both random states."""
+    return {
+        "model": model.state_dict(),
+        "opt": opt.state_dict(),
+        "step": step,
+        "rng": rng.bit_generator.state,
+        "torch_rng": torch.get_rng_state(),
+    }
+
+
+def save_atomic(state: Dict[str, Any], path: Path) -> None:
+    """Write to a temporary file, then rename: a run killed mid-save leaves no torn checkpoint."""
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
 def save_ckpt(
     path: Path, model: CausalSAM, opt, critic, copt, step: int, cfg: TrainConfig, rng
 ) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(
+    save_atomic(
         {
-            "model": model.state_dict(),
-            "opt": opt.state_dict(),
+            **resumable_state(model, opt, step, rng),
             "critic": critic.state_dict() if critic is not None else None,
             "copt": copt.state_dict() if copt is not None else None,
-            "step": step,
             "config": asdict(cfg),
-            "rng": rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(),
         },
-        tmp,
+        path,
     )
-    os.replace(tmp, path)
 
 
 def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:

@@ -35,7 +35,6 @@ init's training config, so ``training.evaluate`` / ``training.export`` read it u
 import argparse
 import copy
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,7 +50,15 @@ from ..evaluate import load_model, to_input
 from ..metrics import dice
 from ..modeling import CausalSAM
 from ..modeling.prompt_head import PromptHead
-from ..train import NUM_POINTS, TrainConfig, load_data, prompt_loss, sample_prompt
+from ..train import (
+    NUM_POINTS,
+    TrainConfig,
+    load_data,
+    prompt_loss,
+    resumable_state,
+    sample_prompt,
+    save_atomic,
+)
 
 #: Parameter-name prefixes trained by each ``--params`` choice.
 PARAM_SETS: Dict[str, Tuple[str, ...]] = {
@@ -250,19 +257,7 @@ def validate(
 
 
 def save_state(path: Path, model: CausalSAM, opt, step: int, cfg: PromptConfig, rng) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "opt": opt.state_dict(),
-            "step": step,
-            "prompt_config": asdict(cfg),
-            "rng": rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(),
-        },
-        tmp,
-    )
-    os.replace(tmp, path)
+    save_atomic({**resumable_state(model, opt, step, rng), "prompt_config": asdict(cfg)}, path)
 
 
 def train_prompt(cfg: PromptConfig, log: Optional[list] = None) -> CausalSAM:
