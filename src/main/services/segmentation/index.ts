@@ -12,7 +12,7 @@ import {
 } from './engine';
 import { classTable } from './labels';
 import { SegmentationRefusedError } from './errors';
-import type { ModelRef } from './jobs';
+import type { JobResult, ModelRef, SegmentJob } from './jobs';
 import type { Prompt } from './prompt';
 import { SegmentationWorker } from './segmentInWorker';
 import { addUserModel, pickModel, promptSegmentIdentity, type ModelEntry } from './models';
@@ -50,6 +50,14 @@ export interface RunControl {
   signal?: AbortSignal;
   onProgress?: (fraction: number, label: string) => void;
 }
+
+/** How a run is asked for: which model, under which task name, the study's modality, a memory ceiling. */
+export type JobOptions = RunControl & {
+  modelId?: string;
+  task?: string;
+  modality?: string;
+  maxMemoryBytes?: number;
+};
 
 /** Models, the worker and the running tasks for one app (or one CLI run). */
 export class SegmentationService {
@@ -96,30 +104,33 @@ export class SegmentationService {
     }
   }
 
+  /** A job in the worker under a task name, with the memory ceiling defaulted to what is free now. */
+  private runJob<J extends SegmentJob>(
+    name: string,
+    volume: Volume,
+    job: J,
+    control: RunControl,
+  ): Promise<JobResult<J>> {
+    const withCeiling = { ...job, maxMemoryBytes: job.maxMemoryBytes ?? defaultMemoryLimit() };
+    return this.task(name, control, (signal) =>
+      this.worker.run(withCeiling, volume, { signal, onProgress: control.onProgress }),
+    );
+  }
+
   cancel(task: string): boolean {
     const controller = this.tasks.get(task);
     controller?.abort();
     return controller !== undefined;
   }
 
-  async segment(
-    volume: Volume,
-    volumeKey: string,
-    options: RunControl & {
-      modelId?: string;
-      task?: string;
-      maxMemoryBytes?: number;
-      modality?: string;
-    } = {},
-  ): Promise<SegmentResult> {
+  async segment(volume: Volume, volumeKey: string, options: JobOptions = {}): Promise<SegmentResult> {
     const model = await this.model(options.modelId);
     [volume, volumeKey] = withModality(volume, volumeKey, options.modality);
-    return this.task(options.task ?? `segment:${volumeKey}`, options, (signal) =>
-      this.worker.run(
-        { kind: 'segment', model, volumeKey, maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryLimit() },
-        volume,
-        { signal, onProgress: options.onProgress },
-      ),
+    return this.runJob(
+      options.task ?? `segment:${volumeKey}`,
+      volume,
+      { kind: 'segment', model, volumeKey, maxMemoryBytes: options.maxMemoryBytes },
+      options,
     );
   }
 
@@ -128,14 +139,7 @@ export class SegmentationService {
     volumeKey: string,
     slice: number,
     prompt: Prompt,
-    options: RunControl & {
-      modelId?: string;
-      task?: string;
-      propagate?: boolean;
-      name?: string;
-      maxMemoryBytes?: number;
-      modality?: string;
-    } = {},
+    options: JobOptions & { propagate?: boolean; name?: string } = {},
   ): Promise<SegmentResult> {
     const model = await this.model(options.modelId);
     [volume, volumeKey] = withModality(volume, volumeKey, options.modality);
@@ -146,21 +150,20 @@ export class SegmentationService {
         `model "${model.manifest.id}" does not take ${needs} prompts (it takes ${supported.join(', ')})`,
       );
     }
-    return this.task(options.task ?? `prompt:${volumeKey}`, options, (signal) =>
-      this.worker.run(
-        {
-          kind: 'prompt',
-          model,
-          volumeKey,
-          slice,
-          prompt,
-          propagate: options.propagate ?? false,
-          ...promptSegmentIdentity(options.name),
-          maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryLimit(),
-        },
-        volume,
-        { signal, onProgress: options.onProgress },
-      ),
+    return this.runJob(
+      options.task ?? `prompt:${volumeKey}`,
+      volume,
+      {
+        kind: 'prompt',
+        model,
+        volumeKey,
+        slice,
+        prompt,
+        propagate: options.propagate ?? false,
+        ...promptSegmentIdentity(options.name),
+        maxMemoryBytes: options.maxMemoryBytes,
+      },
+      options,
     );
   }
 
@@ -179,27 +182,15 @@ export class SegmentationService {
     volume: Volume,
     volumeKey: string,
     request: InterventionDecode,
-    options: RunControl & {
-      modelId?: string;
-      task?: string;
-      modality?: string;
-      maxMemoryBytes?: number;
-    } = {},
+    options: JobOptions = {},
   ): Promise<InterventionDecodeResult> {
     const model = await this.model(options.modelId);
     [volume, volumeKey] = withModality(volume, volumeKey, options.modality);
-    return this.task(options.task ?? `intervene:${volumeKey}`, options, (signal) =>
-      this.worker.run(
-        {
-          kind: 'decode',
-          model,
-          volumeKey,
-          maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryLimit(),
-          ...request,
-        },
-        volume,
-        { signal, onProgress: options.onProgress },
-      ),
+    return this.runJob(
+      options.task ?? `intervene:${volumeKey}`,
+      volume,
+      { kind: 'decode', model, volumeKey, maxMemoryBytes: options.maxMemoryBytes, ...request },
+      options,
     );
   }
 
