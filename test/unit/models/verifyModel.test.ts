@@ -1,6 +1,6 @@
 // The shipped demo model verifies; any copy that differs from its manifest is refused with the file
 // and the reason, so a damaged or swapped model never runs.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,17 @@ describe('model verification', () => {
     const bytes = readFileSync(decoder);
     bytes[bytes.length - 10] ^= 0xff;
     writeFileSync(decoder, bytes);
+    await expect(verifyModel(dir)).rejects.toThrow(/decoder\.onnx: sha256 [0-9a-f]{64} does not match/);
+  });
+
+  it('still refuses a file changed in place after the copy was verified once (hashes are cached)', async () => {
+    const dir = copyOfShipped();
+    const manifest = await verifyModel(dir);
+    const decoder = join(dir, manifest.files.decoder.path);
+    const bytes = readFileSync(decoder);
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(decoder, bytes);
+    utimesSync(decoder, new Date(), new Date(Date.now() + 5_000));
     await expect(verifyModel(dir)).rejects.toThrow(/decoder\.onnx: sha256 [0-9a-f]{64} does not match/);
   });
 

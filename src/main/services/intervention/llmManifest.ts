@@ -1,10 +1,9 @@
 // An installed command LLM is data, like a segmentation model: models/llm/<id>/manifest.json names
 // its GGUF file with size and sha256, and nothing is loaded unless the file matches.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { sha256Checked, sha256OfFile } from '../models/index';
 
 export const llmManifestSchema = z.object({
   schemaVersion: z.literal(1),
@@ -38,14 +37,7 @@ export interface VerifiedLlm {
   modelPath: string;
 }
 
-/** Hashes already checked in this process, keyed by path, size and mtime: a 4 GB model hashes once. */
-const verified = new Map<string, string>();
-
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256OfFile };
 
 /** Reads and checks a manifest and its model file; throws LlmUnavailableError saying what is wrong. */
 export async function verifyLlmManifest(manifestPath: string): Promise<VerifiedLlm> {
@@ -82,14 +74,13 @@ export async function verifyLlmManifest(manifestPath: string): Promise<VerifiedL
       `LLM model file ${modelPath} has ${info.size} bytes, the manifest says ${manifest.file.bytes}`,
     );
   }
-  const key = `${modelPath}:${info.size}:${info.mtimeMs}`;
-  const actual = verified.get(key) ?? (await sha256OfFile(modelPath));
+  // Hashed once per process (size and mtime unchanged): a 4 GB model is not read on every load.
+  const actual = await sha256Checked(modelPath, info);
   if (actual !== manifest.file.sha256) {
     throw new LlmUnavailableError(
       `LLM model file ${modelPath} does not match its manifest (sha256 ${actual}, expected ${manifest.file.sha256}); not loading it`,
     );
   }
-  verified.set(key, actual);
   return { manifest, manifestPath: resolve(manifestPath), modelPath };
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ModelManifest } from '../../../shared/modelManifest';
 import { ModelRefusedError, verifyModel } from './verifyModel';
 
-export { ModelRefusedError, sha256OfFile, verifyModel } from './verifyModel';
+export { ModelRefusedError, sha256Checked, sha256OfFile, verifyModel } from './verifyModel';
 
 export type InstalledModel =
   | { id: string; dir: string; status: 'verified'; manifest: ModelManifest }

@@ -26,6 +26,24 @@ export async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Hashes already taken in this process, keyed by path, size and mtime. */
+const hashed = new Map<string, string>();
+
+/**
+ * sha256 of a file that has this size and mtime: read once per process, not on every run that
+ * checks the model (a segmentation, a prompt and each correction verify the model they use).
+ * A file rewritten in place gets a new mtime and is read again.
+ */
+export async function sha256Checked(path: string, info: { size: number; mtimeMs: number }): Promise<string> {
+  const key = `${path}:${info.size}:${info.mtimeMs}`;
+  let digest = hashed.get(key);
+  if (!digest) {
+    digest = await sha256OfFile(path);
+    hashed.set(key, digest);
+  }
+  return digest;
+}
+
 /** A path from a manifest, resolved inside the model's folder; one that escapes it is refused. */
 function fileInside(dir: string, relative: string, manifestPath: string): string {
   const full = normalize(join(dir, relative));
@@ -55,16 +73,16 @@ export async function verifyModel(dir: string): Promise<ModelManifest> {
   const manifest = json;
   for (const [role, file] of Object.entries(manifest.files)) {
     const path = fileInside(dir, file.path, manifestPath);
-    let size: number;
+    let info: { size: number; mtimeMs: number };
     try {
-      size = (await stat(path)).size;
+      info = await stat(path);
     } catch {
       throw new ModelRefusedError(path, `the ${role} file named by the manifest is missing`);
     }
-    if (size !== file.bytes) {
-      throw new ModelRefusedError(path, `is ${size} bytes; the manifest says ${file.bytes} (incomplete copy?)`);
+    if (info.size !== file.bytes) {
+      throw new ModelRefusedError(path, `is ${info.size} bytes; the manifest says ${file.bytes} (incomplete copy?)`);
     }
-    const actual = await sha256OfFile(path);
+    const actual = await sha256Checked(path, info);
     if (actual !== file.sha256) {
       throw new ModelRefusedError(path, `sha256 ${actual} does not match the manifest's ${file.sha256}`);
     }

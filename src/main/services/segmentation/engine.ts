@@ -590,16 +590,7 @@ export class SegmentationEngine {
     for (let n = 0; n < layer.length; n++) if (layer[n]) present.add(layer[n]);
     segmentation.segments = this.classes.segments.filter((s) => present.has(s.value)).map((s) => ({ ...s }));
     timings.postprocessMs += performance.now() - t;
-    timings.totalMs = performance.now() - t0;
-    roundTimings(timings);
-    return {
-      segmentation,
-      timingsMs: timings,
-      provider: this.provider,
-      model: this.modelRef,
-      memoryEstimate: estimate,
-      warnings,
-    };
+    return this.result(segmentation, timings, t0, estimate, warnings);
   }
 
   /**
@@ -671,6 +662,16 @@ export class SegmentationEngine {
         { value: options.value, layer: 0, name: options.name ?? 'lesion', colorRgb: options.colorRgb },
       ];
     }
+    return this.result(segmentation, timings, t0, estimate, warnings);
+  }
+
+  private result(
+    segmentation: Segmentation,
+    timings: SegmentTimings,
+    t0: number,
+    memoryEstimate: MemoryEstimate,
+    warnings: string[],
+  ): SegmentResult {
     timings.totalMs = performance.now() - t0;
     roundTimings(timings);
     return {
@@ -678,7 +679,7 @@ export class SegmentationEngine {
       timingsMs: timings,
       provider: this.provider,
       model: this.modelRef,
-      memoryEstimate: estimate,
+      memoryEstimate,
       warnings,
     };
   }
