@@ -268,8 +268,14 @@ def losses(
             logits[clean], target[clean], K
         )
     if active.any():
+        # The base prediction on a corrupted image is held fixed: only the intervention can
+        # fix the error, so its learned direction has to point the way the command asks
+        # (trained jointly, the decoder learnt to undo the corruption itself and the `shrink`
+        # directions ended up raising the logits they should lower).
+        delta = out["intervention_delta"][active]
+        iv_logits = (logits[active] - delta).detach() + delta
         g = batch["gate"][active, 0] > 0.5
-        ce = F.cross_entropy(logits[active], target[active], weight=weight, reduction="none")
+        ce = F.cross_entropy(iv_logits, target[active], weight=weight, reduction="none")
         res["iv"] = (ce * g).sum() / g.sum().clamp(min=1)
     v = batch["prompt_valid"] > 0
     if v.any():

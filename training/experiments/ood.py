@@ -12,8 +12,7 @@ no training run used. Writes ``training/results/ood.md`` and ``ood.json``.
 
 Usage (resumable; finished variants are skipped)::
 
-    /usr/bin/python3 -m training.train --out training/runs/demo_a --train-encoder \
-        --steps 600 --batch 6 --encoder-lr 1e-3
+    sh training/experiments/train_demo.sh   # the demo model; its stage A is runs/demo_a2
     /usr/bin/python3 -m training.train --out training/runs/noaug_a --train-encoder \
         --steps 600 --batch 6 --encoder-lr 1e-3 --no-style-aug
     /usr/bin/python3 -m training.experiments.ood
@@ -112,6 +111,17 @@ def run_variant(name: str, args: argparse.Namespace) -> Dict[str, Any]:
     return res
 
 
+def stage_steps(ckpt: str) -> str:
+    """Steps behind a checkpoint, following its ``init`` chain: e.g. ``"900 + 3000"``."""
+    steps: List[str] = []
+    path: Optional[str] = ckpt
+    while path and Path(path).exists() and len(steps) < 8:
+        cfg = torch.load(path, map_location="cpu").get("config", {})
+        steps.insert(0, str(cfg.get("steps", "?")))
+        path = cfg.get("init")
+    return " + ".join(steps) or "?"
+
+
 def fmt(x: float, nd: int = 2) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
 
@@ -125,10 +135,10 @@ def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: 
         "on one CT.** No MR labels were used for training or model selection.",
         "",
         f"Setup: train slices of `example_ct` (z 0-85, 100-101, 110-111), test block z 88-97 "
-        "(10 slices, 3 mm; 6 mm gaps to training slices). Stage 1: the whole model trained for "
-        "600 steps (batch 6, seed 0) with style augmentation (`A_aug` = stage A of the demo "
-        f"model after 600 steps, `{args.aug_ckpt}` at that time; the demo model's stage A was "
-        f"later continued to 900 steps). Stage 2 (per variant): {args.steps} more steps, batch "
+        "(10 slices, 3 mm; 6 mm gaps to training slices). Stage 1: the whole model trained "
+        f"with style augmentation for {stage_steps(args.aug_ckpt)} steps (batch 6; `A_aug` = "
+        f"`{args.aug_ckpt}`, the demo model's stage A). Stage 2 (per variant): "
+        f"{args.steps} more steps, batch "
         f"{args.batch}, seed {args.seed}, AdamW lr {args.lr} (encoder {args.encoder_lr} in "
         "(c)), starting from: "
         + "; ".join(f"{r['variant']} `{r.get('init')}`" for r in results)
@@ -213,7 +223,7 @@ def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--aug-ckpt", default="training/runs/demo_a/final.pt")
+    p.add_argument("--aug-ckpt", default="training/runs/demo_a2/final.pt")
     p.add_argument("--noaug-ckpt", default="training/runs/noaug_a/final.pt")
     p.add_argument("--runs", default="training/runs/ood")
     p.add_argument("--steps", type=int, default=150)

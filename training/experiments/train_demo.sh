@@ -1,7 +1,10 @@
 #!/bin/sh
 # Reproduce the shipped demo model on CPU. Resumable: re-run the same command to continue.
 # Stage A: the whole model (conv-stem narrow SAM ViT + adapter + decoder) trained on the CT
-#          training slices with style augmentation (supervised encoder pre-training).
+#          training slices with style augmentation (supervised encoder pre-training); 900 steps,
+#          then 3000 more from those weights (A2: a fresh cosine schedule, encoder at half the
+#          rate, style augmentation ramped in again). After 900 steps the model still missed
+#          the aorta, stomach and pancreas on its own training slices.
 # Stage B: encoder frozen; adapter + prompt encoder + decoder continue with style augmentation,
 #          LAD and intervention training.
 # Stage P: prompt path only (training/experiments/train_prompt.py): encoder embeddings of the
@@ -12,9 +15,11 @@
 set -e
 PY=${PY:-/usr/bin/python3}
 RUNS=${RUNS:-training/runs}
-$PY -m training.train --out "$RUNS/demo_a" --train-encoder --steps 600 --batch 6 --lr 1e-3 \
+$PY -m training.train --out "$RUNS/demo_a" --train-encoder --steps 900 --batch 6 --lr 1e-3 \
     --encoder-lr 1e-3 --resume
-$PY -m training.train --out "$RUNS/demo_b" --init "$RUNS/demo_a/final.pt" --steps 250 \
+$PY -m training.train --out "$RUNS/demo_a2" --init "$RUNS/demo_a/final.pt" --train-encoder \
+    --steps 3000 --batch 6 --lr 1e-3 --encoder-lr 5e-4 --seed 1 --resume
+$PY -m training.train --out "$RUNS/demo_b" --init "$RUNS/demo_a2/final.pt" --steps 400 \
     --batch 6 --lr 5e-4 --lad --intervention --resume
 $PY -m training.experiments.train_prompt --init "$RUNS/demo_b/final.pt" --out "$RUNS/demo_p" \
     --params prompt_only --steps 1000 --lr 2e-3 --copies 8 --val-every 100 --resume

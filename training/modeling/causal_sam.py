@@ -70,7 +70,8 @@ class CausalSAM(nn.Module):
             point_coords: [B, N, 2] pixel (x, y) in the S x S input; point_labels [B, N].
             film_scale, film_shift: [B, K, C8]; gate: [B, K, S, S].
 
-        Returns a dict with ``class_logits`` [B, K, S, S], ``prompt_logits`` [B, 1, S, S],
+        Returns a dict with ``class_logits`` [B, K, S, S], ``intervention_delta`` [B, K, S, S]
+        (the part of ``class_logits`` the FiLM/gate inputs added), ``prompt_logits`` [B, 1, S, S],
         ``adapted`` [B, C, h, w] (adapter output, used by LAD), ``class_tokens`` [B, K, C].
         """
         adapted = self.adapter(embeddings)
@@ -92,9 +93,8 @@ class CausalSAM(nn.Module):
                 out["features"], out["prompt_logits"], point_coords, point_labels, adapted
             )
         S = self.img_size
-        out["class_logits"] = F.interpolate(
-            out["class_logits"], size=(S, S), mode="bilinear", align_corners=False
-        )
+        for key in ("class_logits", "intervention_delta"):
+            out[key] = F.interpolate(out[key], size=(S, S), mode="bilinear", align_corners=False)
         out["prompt_logits"] = F.interpolate(
             out["prompt_logits"], size=(S, S), mode="bilinear", align_corners=False
         )

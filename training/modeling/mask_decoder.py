@@ -95,7 +95,9 @@ class MaskDecoder(nn.Module):
             gate: [B, K, 4h, 4w] in [0, 1], or None (neutral: 1).
 
         Returns:
-            ``class_logits`` [B, K, 4h, 4w], ``prompt_logits`` [B, 1, 4h, 4w],
+            ``class_logits`` [B, K, 4h, 4w] (interventions included), ``intervention_delta``
+            [B, K, 4h, 4w] (what the interventions added; zero without them),
+            ``prompt_logits`` [B, 1, 4h, 4w],
             ``iou_pred`` [B, 4], ``class_tokens`` [B, K, C], ``features`` [B, C8, 4h, 4w].
         """
         B = image_embeddings.shape[0]
@@ -119,14 +121,14 @@ class MaskDecoder(nn.Module):
         w_cls = self.class_hypernetwork(class_out)  # [B, K, C8]
         class_logits = torch.einsum("bkc,bchw->bkhw", w_cls, feats)
         class_logits = class_logits + self.class_bias.view(1, K, 1, 1)
+        delta = torch.zeros_like(class_logits)
         if film_scale is not None or film_shift is not None:
-            class_logits = class_logits + self.intervention_term(
-                feats, w_cls, film_scale, film_shift, gate
-            )
-        class_logits = class_logits * self.logit_scales[0]
+            delta = self.intervention_term(feats, w_cls, film_scale, film_shift, gate)
+        class_logits = (class_logits + delta) * self.logit_scales[0]
         iou_pred = self.iou_prediction_head(iou_token_out)
         return {
             "class_logits": class_logits,
+            "intervention_delta": delta * self.logit_scales[0],
             "prompt_logits": prompt_logits,
             "iou_pred": iou_pred,
             "class_tokens": class_out,

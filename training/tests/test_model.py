@@ -79,3 +79,54 @@ def test_frozen_encoder_gets_no_gradient() -> None:
     out["class_logits"].mean().backward()
     assert all(p.grad is None for p in m.image_encoder.parameters())
     assert m.adapter.up.weight.grad is not None
+
+
+def test_intervention_delta_is_what_the_intervention_added() -> None:
+    m = tiny()
+    S = ENCODERS["tiny"].img_size
+    with torch.no_grad():
+        m.intervention_directions.normal_(0, 1.0)
+    emb = m.encode(torch.rand(1, 3, S, S))
+    pc, pl = torch.zeros(1, 1, 2), -torch.ones(1, 1)
+    base = m.decode(emb, pc, pl)
+    assert base["intervention_delta"].abs().max() == 0
+    gate = torch.zeros(1, m.num_classes, S, S)
+    gate[..., 8:16, 8:16] = 1
+    scale, shift = m.intervention_film(torch.tensor([1]), torch.tensor([2]))
+    out = m.decode(emb, pc, pl, scale, shift, gate)
+    expected = out["class_logits"] - base["class_logits"]
+    assert torch.allclose(out["intervention_delta"], expected, atol=1e-5)
+
+
+def test_intervention_loss_holds_the_base_prediction_fixed() -> None:
+    """Only the intervention may fix a simulated error: the loss on an intervened sample must
+    not train the base prediction (here: the class biases, which only the base reads)."""
+    from training.train import losses
+
+    m = tiny()
+    m.train()
+    S = ENCODERS["tiny"].img_size
+    K = m.num_classes
+    gate = torch.zeros(1, K, S, S)
+    gate[..., 8:16, 8:16] = 1
+    out = m(
+        torch.rand(1, 3, S, S),
+        torch.zeros(1, 1, 2),
+        -torch.ones(1, 1),
+        gate,
+        torch.tensor([1]),
+        torch.tensor([2]),
+        torch.tensor([1.0]),
+    )
+    batch = {
+        "classes": torch.randint(0, K, (1, S, S)),
+        "iv_active": torch.tensor([1.0]),
+        "gate": gate,
+        "prompt_valid": torch.tensor([0.0]),
+    }
+    parts = losses(out, batch, K)
+    assert set(parts) == {"iv"}
+    parts["iv"].backward()
+    assert m.mask_decoder.class_bias.grad is None or m.mask_decoder.class_bias.grad.abs().max() == 0
+    assert m.intervention_directions.grad is not None
+    assert m.intervention_directions.grad.abs().max() > 0
