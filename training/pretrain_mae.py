@@ -87,6 +87,8 @@ def pretrain(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = build_model(encoder, 2)
+    if not isinstance(model.image_encoder, ImageEncoderViT):
+        raise ValueError(f"masked-image pre-training needs a ViT encoder (patch tokens): {encoder}")
     mim = MaskedImageModel(model.image_encoder)
     opt = torch.optim.AdamW(mim.parameters(), lr=lr, weight_decay=0.05)
     out_dir = Path(out)

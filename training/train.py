@@ -46,7 +46,7 @@ class TrainConfig:
     init: Optional[str] = None  # one of our checkpoints (e.g. a pre-trained encoder)
     init_encoder_only: bool = False  # take only image_encoder.* from ``init``
     classes: List[str] = field(default_factory=lambda: list(DEMO_CLASSES))
-    spacing_mm: Optional[float] = None  # in-plane; default 3.0 (demo/tiny) or 0.4 (vit_*)
+    spacing_mm: Optional[float] = None  # in-plane; default 3.0 (inputs <= 128 px) or 0.4
     steps: int = 800
     batch: int = 8
     lr: float = 1e-3
@@ -78,10 +78,14 @@ def rank() -> int:
 
 
 def default_spacing(cfg: TrainConfig) -> float:
-    """In-plane spacing (mm) the slices are resampled to."""
+    """In-plane spacing (mm) the slices are resampled to.
+
+    By input size, not name, so every demo-sized encoder gets the same field of view: 3 mm for
+    inputs up to 128 px (128 px = 384 mm), 0.4 mm for SAM's 1024 px (410 mm).
+    """
     if cfg.spacing_mm:
         return cfg.spacing_mm
-    return 3.0 if cfg.encoder in ("demo", "tiny") else 0.4
+    return 3.0 if ENCODERS[cfg.encoder].img_size <= 128 else 0.4
 
 
 def load_data(cfg: TrainConfig, split: str) -> SliceSet:
@@ -390,6 +394,10 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
     sched_total = max(cfg.steps, 1)
     t0 = time.time()
     net.train()
+    if not cfg.train_encoder:
+        # A frozen encoder must not update its BatchNorm statistics either (TinyViT); the ViTs
+        # have no BatchNorm or dropout, so for them this changes nothing.
+        model.image_encoder.eval()
     for step in range(start, cfg.steps):
         lr_f = 0.5 * (1 + np.cos(np.pi * step / sched_total))
         for g, base in zip(opt.param_groups, [cfg.lr, cfg.encoder_lr]):
@@ -453,9 +461,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
     d = TrainConfig()
     p.add_argument("--out", default=d.out)
     p.add_argument("--data", default=d.data, help="'demo' or an MSD/nnU-Net dataset folder")
-    p.add_argument(
-        "--encoder", default=d.encoder, choices=["demo", "tiny", "vit_b", "vit_l", "vit_h"]
-    )
+    p.add_argument("--encoder", default=d.encoder, choices=sorted(ENCODERS))
     p.add_argument("--checkpoint", default=None, help="official SAM or MedSAM checkpoint (.pth)")
     p.add_argument("--init", default=None, help="our checkpoint to start from (final.pt/last.pt)")
     p.add_argument(

@@ -3,18 +3,19 @@
 import contextlib
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import ClassVar, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from .adapter import ConvAdapter
-from .causal_sam import CausalSAM
+from .causal_sam import CausalSAM, ImageEncoder
 from .image_encoder import ImageEncoderViT
 from .mask_decoder import MaskDecoder
 from .prompt_encoder import PromptEncoder
 from .prompt_head import PromptHead
+from .tiny_vit import TinyViT
 from .transformer import TwoWayTransformer
 
 
@@ -22,6 +23,7 @@ from .transformer import TwoWayTransformer
 class EncoderConfig:
     """Hyperparameters of a SAM ViT encoder."""
 
+    kind: ClassVar[str] = "vit"
     img_size: int
     patch_size: int
     embed_dim: int
@@ -31,6 +33,31 @@ class EncoderConfig:
     window_size: int
     out_chans: int
     conv_stem: bool = False
+
+
+@dataclass(frozen=True)
+class TinyViTConfig:
+    """Hyperparameters of a TinyViT encoder (MobileSAM); one entry per stage in the tuples."""
+
+    kind: ClassVar[str] = "tiny_vit"
+    img_size: int
+    embed_dims: Tuple[int, ...]
+    depths: Tuple[int, ...]
+    num_heads: Tuple[int, ...]
+    window_sizes: Tuple[int, ...]
+    merge_strides: Tuple[int, ...]  # one per gap between stages; 1 keeps the grid
+    out_chans: int
+
+    @property
+    def patch_size(self) -> int:
+        """Total stride (stem 4 x merges): the encoder's output grid is img_size / patch_size."""
+        s = 4
+        for m in self.merge_strides:
+            s *= m
+        return s
+
+
+AnyEncoderConfig = Union[EncoderConfig, TinyViTConfig]
 
 
 @dataclass(frozen=True)
@@ -45,7 +72,7 @@ class DecoderConfig:
     adapter_reduction: int = 4
 
 
-ENCODERS: Dict[str, EncoderConfig] = {
+ENCODERS: Dict[str, AnyEncoderConfig] = {
     "vit_b": EncoderConfig(1024, 16, 768, 12, 12, (2, 5, 8, 11), 14, 256),
     "vit_l": EncoderConfig(1024, 16, 1024, 24, 16, (5, 11, 17, 23), 14, 256),
     "vit_h": EncoderConfig(1024, 16, 1280, 32, 16, (7, 15, 23, 31), 14, 256),
@@ -53,6 +80,20 @@ ENCODERS: Dict[str, EncoderConfig] = {
     "demo": EncoderConfig(128, 8, 192, 6, 3, (2, 5), 8, 128, conv_stem=True),
     # Tiny: unit tests only.
     "tiny": EncoderConfig(32, 8, 32, 2, 2, (1,), 2, 32),
+    # MobileSAM's TinyViT-5M (loads mobile_sam.pt): 1024 input, 64 x 64 grid, 256 channels.
+    "tiny_vit_5m": TinyViTConfig(
+        1024, (64, 128, 160, 320), (2, 2, 6, 2), (2, 4, 5, 10), (7, 7, 14, 7), (2, 2, 1), 256
+    ),
+    # Demo-sized TinyViT for 128 x 128 slices (16 x 16 grid, 128 channels), to compare with the
+    # narrow ViT "demo" (training/results/encoders.md). MobileSAM's stages 0-2 as they are (widths
+    # 64/128/160, depths 2/2/6, head dim 32); the last stage narrowed 320 -> 192 (the demo ViT's
+    # width: its output is projected to 128 channels anyway, and at 320 it alone held 2.5 M
+    # parameters). Merge strides 2, 1, 1: the MBConv stage runs at 32 x 32 and all attention
+    # stages at the 16 x 16 output grid. Window 8 everywhere: a stage-2 window of 16 (MobileSAM's
+    # 2x) would be global attention here and measured ~1.5x the latency.
+    "demo_tinyvit": TinyViTConfig(
+        128, (64, 128, 160, 192), (2, 2, 6, 2), (2, 4, 5, 6), (8, 8, 8, 8), (2, 1, 1), 128
+    ),
 }
 
 DECODERS: Dict[str, DecoderConfig] = {
@@ -61,12 +102,26 @@ DECODERS: Dict[str, DecoderConfig] = {
     "vit_h": DecoderConfig(),
     "demo": DecoderConfig(dim=128, depth=2, num_heads=8, mlp_dim=512, iou_hidden=128),
     "tiny": DecoderConfig(dim=32, depth=1, num_heads=2, mlp_dim=64, iou_hidden=32),
+    # MobileSAM keeps SAM's decoder, so mobile_sam.pt's decoder loads too.
+    "tiny_vit_5m": DecoderConfig(),
+    "demo_tinyvit": DecoderConfig(dim=128, depth=2, num_heads=8, mlp_dim=512, iou_hidden=128),
 }
 
 
-def build_image_encoder(size: str) -> ImageEncoderViT:
-    """SAM ViT encoder of a named size (``vit_b``, ``vit_l``, ``vit_h``, ``demo``, ``tiny``)."""
+def build_image_encoder(size: str) -> ImageEncoder:
+    """Image encoder of a named size: a SAM ViT (``vit_b``, ``vit_l``, ``vit_h``, ``demo``,
+    ``tiny``) or a MobileSAM TinyViT (``tiny_vit_5m``, ``demo_tinyvit``)."""
     c = ENCODERS[size]
+    if isinstance(c, TinyViTConfig):
+        return TinyViT(
+            img_size=c.img_size,
+            embed_dims=c.embed_dims,
+            depths=c.depths,
+            num_heads=c.num_heads,
+            window_sizes=c.window_sizes,
+            merge_strides=c.merge_strides,
+            out_chans=c.out_chans,
+        )
     return ImageEncoderViT(
         img_size=c.img_size,
         patch_size=c.patch_size,
@@ -163,12 +218,14 @@ def _strip(sd: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
 def map_sam_state_dict(
     sam_sd: Mapping[str, torch.Tensor], model: CausalSAM
 ) -> Tuple[Dict[str, torch.Tensor], LoadReport]:
-    """Map an official segment-anything / MedSAM state dict onto ``model``'s keys.
+    """Map an official segment-anything / MedSAM / MobileSAM state dict onto ``model``'s keys.
 
     The official names (``image_encoder.*``, ``prompt_encoder.*``, ``mask_decoder.*``) are kept;
     ``pos_embed`` and relative-position tables are resized when the input size differs. Image
-    encoder tensors must all be present with compatible shapes (``ValueError`` otherwise);
-    decoder tensors that do not fit (e.g. a different width) are reported and skipped.
+    encoder tensors must all be present with compatible shapes (``ValueError`` otherwise; only
+    BatchNorm's ``num_batches_tracked`` counters may be absent); decoder tensors that do not fit
+    (e.g. a different width) and tensors we do not build (MobileSAM's classification head
+    ``image_encoder.norm_head``/``head``) are reported in ``skipped_unexpected``.
     """
     if "model" in sam_sd and isinstance(sam_sd["model"], Mapping):
         sam_sd = sam_sd["model"]  # type: ignore[assignment]
@@ -194,7 +251,9 @@ def map_sam_state_dict(
         mapped[k] = v
         report.loaded.append(k)
     for k in own:
-        if k.startswith("image_encoder.") and k not in mapped:
+        # The BatchNorm step counter is unused (momentum is set) and re-saved weights may drop it.
+        optional = k.endswith(".num_batches_tracked")
+        if k.startswith("image_encoder.") and k not in mapped and not optional:
             raise ValueError(f"checkpoint lacks image encoder tensor {k}")
         if k not in mapped:
             report.missing.append(k)

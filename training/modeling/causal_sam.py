@@ -1,6 +1,6 @@
 """Causal-SAM: frozen SAM-family encoder + adapter + prompt encoder + class/prompt decoder."""
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -11,9 +11,14 @@ from .image_encoder import ImageEncoderViT
 from .mask_decoder import MaskDecoder, resize_gate
 from .prompt_encoder import PromptEncoder
 from .prompt_head import PromptHead
+from .tiny_vit import TinyViT
 
 #: Intervention types with learned FiLM directions (index into ``intervention_directions``).
 INTERVENTION_TYPES: Tuple[str, ...] = ("grow", "shrink")
+
+#: Encoders CausalSAM takes: both have ``img_size``, ``patch_size`` (total stride) and
+#: ``out_chans`` and map [B, 3, S, S] -> [B, out_chans, S/patch_size, S/patch_size].
+ImageEncoder = Union[ImageEncoderViT, TinyViT]
 
 
 class CausalSAM(nn.Module):
@@ -21,7 +26,7 @@ class CausalSAM(nn.Module):
 
     def __init__(
         self,
-        image_encoder: ImageEncoderViT,
+        image_encoder: ImageEncoder,
         prompt_encoder: PromptEncoder,
         mask_decoder: MaskDecoder,
         adapter: Optional[ConvAdapter] = None,

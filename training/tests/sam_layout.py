@@ -1,5 +1,6 @@
-"""The official segment-anything state-dict layout (key -> shape), written out independently
-of our modules from the published architecture (segment_anything/build_sam.py), for tests."""
+"""The official segment-anything and MobileSAM state-dict layouts (key -> shape), written out
+independently of our modules from the published architectures (segment_anything/build_sam.py,
+mobile_sam/build_sam.py and mobile_sam/modeling/tiny_vit_sam.py), for tests."""
 
 from typing import Dict, Tuple
 
@@ -41,6 +42,13 @@ def official_sam_shapes(size: str) -> Dict[str, Tuple[int, ...]]:
     s[e + "neck.2.weight"] = (256, 256, 3, 3)
     s[e + "neck.3.weight"] = (256,)
     s[e + "neck.3.bias"] = (256,)
+    s.update(official_decoder_shapes())
+    return s
+
+
+def official_decoder_shapes() -> Dict[str, Tuple[int, ...]]:
+    """SAM's prompt encoder and mask decoder (256 wide); MobileSAM keeps them unchanged."""
+    s: Dict[str, Tuple[int, ...]] = {}
     p = "prompt_encoder."
     s[p + "pe_layer.positional_encoding_gaussian_matrix"] = (2, 128)
     for i in range(4):
@@ -96,4 +104,68 @@ def official_sam_shapes(size: str) -> Dict[str, Tuple[int, ...]]:
     for j, shp in enumerate([(256, 256), (256, 256), (4, 256)]):
         s[f"{m}iou_prediction_head.layers.{j}.weight"] = shp
         s[f"{m}iou_prediction_head.layers.{j}.bias"] = (shp[0],)
+    return s
+
+
+def official_mobile_sam_shapes() -> Dict[str, Tuple[int, ...]]:
+    """``mobile_sam.pt``: TinyViT-5M (build_sam_vit_t) + SAM's decoder.
+
+    TinyViT-5M: widths 64/128/160/320, depths 2/2/6/2, heads 2/4/5/10, windows 7/7/14/7,
+    MBConv expansion 4, MLP ratio 4, local conv 3x3, 1000-class head, SAM neck to 256.
+    Every ``Conv2d_BN`` is a bias-free conv ``c`` + BatchNorm ``bn`` (5 entries, buffers
+    included: the checkpoint was saved from the whole module and loads strictly there).
+    """
+    dims, depths, heads, windows = (64, 128, 160, 320), (2, 2, 6, 2), (2, 4, 5, 10), (7, 7, 14, 7)
+    s: Dict[str, Tuple[int, ...]] = {}
+    e = "image_encoder."
+
+    def conv_bn(prefix: str, cin: int, cout: int, k: int, groups: int = 1) -> None:
+        s[prefix + ".c.weight"] = (cout, cin // groups, k, k)
+        for n in ("weight", "bias", "running_mean", "running_var"):
+            s[f"{prefix}.bn.{n}"] = (cout,)
+        s[prefix + ".bn.num_batches_tracked"] = ()
+
+    conv_bn(e + "patch_embed.seq.0", 3, dims[0] // 2, 3)
+    conv_bn(e + "patch_embed.seq.2", dims[0] // 2, dims[0], 3)
+    for i in range(depths[0]):
+        b = f"{e}layers.0.blocks.{i}"
+        hidden = 4 * dims[0]
+        conv_bn(b + ".conv1", dims[0], hidden, 1)
+        conv_bn(b + ".conv2", hidden, hidden, 3, groups=hidden)
+        conv_bn(b + ".conv3", hidden, dims[0], 1)
+    for stage in range(1, 4):
+        d, h, w = dims[stage], heads[stage], windows[stage]
+        for i in range(depths[stage]):
+            b = f"{e}layers.{stage}.blocks.{i}"
+            s[b + ".attn.attention_biases"] = (h, w * w)  # one per (|dy|, |dx|) in a window
+            s[b + ".attn.norm.weight"] = (d,)
+            s[b + ".attn.norm.bias"] = (d,)
+            s[b + ".attn.qkv.weight"] = (3 * d, d)
+            s[b + ".attn.qkv.bias"] = (3 * d,)
+            s[b + ".attn.proj.weight"] = (d, d)
+            s[b + ".attn.proj.bias"] = (d,)
+            s[b + ".mlp.norm.weight"] = (d,)
+            s[b + ".mlp.norm.bias"] = (d,)
+            s[b + ".mlp.fc1.weight"] = (4 * d, d)
+            s[b + ".mlp.fc1.bias"] = (4 * d,)
+            s[b + ".mlp.fc2.weight"] = (d, 4 * d)
+            s[b + ".mlp.fc2.bias"] = (d,)
+            conv_bn(b + ".local_conv", d, d, 3, groups=d)
+    for stage in range(3):  # PatchMerging after every stage but the last
+        m = f"{e}layers.{stage}.downsample"
+        cin, cout = dims[stage], dims[stage + 1]
+        conv_bn(m + ".conv1", cin, cout, 1)
+        conv_bn(m + ".conv2", cout, cout, 3, groups=cout)
+        conv_bn(m + ".conv3", cout, cout, 1)
+    s[e + "norm_head.weight"] = (320,)
+    s[e + "norm_head.bias"] = (320,)
+    s[e + "head.weight"] = (1000, 320)
+    s[e + "head.bias"] = (1000,)
+    s[e + "neck.0.weight"] = (256, 320, 1, 1)
+    s[e + "neck.1.weight"] = (256,)
+    s[e + "neck.1.bias"] = (256,)
+    s[e + "neck.2.weight"] = (256, 256, 3, 3)
+    s[e + "neck.3.weight"] = (256,)
+    s[e + "neck.3.bias"] = (256,)
+    s.update(official_decoder_shapes())
     return s
