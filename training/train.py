@@ -61,6 +61,7 @@ class TrainConfig:
     lad_tau: float = 0.1
     intervention: bool = False
     intervention_fraction: float = 0.5
+    direction_lr_factor: float = 20.0  # learned FiLM directions train at lr x this
     prompt: bool = True
     seed: int = 0
     threads: int = 1
@@ -275,7 +276,8 @@ def losses(
         # The base prediction on a corrupted image is held fixed: only the intervention can
         # fix the error, so its learned direction has to point the way the command asks
         # (trained jointly, the decoder learnt to undo the corruption itself and the `shrink`
-        # directions ended up raising the logits they should lower).
+        # directions ended up raising the logits they should lower). With
+        # ``detach_intervention_inputs`` this trains the directions alone.
         delta = out["intervention_delta"][active]
         iv_logits = (logits[active] - delta).detach() + delta
         g = batch["gate"][active, 0] > 0.5
@@ -348,6 +350,7 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
             sd = {k: v for k, v in sd.items() if k.startswith("image_encoder.")}
         model.load_state_dict(sd, strict=False)
     configure_trainable(model, cfg.train_encoder)
+    model.mask_decoder.detach_intervention_inputs = cfg.intervention
     model.to(device)
     enc_params = [p for p in model.image_encoder.parameters() if p.requires_grad]
     other = [
@@ -355,9 +358,18 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
         for n, p in model.named_parameters()
         if p.requires_grad and not n.startswith("image_encoder.")
     ]
-    groups = [{"params": other, "lr": cfg.lr}]
+    directions = [model.intervention_directions] if cfg.intervention else []
+    other = [p for p in other if not any(p is d for d in directions)]
+    # Base rates of the groups: the cosine schedule scales each one.
+    groups = [{"params": other, "lr": cfg.lr, "base_lr": cfg.lr}]
     if enc_params:
-        groups.append({"params": enc_params, "lr": cfg.encoder_lr})
+        groups.append({"params": enc_params, "lr": cfg.encoder_lr, "base_lr": cfg.encoder_lr})
+    if directions:
+        # A few thousand numbers that start at zero and must reach FiLM scales of order 1 in
+        # a few hundred steps: at the decoder's rate they stayed near 0.03 and barely moved
+        # the output.
+        rate = cfg.lr * cfg.direction_lr_factor
+        groups.append({"params": directions, "lr": rate, "base_lr": rate, "weight_decay": 0.0})
     opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
     critic = copt = text_enc = None
     if cfg.lad:
@@ -400,8 +412,8 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
         model.image_encoder.eval()
     for step in range(start, cfg.steps):
         lr_f = 0.5 * (1 + np.cos(np.pi * step / sched_total))
-        for g, base in zip(opt.param_groups, [cfg.lr, cfg.encoder_lr]):
-            g["lr"] = base * max(lr_f, 0.05)
+        for g in opt.param_groups:
+            g["lr"] = g["base_lr"] * max(lr_f, 0.05)
         ramp = min(1.0, step / max(cfg.style_warmup * cfg.steps, 1.0))
         maker.style_prob = 0.9 * ramp
         batch = maker(rng)

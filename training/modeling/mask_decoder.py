@@ -68,6 +68,11 @@ class MaskDecoder(nn.Module):
         # (~0.1), so a decoder trained from scratch learns far faster with logits scaled by 8;
         # loading an official SAM decoder resets the prompt path's multiplier to 1.
         self.register_buffer("logit_scales", torch.tensor([8.0, 8.0]))
+        # Training switch: interventions read detached features and class weights, so a loss on
+        # an intervened output trains the learned FiLM directions only and leaves what the
+        # automatic segmentation reads alone (training the shared weights through it cost the
+        # demo model 0.06 mean test Dice).
+        self.detach_intervention_inputs = False
 
     @property
     def feature_dim(self) -> int:
@@ -123,7 +128,10 @@ class MaskDecoder(nn.Module):
         class_logits = class_logits + self.class_bias.view(1, K, 1, 1)
         delta = torch.zeros_like(class_logits)
         if film_scale is not None or film_shift is not None:
-            delta = self.intervention_term(feats, w_cls, film_scale, film_shift, gate)
+            f_iv, w_iv = feats, w_cls
+            if self.detach_intervention_inputs:
+                f_iv, w_iv = feats.detach(), w_cls.detach()
+            delta = self.intervention_term(f_iv, w_iv, film_scale, film_shift, gate)
         class_logits = (class_logits + delta) * self.logit_scales[0]
         iou_pred = self.iou_prediction_head(iou_token_out)
         return {
