@@ -148,14 +148,27 @@ describe('interventions without a model (geometric)', () => {
     expect(Array.from(r.edit!.indices).some((n) => ijk(n)[0] < 8)).toBe(false);
   });
 
-  it('grows a missed lower pole below the target only', async () => {
+  it('grows a missed lower pole below where the target ends now, not beside it', async () => {
     const seg = study();
     const r = await run(seg, { action: 'grow', target: 'liver', region: { craniocaudal: 'inferior' } });
     expect(r.voxelsChanged).toBeGreaterThan(0);
-    // The liver spans z 20..40 mm (k 10..20); its lower third ends at z 26.7 mm.
-    for (const n of r.edit!.indices) expect(ijk(n)[2] * spacing[2]).toBeLessThanOrEqual(20 + 20 / 3);
-    // …and the pole grows below where the liver ends now.
-    expect(Math.min(...Array.from(r.edit!.indices, (n) => ijk(n)[2]))).toBeLessThan(10);
+    // The liver spans z 20..40 mm (k 10..20).
+    for (const n of r.edit!.indices) expect(ijk(n)[2]).toBeLessThan(10);
+  });
+
+  it('grows a pole by a named size around its lower third too', async () => {
+    const seg = study();
+    const r = await run(seg, {
+      action: 'grow',
+      target: 'liver',
+      region: { craniocaudal: 'inferior' },
+      magnitude: { unit: 'mm', value: 4 },
+    });
+    const ks = Array.from(r.edit!.indices, (n) => ijk(n)[2]);
+    // The lower third ends at z 26.7 mm; below the liver (k < 10) and beside its lower third.
+    for (const k of ks) expect(k * spacing[2]).toBeLessThanOrEqual(20 + 20 / 3);
+    expect(ks.some((k) => k < 10)).toBe(true);
+    expect(ks.some((k) => k >= 10)).toBe(true);
   });
 
   it('changes the named percentage of the structure, nearest the boundary first', async () => {

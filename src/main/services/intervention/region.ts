@@ -153,8 +153,9 @@ function targetExtent(labels: ArrayLike<number>, value: number, seg: Segmentatio
 
 /**
  * Tests of the region's parts that depend on position alone; all must hold (intersection).
- * Parts of the target: poles are its upper or lower third along S–I (and everything beyond, so
- * a missed pole can be grown back); sides and front/back are halves about its centre; medial is
+ * Parts of the target: poles are its upper or lower third along S–I and everything beyond (a
+ * pole grown with no size named: only beyond, where a missed pole is); sides and front/back are
+ * halves about its centre; medial is
  * the part nearer the body's midline than its centre is.
  */
 function positionTests(
@@ -167,12 +168,17 @@ function positionTests(
   const [x, y, z] = [0, 1, 2].map((c) => lpsComponent(seg, c));
   if (r.craniocaudal) {
     const third = (extent.max[2] - extent.min[2]) / 3;
+    // "You missed the lower pole" (grow, no size named) means organ missing beyond the current
+    // end: only there may the mask grow. Beside the pole the decoder would redraw a boundary the
+    // reader did not question (on the sample CT the demo model added ~1,000 voxels of left kidney
+    // there, none of them in the reference, and the correction made the kidney worse).
+    const beyondOnly = intervention.action === 'grow' && !intervention.magnitude;
     if (r.craniocaudal === 'superior') {
       const from = extent.max[2] - third;
-      tests.push((i, j, k) => z(i, j, k) >= from);
+      tests.push(beyondOnly ? (i, j, k) => z(i, j, k) > extent.max[2] : (i, j, k) => z(i, j, k) >= from);
     } else {
       const to = extent.min[2] + third;
-      tests.push((i, j, k) => z(i, j, k) <= to);
+      tests.push(beyondOnly ? (i, j, k) => z(i, j, k) < extent.min[2] : (i, j, k) => z(i, j, k) <= to);
     }
   }
   if (r.side) {
