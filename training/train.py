@@ -353,22 +353,22 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
     model.mask_decoder.detach_intervention_inputs = cfg.intervention
     model.to(device)
     enc_params = [p for p in model.image_encoder.parameters() if p.requires_grad]
+    own_rate = {"intervention_directions"} if cfg.intervention else set()
     other = [
         p
         for n, p in model.named_parameters()
-        if p.requires_grad and not n.startswith("image_encoder.")
+        if p.requires_grad and not n.startswith("image_encoder.") and n not in own_rate
     ]
-    directions = [model.intervention_directions] if cfg.intervention else []
-    other = [p for p in other if not any(p is d for d in directions)]
     # Base rates of the groups: the cosine schedule scales each one.
     groups = [{"params": other, "lr": cfg.lr, "base_lr": cfg.lr}]
     if enc_params:
         groups.append({"params": enc_params, "lr": cfg.encoder_lr, "base_lr": cfg.encoder_lr})
-    if directions:
-        # A few thousand numbers that start at zero and must reach FiLM scales of order 1 in
-        # a few hundred steps: at the decoder's rate they stayed near 0.03 and barely moved
+    if own_rate:
+        # A few hundred numbers that start at zero and must reach FiLM scales of order 1 in a
+        # few hundred steps: at the decoder's rate they stayed near norm 0.03 and barely moved
         # the output.
         rate = cfg.lr * cfg.direction_lr_factor
+        directions = [model.intervention_directions]
         groups.append({"params": directions, "lr": rate, "base_lr": rate, "weight_decay": 0.0})
     opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
     critic = copt = text_enc = None
