@@ -9,7 +9,7 @@ All CT scores are measured against TotalSegmentator outputs (not manual ground t
 
 import argparse
 import json
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -71,6 +71,19 @@ def evaluate_shifts(
     return res
 
 
+def organ_masks(
+    data: SliceSet, i: int, classes: Sequence[str]
+) -> Iterator[Tuple[str, np.ndarray, Tuple[int, int, int, int]]]:
+    """The organs prompted on slice ``i``: (name, mask [S, S] bool, tight box (x0, y0, x1, y1)
+    inclusive) for each class with at least 10 pixels there."""
+    for k, name in enumerate(classes, start=1):
+        m = data.classes[i] == k
+        if m.sum() < 10:
+            continue
+        ys, xs = np.nonzero(m)
+        yield name, m, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+
+
 @torch.no_grad()
 def evaluate_box_prompts(
     model: CausalSAM, data: SliceSet, classes: Sequence[str] = DEMO_CLASSES
@@ -79,14 +92,10 @@ def evaluate_box_prompts(
     model.eval()
     res: Dict[str, List[float]] = {}
     for i in range(len(data)):
-        for k, name in enumerate(classes, start=1):
-            m = data.classes[i] == k
-            if m.sum() < 10:
-                continue
-            ys, xs = np.nonzero(m)
-            pc = torch.tensor([[[xs.min(), ys.min()], [xs.max(), ys.max()]]], dtype=torch.float32)
-            pl = torch.tensor([[2.0, 3.0]])
-            out = model(to_input(data.images[i : i + 1]), pc, pl)["prompt_logits"][0, 0]
+        emb = model.encode(to_input(data.images[i : i + 1]))
+        for name, m, (x0, y0, x1, y1) in organ_masks(data, i, classes):
+            pc = torch.tensor([[[x0, y0], [x1, y1]]], dtype=torch.float32)
+            out = model.decode(emb, pc, torch.tensor([[2.0, 3.0]]))["prompt_logits"][0, 0]
             res.setdefault(name, []).append(dice(out.numpy() > 0, m))
     return {k: float(np.mean(v)) for k, v in res.items()}
 
@@ -109,17 +118,10 @@ def evaluate_point_prompts(
     for i in range(len(data)):
         x = to_input(data.images[i : i + 1])
         emb = model.encode(x)
-        for k, name in enumerate(classes, start=1):
-            m = data.classes[i] == k
-            if m.sum() < 10:
-                continue
+        for name, m, (bx0, by0, bx1, by1) in organ_masks(data, i, classes):
             y, x0 = np.unravel_index(np.argmax(ndimage.distance_transform_edt(m)), m.shape)
-            ys, xs = np.nonzero(m)
             near = np.zeros_like(m)
-            near[
-                max(ys.min() - 4, 0) : min(ys.max() + 5, S),
-                max(xs.min() - 4, 0) : min(xs.max() + 5, S),
-            ] = True
+            near[max(by0 - 4, 0) : min(by1 + 5, S), max(bx0 - 4, 0) : min(bx1 + 5, S)] = True
             bg = near & ~m
             prompts = {"pos": ([[x0, y]], [1.0])}
             if bg.any():
@@ -139,13 +141,9 @@ def box_only_baseline(data: SliceSet, classes: Sequence[str] = DEMO_CLASSES) -> 
     as :func:`evaluate_box_prompts`). A prompt head must beat this to add anything."""
     res: Dict[str, List[float]] = {}
     for i in range(len(data)):
-        for k, name in enumerate(classes, start=1):
-            m = data.classes[i] == k
-            if m.sum() < 10:
-                continue
-            ys, xs = np.nonzero(m)
+        for name, m, (x0, y0, x1, y1) in organ_masks(data, i, classes):
             box = np.zeros_like(m)
-            box[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] = True
+            box[y0 : y1 + 1, x0 : x1 + 1] = True
             res.setdefault(name, []).append(dice(box, m))
     return {k: float(np.mean(v)) for k, v in res.items()}
 

@@ -36,14 +36,23 @@ def official_sam_shapes(size: str) -> Dict[str, Tuple[int, ...]]:
         s[b + "mlp.lin1.bias"] = (4 * dim,)
         s[b + "mlp.lin2.weight"] = (dim, 4 * dim)
         s[b + "mlp.lin2.bias"] = (dim,)
-    s[e + "neck.0.weight"] = (256, dim, 1, 1)
-    s[e + "neck.1.weight"] = (256,)
-    s[e + "neck.1.bias"] = (256,)
-    s[e + "neck.2.weight"] = (256, 256, 3, 3)
-    s[e + "neck.3.weight"] = (256,)
-    s[e + "neck.3.bias"] = (256,)
+    s.update(official_neck_shapes(dim))
     s.update(official_decoder_shapes())
     return s
+
+
+def official_neck_shapes(in_chans: int) -> Dict[str, Tuple[int, ...]]:
+    """SAM's neck (1x1 conv, LayerNorm2d, 3x3 conv, LayerNorm2d to 256 channels), which
+    MobileSAM's TinyViT keeps."""
+    e = "image_encoder."
+    return {
+        e + "neck.0.weight": (256, in_chans, 1, 1),
+        e + "neck.1.weight": (256,),
+        e + "neck.1.bias": (256,),
+        e + "neck.2.weight": (256, 256, 3, 3),
+        e + "neck.3.weight": (256,),
+        e + "neck.3.bias": (256,),
+    }
 
 
 def official_decoder_shapes() -> Dict[str, Tuple[int, ...]]:
@@ -161,11 +170,6 @@ def official_mobile_sam_shapes() -> Dict[str, Tuple[int, ...]]:
     s[e + "norm_head.bias"] = (320,)
     s[e + "head.weight"] = (1000, 320)
     s[e + "head.bias"] = (1000,)
-    s[e + "neck.0.weight"] = (256, 320, 1, 1)
-    s[e + "neck.1.weight"] = (256,)
-    s[e + "neck.1.bias"] = (256,)
-    s[e + "neck.2.weight"] = (256, 256, 3, 3)
-    s[e + "neck.3.weight"] = (256,)
-    s[e + "neck.3.bias"] = (256,)
+    s.update(official_neck_shapes(320))
     s.update(official_decoder_shapes())
     return s

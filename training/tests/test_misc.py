@@ -51,8 +51,12 @@ def test_train_smoke_tiny(tmp_path) -> None:
         log_every=1,
     )
     log: list = []
-    train(cfg, log)
+    model = train(cfg, log)
     assert len(log) == 3 and all(np.isfinite(v) for r in log for v in r.values())
+    # Intervention training reaches the learned directions only, at their own rate.
+    assert model.mask_decoder.detach_intervention_inputs
+    groups = torch.load(tmp_path / "last.pt")["opt"]["param_groups"]
+    assert any(g["base_lr"] == cfg.lr * cfg.direction_lr_factor for g in groups)
     assert {"seg", "lad", "critic"} <= set().union(*[r.keys() for r in log])
     cfg.steps, cfg.resume = 4, True
     log2: list = []
