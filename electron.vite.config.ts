@@ -12,7 +12,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           web: resolve(__dirname, 'src/main/web.ts'),
-          cli: resolve(__dirname, 'src/main/cli.ts'),
+          cli: resolve(__dirname, 'src/main/cli/main.ts'),
         },
       },
     },

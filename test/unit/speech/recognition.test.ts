@@ -16,7 +16,7 @@ import {
   spokenToCommand,
   wavToSpeechPcm,
 } from '../../../src/main/services/speech/index';
-import { transcribeCommand } from '../../../src/main/transcribeCli';
+import { transcribeCommand } from '../../../src/main/cli/transcribe';
 import { havePocketSphinx, haveSynthesis, synthesise } from './helpers';
 
 const asExpected = (r: InterpretResult) =>

@@ -1,11 +1,11 @@
 // The command-line face of the services: the same readers and writers as the app, no window.
 import { parseArgs } from 'node:util';
-import { openPaths, seriesInfo } from './services/imaging/index';
-import { UsageError } from './cliCommand';
-import { pacsCommand } from './pacsCli';
-import { correctCommand } from './correctCli';
-import { metricsCommand, segmentCommand } from './segmentCli';
-import { transcribeCommand } from './transcribeCli';
+import { openPaths, seriesInfo } from '../services/imaging/index';
+import { UsageError } from './command';
+import { pacsCommand } from './pacs';
+import { correctCommand } from './correct';
+import { metricsCommand, segmentCommand } from './segment';
+import { transcribeCommand } from './transcribe';
 
 const usage = `usage: causal-sam <command> [options]
 

@@ -6,11 +6,11 @@ import {
   superiorIsIncreasing,
   type Interpretation,
   type ViewContext,
-} from '../shared/intervention';
-import { sameGrid, type Segmentation } from '../shared/volume';
-import { appRoot } from './appPaths';
-import { UsageError, cliCommand } from './cliCommand';
-import { writeSegmentation } from './services/imaging/index';
+} from '../../shared/intervention';
+import { sameGrid, type Segmentation } from '../../shared/volume';
+import { appRoot } from '../appPaths';
+import { UsageError, cliCommand } from './command';
+import { writeSegmentation } from '../services/imaging/index';
 import {
   InterventionAuditLog,
   InterventionError,
@@ -18,16 +18,16 @@ import {
   InterventionInterpreter,
   executeIntervention,
   installedLlmManifest,
-} from './services/intervention/index';
-import { ModelRefusedError } from './services/models/index';
+} from '../services/intervention/index';
+import { ModelRefusedError } from '../services/models/index';
 import {
   SegmentationCancelledError,
   SegmentationRefusedError,
   SegmentationService,
   modelsDirs,
-} from './services/segmentation/index';
-import { defaultDataDir } from './services/workspace/index';
-import { openOne, readLabels } from './segmentCli';
+} from '../services/segmentation/index';
+import { defaultDataDir } from '../services/workspace/index';
+import { openOne, readLabels } from './segment';
 
 export const correctUsage = `usage:
   causal-sam correct <image> --mask <labels.nii.gz> --command "<text>" [--slice k] --out <labels2.nii.gz> [--json]

@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { structureByName } from '../shared/anatomy';
-import { appRoot } from './appPaths';
+import { structureByName } from '../../shared/anatomy';
+import { appRoot } from '../appPaths';
 import {
   SpeechUnavailableError,
   WavError,
@@ -13,8 +13,8 @@ import {
   listEngines,
   speechEngineIds,
   spokenToCommand,
-} from './services/speech/index';
-import { defaultDataDir } from './services/workspace/index';
+} from '../services/speech/index';
+import { defaultDataDir } from '../services/workspace/index';
 
 export const transcribeUsage = `usage: causal-sam transcribe <file.wav> [--engine ${speechEngineIds.join('|')}] [--json]
 

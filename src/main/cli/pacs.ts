@@ -5,8 +5,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PacsNode } from '../shared/pacs';
-import { pacsNodeSchema } from '../shared/pacs';
+import type { PacsNode } from '../../shared/pacs';
+import { pacsNodeSchema } from '../../shared/pacs';
 import {
   PacsCache,
   PacsError,
@@ -14,8 +14,8 @@ import {
   clientFor,
   retrieveSeries,
   type PacsConnection,
-} from './services/pacs/index';
-import { defaultDataDir } from './services/workspace/index';
+} from '../services/pacs/index';
+import { defaultDataDir } from '../services/workspace/index';
 
 export const pacsUsage = `usage: causal-sam pacs <echo|find|retrieve|store> <node> [options]
 

@@ -2,13 +2,13 @@
 // command line, through the same worker, readers and writers as the app.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { sameGrid, type Segmentation, type Vec3 } from '../shared/volume';
-import { appRoot } from './appPaths';
-import { UsageError, cliCommand } from './cliCommand';
-import { openPaths, writeSegmentation, type LoadedSeries } from './services/imaging/index';
-import { labelMapToSegmentation, resampleSegmentation } from './services/imaging/labelMaps';
-import { compareMasks, volumeMl } from './services/metrics/index';
-import { ModelRefusedError } from './services/models/index';
+import { sameGrid, type Segmentation, type Vec3 } from '../../shared/volume';
+import { appRoot } from '../appPaths';
+import { UsageError, cliCommand } from './command';
+import { openPaths, writeSegmentation, type LoadedSeries } from '../services/imaging/index';
+import { labelMapToSegmentation, resampleSegmentation } from '../services/imaging/labelMaps';
+import { compareMasks, volumeMl } from '../services/metrics/index';
+import { ModelRefusedError } from '../services/models/index';
 import {
   SegmentationCancelledError,
   SegmentationRefusedError,
@@ -18,8 +18,8 @@ import {
   structureVolumes,
   type Prompt,
   type SegmentResult,
-} from './services/segmentation/index';
-import { defaultDataDir } from './services/workspace/index';
+} from '../services/segmentation/index';
+import { defaultDataDir } from '../services/workspace/index';
 
 export const segmentUsage = `usage:
   causal-sam segment <input> --out <labels.nii.gz> [--model <id>] [--json]
