@@ -14,11 +14,12 @@ import type { LoadedSeries } from '../../src/main/services/imaging/types';
 import type { ModelManifest } from '../../src/shared/modelManifest';
 import type { Segmentation } from '../../src/shared/volume';
 import { demoModelDir, differingSegments, voxelsByName } from '../unit/pacs/helpers';
+import { requireData, sharedFile } from '../unit/requireData';
 import {
   PASSWORD,
   USER,
   freePort,
-  orthancAvailable,
+  orthancInstalled,
   sharedSeriesDir,
   sharedSeriesFiles,
   startOrthanc,
@@ -95,7 +96,8 @@ async function segInOrthanc(sopInstanceUid: string): Promise<{ metadata: Json; s
   return { metadata, segmentation: await loadSegmentationOnto({ path: 'orthanc-seg.dcm', bytes }, source) };
 }
 
-describe.skipIf(!orthancAvailable)('PACS browser: search, retrieve, open, send', () => {
+describe('PACS browser: search, retrieve, open, send', () => {
+  requireData(...orthancInstalled, sharedFile(sharedSeriesDir));
   beforeAll(async () => {
     orthanc = await startOrthanc({ aet: 'CAUSALSAM', port: await freePort() });
     await orthanc.upload(await sharedSeriesFiles());

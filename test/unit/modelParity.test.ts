@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { modelFolder, requireData } from './requireData';
 
 interface TensorRef {
   name: string;
@@ -74,7 +75,8 @@ async function runGraph(
   return { outputs, expected };
 }
 
-describe.skipIf(modelIds.length === 0)('exported model parity (onnxruntime-node vs PyTorch)', () => {
+describe('exported model parity (onnxruntime-node vs PyTorch)', () => {
+  requireData(modelFolder(join(modelsDir, 'causal-sam-demo')));
   for (const id of modelIds) {
     const dir = join(modelsDir, id);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;

@@ -1,10 +1,7 @@
 // Runs the built command line (bin/causal-sam.mjs → out/main/cli.js) as a user would, with the
 // environment given on top of this process's, and collects what it printed.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const cliBuilt = existsSync(join(process.cwd(), 'out/main/cli.js'));
 
 export interface CliRun {
   code: number;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireData, sharedFile } from '../requireData';
 import type { Axes3, Vec3, Volume, VolumeGeometry } from '../../../src/shared/volume';
 import { readNifti } from '../../../src/main/services/imaging/nifti';
 import { writeNiftiLabelMap, writeNiftiVolume } from '../../../src/main/services/imaging/niftiWriter';
@@ -77,6 +78,7 @@ function writeWriterOutputs(folder: string): string[] {
   });
 }
 
+requireData(sharedFile(sharedData));
 const sharedFiles = walk(sharedData).filter((p) => isNifti(p) || isNrrd(p));
 const fixtureDir = mkdtempSync(join(tmpdir(), 'geometry-reference-'));
 const writerFiles = writeWriterOutputs(fixtureDir);

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { runCli, type CliRun } from '../runCli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPaths } from '../../../src/main/services/imaging/load';
-import { haveModel, modelsDir } from '../segmentation/helpers';
+import { builtFile, requireData } from '../requireData';
+import { demoModel, modelsDir } from '../segmentation/helpers';
 
-const built = existsSync(join(process.cwd(), 'out/main/cli.js'));
 const ct = join(process.cwd(), 'resources/sample/example_ct.nii.gz');
 const labels = join(process.cwd(), 'resources/sample/example_ct_labels.nii.gz');
 const PANCREAS = 7;
@@ -19,7 +19,8 @@ const run = (args: string[]): Promise<CliRun> =>
 
 const voxels = async (path: string) => (await loadPaths([path])).series[0].volume.voxels as ArrayLike<number>;
 
-describe.skipIf(!built || !haveModel)('causal-sam correct', () => {
+describe('causal-sam correct', () => {
+  requireData(builtFile('out/main/cli.js'), demoModel);
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'causal-sam-correct-'));
   });

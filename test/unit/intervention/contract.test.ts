@@ -2,8 +2,7 @@
 // them: interpret a typed command against what is on screen, apply it through the demo model's
 // decoder, get a diff that changes only the slices named and undoes exactly, and find it in the
 // audit log; transcribe synthesised speech into the same command.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -13,16 +12,14 @@ import type { ViewContext } from '../../../src/shared/intervention';
 import type { Segmentation } from '../../../src/shared/volume';
 import { createWsTransport, type SocketLike } from '../../../src/shared/wsTransport';
 import { startWebShell, type RunningWebShell } from '../../e2e/webShell';
-import { haveModel } from '../segmentation/helpers';
+import { builtFile, program, requireData } from '../requireData';
+import { demoModel } from '../segmentation/helpers';
 
-const built = existsSync(join(process.cwd(), 'out/main/web.js'));
 const sampleCt = join(process.cwd(), 'resources/sample/example_ct.nii.gz');
 const sampleLabels = join(process.cwd(), 'resources/sample/example_ct_labels.nii.gz');
-const haveSpeech =
-  spawnSync('sh', ['-c', 'command -v espeak-ng && command -v pocketsphinx_batch'], { stdio: 'ignore' })
-    .status === 0;
 
-describe.skipIf(!built || !haveModel)('interventions over the contract (web shell)', () => {
+describe('interventions over the contract (web shell)', () => {
+  requireData(builtFile('out/main/web.js'), demoModel);
   let shell: RunningWebShell;
   let socket: WebSocket;
   let api: ApiClient;
@@ -149,25 +146,22 @@ describe.skipIf(!built || !haveModel)('interventions over the contract (web shel
     ).rejects.toBeInstanceOf(ApiError);
   });
 
-  it.skipIf(!haveSpeech)(
-    'transcribes push-to-talk audio into the same command',
-    async () => {
-      const engines = (await api['speech.engines']({})).engines;
-      expect(engines.find((e) => e.id === 'pocketsphinx')?.available).toBe(true);
-      const general = engines.find((e) => e.id !== 'pocketsphinx')!;
-      expect(general.available).toBe(false);
-      expect(general.install).toMatch(/manifest/);
-      // 16 kHz mono 16-bit, as the renderer captures it.
-      const raw = execFileSync('sh', [
-        '-c',
-        `espeak-ng -v en-us -s 150 --stdout "the liver is leaking into the stomach on these slices" | sox -t wav - -r 16000 -c 1 -b 16 -e signed-integer -t raw -`,
-      ]);
-      const pcm = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-      const heard = await api['speech.transcribe']({ pcm, structures: context.visibleStructures });
-      expect(heard.engine).toBe('pocketsphinx');
-      expect(heard.command).toBe('the liver is leaking into the stomach on these slices');
-      expect(heard.audioSeconds).toBeGreaterThan(1);
-    },
-    60_000,
-  );
+  it('transcribes push-to-talk audio into the same command', async () => {
+    requireData(program('espeak-ng', 'espeak-ng'), program('pocketsphinx_batch', 'pocketsphinx'));
+    const engines = (await api['speech.engines']({})).engines;
+    expect(engines.find((e) => e.id === 'pocketsphinx')?.available).toBe(true);
+    const general = engines.find((e) => e.id !== 'pocketsphinx')!;
+    expect(general.available).toBe(false);
+    expect(general.install).toMatch(/manifest/);
+    // 16 kHz mono 16-bit, as the renderer captures it.
+    const raw = execFileSync('sh', [
+      '-c',
+      `espeak-ng -v en-us -s 150 --stdout "the liver is leaking into the stomach on these slices" | sox -t wav - -r 16000 -c 1 -b 16 -e signed-integer -t raw -`,
+    ]);
+    const pcm = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+    const heard = await api['speech.transcribe']({ pcm, structures: context.visibleStructures });
+    expect(heard.engine).toBe('pocketsphinx');
+    expect(heard.command).toBe('the liver is leaking into the stomach on these slices');
+    expect(heard.audioSeconds).toBeGreaterThan(1);
+  }, 60_000);
 });

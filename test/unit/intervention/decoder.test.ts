@@ -6,12 +6,14 @@ import { loadPaths } from '../../../src/main/services/imaging/load';
 import { verifyModel } from '../../../src/main/services/models/index';
 import { SegmentationEngine } from '../../../src/main/services/segmentation/engine';
 import type { Volume } from '../../../src/shared/volume';
-import { demoDir, haveData, haveModel, sharedData } from '../segmentation/helpers';
+import { requireData, sharedFile } from '../requireData';
+import { demoDir, demoModel, exampleCtData, sharedData } from '../segmentation/helpers';
 
 const small = join(sharedData, 'totalsegmentator', 'example_ct_sm.nii.gz');
 const LIVER = 5;
 
-describe.skipIf(!haveData || !haveModel)('decoder re-run with an intervention (demo model)', () => {
+describe('decoder re-run with an intervention (demo model)', () => {
+  requireData(exampleCtData, sharedFile(small), demoModel);
   let engine: SegmentationEngine;
   let volume: Volume;
   let plane: number;

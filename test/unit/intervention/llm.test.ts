@@ -26,6 +26,7 @@ import {
   toGrammarJson,
 } from '../../../src/main/services/intervention/grammarSchema';
 import { promptExamples } from '../../../src/main/services/intervention/prompt';
+import { requireData, sharedFile } from '../requireData';
 
 const GGUF = join(import.meta.dirname, '../../../../shared/data/gguf/stories260K.gguf');
 const GGUF_SHA256 = '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d';
@@ -56,7 +57,8 @@ const timings: Record<string, number> = {};
 /** What the story model actually said, printed for the record. */
 const outcomes: string[] = [];
 
-describe.skipIf(!existsSync(GGUF))('LLM interpreter (node-llama-cpp, stories260K.gguf)', () => {
+describe('LLM interpreter (node-llama-cpp, stories260K.gguf)', () => {
+  requireData(sharedFile(GGUF));
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'intervention-llm-'));
     manifestPath = writeManifest('stories260k');

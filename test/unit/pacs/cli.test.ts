@@ -1,9 +1,9 @@
 // `causal-sam pacs …` as a radiologist or a script runs it: the built command line (npm run build)
 // against a real Orthanc, over DICOMweb and DIMSE.
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { builtFile, requireData, sharedFile } from '../requireData';
 import { runCli, type CliRun } from '../runCli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PacsService } from '../../../src/main/services/pacs/index';
@@ -11,14 +11,12 @@ import {
   PASSWORD,
   USER,
   freePort,
-  orthancAvailable,
-  repoRoot,
+  orthancInstalled,
+  sharedSeriesDir,
   sharedSeriesFiles,
   startOrthanc,
   type RunningOrthanc,
 } from './orthanc';
-
-const built = existsSync(join(repoRoot, 'out/main/cli.js'));
 
 let orthanc: RunningOrthanc;
 let work: string;
@@ -40,7 +38,8 @@ const lines = (text: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe.skipIf(!orthancAvailable || !built)('causal-sam pacs (built CLI) against Orthanc', () => {
+describe('causal-sam pacs (built CLI) against Orthanc', () => {
+  requireData(...orthancInstalled, sharedFile(sharedSeriesDir), builtFile('out/main/cli.js'));
   let web: string[];
   let dimse: string[];
   let studyUid: string;

@@ -3,15 +3,19 @@
 // its REST API, and stopped by PID. Orthanc binds every interface, so it lives only as long as a
 // test file and accepts only registered users on HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { debianFile } from '../requireData';
 
 export const ORTHANC_BIN = '/usr/sbin/Orthanc';
 export const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
-export const orthancAvailable = existsSync(ORTHANC_BIN) && existsSync(DICOMWEB_PLUGIN);
+/** Orthanc with its DICOMweb plugin and the shared MR series it is fed (give them to `requireData`). */
+export const orthancInstalled = [
+  debianFile(ORTHANC_BIN, 'orthanc'),
+  debianFile(DICOMWEB_PLUGIN, 'orthanc-dicomweb'),
+];
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 /** The shared MR series: 24 slices of 512 × 512. */

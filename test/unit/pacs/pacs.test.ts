@@ -35,11 +35,13 @@ import {
   silentServer,
   voxelsByName,
 } from './helpers';
+import { requireData, sharedFile } from '../requireData';
 import {
   PASSWORD,
   USER,
   freePort,
-  orthancAvailable,
+  orthancInstalled,
+  sharedSeriesDir,
   sharedSeriesFiles,
   startOrthanc,
   type RunningOrthanc,
@@ -92,7 +94,8 @@ async function dcmFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
 }
 
-describe.skipIf(!orthancAvailable)('PACS against Orthanc', () => {
+describe('PACS against Orthanc', () => {
+  requireData(...orthancInstalled, sharedFile(sharedSeriesDir));
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'causal-sam-pacs-'));
     localPort = await freePort();

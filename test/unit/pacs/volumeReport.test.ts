@@ -1,13 +1,13 @@
 // The volume report sent with a SEG: an Encapsulated PDF that dciodvfy (dicom3tools) finds valid,
 // whose document dcmtk's dcm2pdf extracts as a PDF carrying the volumes.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { segmentVolumes, writeVolumeReport } from '../../../src/main/services/pacs/index';
 import type { Segmentation } from '../../../src/shared/volume';
+import { debianFile, requireData } from '../requireData';
 
 let dir: string;
 beforeAll(async () => {
@@ -63,7 +63,8 @@ describe('volume report (Encapsulated PDF)', () => {
     ]);
   });
 
-  it.skipIf(!existsSync('/usr/bin/dciodvfy'))('is a valid Encapsulated PDF instance (dciodvfy)', async () => {
+  it('is a valid Encapsulated PDF instance (dciodvfy)', async () => {
+    requireData(debianFile('/usr/bin/dciodvfy', 'dicom3tools'));
     const report = writeVolumeReport(input);
     const file = join(dir, 'report.dcm');
     await writeFile(file, report.bytes);
@@ -74,26 +75,24 @@ describe('volume report (Encapsulated PDF)', () => {
     expect(`${run.stdout}${run.stderr}`).toMatch(/EncapsulatedPDF/);
   });
 
-  it.skipIf(!existsSync('/usr/bin/dcm2pdf'))(
-    'holds a PDF with the volumes (dcm2pdf extracts it)',
-    async () => {
-      const file = join(dir, 'report2.dcm');
-      await writeFile(file, writeVolumeReport(input).bytes);
-      const pdfPath = join(dir, 'report.pdf');
-      const run = spawnSync('dcm2pdf', [file, pdfPath], { encoding: 'utf8' });
-      expect(run.status, run.stderr).toBe(0);
-      const pdf = (await readFile(pdfPath)).toString('latin1');
-      expect(pdf.startsWith('%PDF-1.4')).toBe(true);
-      expect(pdf).toMatch(/%%EOF\n?$/);
-      expect(pdf).toContain('vestibular_schwannoma');
-      expect(pdf).toContain('0.04');
-      expect(pdf).toContain('cochlea \\(left\\)');
-      // The cross-reference table points at each object.
-      const xref = Number(pdf.match(/startxref\n(\d+)/)![1]);
-      expect(pdf.slice(xref, xref + 4)).toBe('xref');
-      const offsets = [...pdf.matchAll(/(\d{10}) 00000 n /g)].map((m) => Number(m[1]));
-      expect(offsets).toHaveLength(5);
-      offsets.forEach((offset, i) => expect(pdf.slice(offset).startsWith(`${i + 1} 0 obj\n`)).toBe(true));
-    },
-  );
+  it('holds a PDF with the volumes (dcm2pdf extracts it)', async () => {
+    requireData(debianFile('/usr/bin/dcm2pdf', 'dcmtk'));
+    const file = join(dir, 'report2.dcm');
+    await writeFile(file, writeVolumeReport(input).bytes);
+    const pdfPath = join(dir, 'report.pdf');
+    const run = spawnSync('dcm2pdf', [file, pdfPath], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const pdf = (await readFile(pdfPath)).toString('latin1');
+    expect(pdf.startsWith('%PDF-1.4')).toBe(true);
+    expect(pdf).toMatch(/%%EOF\n?$/);
+    expect(pdf).toContain('vestibular_schwannoma');
+    expect(pdf).toContain('0.04');
+    expect(pdf).toContain('cochlea \\(left\\)');
+    // The cross-reference table points at each object.
+    const xref = Number(pdf.match(/startxref\n(\d+)/)![1]);
+    expect(pdf.slice(xref, xref + 4)).toBe('xref');
+    const offsets = [...pdf.matchAll(/(\d{10}) 00000 n /g)].map((m) => Number(m[1]));
+    expect(offsets).toHaveLength(5);
+    offsets.forEach((offset, i) => expect(pdf.slice(offset).startsWith(`${i + 1} 0 obj\n`)).toBe(true));
+  });
 });

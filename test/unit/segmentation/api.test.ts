@@ -1,7 +1,6 @@
 // The segmentation requests over the web shell's contract, as the renderer will call them:
 // models.list / models.add, segmentation.run with progress events and cancel, .prompt, .report.
 import { cp, mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -9,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/shared/api';
 import { decodeFrame, encodeFrame } from '../../../src/shared/wire';
 import { startWebShell, type RunningWebShell } from '../../e2e/webShell';
-import { demoDir, haveData, haveModel, sharedData } from './helpers';
+import { builtFile, requireData, sharedFile } from '../requireData';
+import { demoDir, demoModel, exampleCtData, sharedData } from './helpers';
 
-const built = existsSync(join(process.cwd(), 'out/main/web.js'));
 const smallCt = join(sharedData, 'totalsegmentator', 'example_ct_sm.nii.gz');
 
-describe.skipIf(!built || !haveModel || !haveData)('segmentation over the contract (web shell)', () => {
+describe('segmentation over the contract (web shell)', () => {
+  requireData(builtFile('out/main/web.js'), demoModel, exampleCtData, sharedFile(smallCt));
   let shell: RunningWebShell;
   let ws: WebSocket;
   let work: string;

@@ -13,10 +13,10 @@ import { loadPaths } from '../../../src/main/services/imaging/load';
 import { writeNiftiVolume } from '../../../src/main/services/imaging/niftiWriter';
 import { structureById, structureByName } from '../../../src/shared/anatomy';
 import type { Volume } from '../../../src/shared/volume';
-import { demoDir, exampleCt, exampleSeg, haveData, haveModel, modelsDir } from './helpers';
+import { builtFile, requireData, sharedFile } from '../requireData';
+import { demoDir, demoModel, exampleCt, exampleCtData, exampleSeg, modelsDir } from './helpers';
 
 const cli = join(process.cwd(), 'bin/causal-sam.mjs');
-const built = existsSync(join(process.cwd(), 'out/main/cli.js'));
 let work: string;
 
 const run = (args: string[]): Promise<CliRun> =>
@@ -37,7 +37,8 @@ async function volumeOf(path: string): Promise<Volume> {
   return (await loadPaths([path])).series[0].volume;
 }
 
-describe.skipIf(!built || !haveData || !haveModel)('causal-sam segment / metrics (built CLI)', () => {
+describe('causal-sam segment / metrics (built CLI)', () => {
+  requireData(builtFile('out/main/cli.js'), exampleCtData, sharedFile(exampleSeg), demoModel);
   let labels: string;
   let found: { name: string; volumeMl: number }[] = [];
   type SegmentJson = {

@@ -9,12 +9,14 @@ import { SegmentationCancelledError } from '../../../src/main/services/segmentat
 import { JobRunner, type FromWorker } from '../../../src/main/services/segmentation/jobs';
 import type { ModelManifest } from '../../../src/shared/modelManifest';
 import type { Volume } from '../../../src/shared/volume';
-import { demoDir, haveData, haveModel } from './helpers';
+import { requireData } from '../requireData';
+import { demoDir, demoModel, exampleCtData } from './helpers';
 import { join } from 'node:path';
 
 const small = join(process.cwd(), '..', 'shared', 'data', 'totalsegmentator', 'example_ct_sm.nii.gz');
 
-describe.skipIf(!haveData || !haveModel)('SegmentationEngine (demo model)', () => {
+describe('SegmentationEngine (demo model)', () => {
+  requireData(exampleCtData, demoModel);
   let manifest: ModelManifest;
   let engine: SegmentationEngine;
   let volume: Volume;

@@ -1,24 +1,23 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '../../../src/shared/modelManifest';
+import { modelFolder, python, sharedData, sharedFile } from '../requireData';
 
-export const sharedData = join(process.cwd(), '..', 'shared', 'data');
+export { sharedData };
+
 export const exampleCt = join(sharedData, 'totalsegmentator', 'example_ct.nii.gz');
 export const exampleSeg = join(sharedData, 'totalsegmentator', 'example_seg_fast_force_split.nii.gz');
 export const flair = join(sharedData, 'niivue', 'FLAIR.nii.gz');
 export const breastMr = join(sharedData, 'pyradiomics', 'breast1_image.nrrd');
-export const haveData = existsSync(exampleCt);
+/** The shared CT most real-data tests run on (give it to `requireData`). */
+export const exampleCtData = sharedFile(exampleCt);
 
-/** /usr/bin/python3 with the training package's dependencies (numpy, scipy, nibabel)? */
-export const havePython =
-  existsSync('/usr/bin/python3') &&
-  spawnSync('/usr/bin/python3', ['-c', 'import numpy, scipy, nibabel'], { stdio: 'ignore' }).status === 0;
+/** /usr/bin/python3 with the training package's dependencies. */
+export const trainingPython = python('numpy', 'scipy', 'nibabel');
 
 /** The models folder the tests run on: CAUSAL_SAM_MODELS_DIR, else the shipped models/. */
 export const modelsDir = process.env.CAUSAL_SAM_MODELS_DIR ?? join(process.cwd(), 'models');
 export const demoDir = join(modelsDir, 'causal-sam-demo');
-export const haveModel = existsSync(join(demoDir, 'manifest.json'));
+export const demoModel = modelFolder(demoDir);
 
 /** The parts of a manifest the pure modules read, with the demo's values. */
 export function demoManifest(overrides: Partial<ModelManifest['preprocessing']> = {}): ModelManifest {

@@ -12,7 +12,8 @@ import {
   promptSegmentIdentity,
 } from '../../../src/main/services/segmentation/models';
 import { SegmentationRefusedError } from '../../../src/main/services/segmentation/errors';
-import { demoDir, haveModel } from './helpers';
+import { requireData } from '../requireData';
+import { demoDir, demoModel } from './helpers';
 
 describe('model folders', () => {
   it('looks in CAUSAL_SAM_MODELS_DIR (else models/) and then the user data folder', () => {
@@ -31,7 +32,8 @@ describe('model folders', () => {
   });
 });
 
-describe.skipIf(!haveModel)('adding a user model folder', () => {
+describe('adding a user model folder', () => {
+  requireData(demoModel);
   let work: string;
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'causal-sam-models-'));

@@ -18,7 +18,8 @@ import {
   writeSliceBack,
 } from '../../../src/main/services/segmentation/preprocess';
 import type { Volume } from '../../../src/shared/volume';
-import { breastMr, demoManifest, exampleCt, flair, haveData, havePython } from './helpers';
+import { requireData, sharedFile } from '../requireData';
+import { breastMr, demoManifest, exampleCt, exampleCtData, flair, trainingPython } from './helpers';
 
 describe('pure geometry', () => {
   it('rounds like Python (halves to even)', () => {
@@ -95,7 +96,8 @@ function reference(path: string, modality: string, slices: number[], size: numbe
   return ref;
 }
 
-describe.skipIf(!haveData || !havePython)('preprocessing matches training/data/preprocess.py', () => {
+describe('preprocessing matches training/data/preprocess.py', () => {
+  requireData(exampleCtData, sharedFile(flair), sharedFile(breastMr), trainingPython);
   const cases: [string, string, string][] = [
     ['CT, 3 mm, flipped L/P axes', exampleCt, 'CT'],
     ['MR, 1 mm oblique (resampled, percentiles)', flair, 'MR'],

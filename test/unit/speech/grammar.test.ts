@@ -18,7 +18,8 @@ import {
   type PronouncingDictionary,
 } from '../../../src/main/services/speech/index';
 import { grammarAccepts } from '../../../src/main/services/speech/grammar';
-import { dictionaryPath, haveDictionary, seeded } from './helpers';
+import { requireData } from '../requireData';
+import { dictionaryPath, pocketSphinxDictionary, seeded } from './helpers';
 
 /**
  * A dictionary that pronounces every word as itself, except those it is told to lack — and their
@@ -91,7 +92,8 @@ describe('grammar generation (pure)', () => {
   });
 });
 
-describe.skipIf(!haveDictionary)('the command grammar (cmudict-en-us)', () => {
+describe('the command grammar (cmudict-en-us)', () => {
+  requireData(pocketSphinxDictionary);
   const dict = parseDictionary(readFileSync(dictionaryPath, 'utf8'));
   const grammar = buildCommandGrammar(dict);
 

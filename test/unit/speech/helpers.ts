@@ -1,19 +1,19 @@
 // What the speech tests share: whether the Debian tools are here, and espeak-ng + sox synthesis.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { delimiter } from 'node:path';
 import { POCKETSPHINX_MODEL_DIR } from '../../../src/main/services/speech/index';
+import { debianFile, program } from '../requireData';
 
 export const dictionaryPath = join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
 
-function onPath(name: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((d) => existsSync(join(d, name)));
-}
-
-export const haveDictionary = existsSync(dictionaryPath);
-export const havePocketSphinx = haveDictionary && onPath('pocketsphinx_batch');
-export const haveSynthesis = onPath('espeak-ng') && onPath('sox');
+export const pocketSphinxDictionary = debianFile(dictionaryPath, 'pocketsphinx-en-us');
+/** PocketSphinx to recognise, espeak-ng and sox to say the test commands. */
+export const speechTools = [
+  pocketSphinxDictionary,
+  program('pocketsphinx_batch', 'pocketsphinx'),
+  program('espeak-ng', 'espeak-ng'),
+  program('sox', 'sox'),
+];
 
 /** Says `text` with espeak-ng into `dir`; returns espeak's own WAV (22.05 kHz) and a 16 kHz copy. */
 export function synthesise(dir: string, name: string, text: string, voice = 'en-us', speed = 150) {

@@ -17,7 +17,8 @@ import {
   wavToSpeechPcm,
 } from '../../../src/main/services/speech/index';
 import { transcribeCommand } from '../../../src/main/cli/transcribe';
-import { havePocketSphinx, haveSynthesis, synthesise } from './helpers';
+import { requireData } from '../requireData';
+import { speechTools, synthesise } from './helpers';
 
 const asExpected = (r: InterpretResult) =>
   r.kind === 'intervention' ? { kind: r.kind, intervention: r.intervention } : { kind: r.kind };
@@ -28,7 +29,8 @@ it('reads the decoder hypothesis line', () => {
   expect(parseHypothesis('')).toBe('');
 });
 
-describe.skipIf(!havePocketSphinx || !haveSynthesis)('PocketSphinx on espeak-ng commands', () => {
+describe('PocketSphinx on espeak-ng commands', () => {
+  requireData(...speechTools);
   const dir = mkdtempSync(join(tmpdir(), 'speech-test-'));
   const engine = new PocketSphinxEngine({ workDir: join(dir, 'grammar') });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
