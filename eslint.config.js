@@ -29,6 +29,16 @@ const serviceAreas = [
   'workspace',
   'speech',
 ];
+// Outside its own area, a service is reached only through its index.ts: from another service
+// (../area/x) and from the shells, the CLI and the web shell (./services/area/x, ../services/area/x).
+const serviceIndexOnly = {
+  regex: `^(\\.\\./){1,2}(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
+  message: 'Import another service area only through its index.ts.',
+};
+const shellServiceIndexOnly = {
+  regex: `^(\\./|(\\.\\./)+)services/(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
+  message: 'The shells reach a service area only through its index.ts.',
+};
 const noUi = {
   group: ['vue', 'pinia', '@kitware/*', '**/renderer/**'],
   message: 'The main side never imports UI code.',
@@ -86,7 +96,13 @@ export default tseslint.config(
     files: ['src/main/**'],
     ignores: ['src/main/index.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [electronOnly, noUi] }],
+      'no-restricted-imports': ['error', { patterns: [electronOnly, noUi, shellServiceIndexOnly] }],
+    },
+  },
+  {
+    files: ['src/main/index.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noUi, shellServiceIndexOnly] }],
     },
   },
   {
@@ -99,12 +115,16 @@ export default tseslint.config(
           patterns: [
             electronOnly,
             noUi,
+            serviceIndexOnly,
             {
-              regex: `^(\\.\\./){1,2}(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
-              message: 'Import another service area only through its index.ts.',
-            },
-            {
-              group: ['**/main/api', '../../api', '../../web', '../../cli'],
+              group: [
+                '**/main/api',
+                '../../api',
+                '../../web',
+                '../../cli',
+                '../../cli/*',
+                '../../webShell/*',
+              ],
               message: 'Services never import the shells.',
             },
           ],

@@ -5,8 +5,13 @@ import { parseArgs } from 'node:util';
 import { sameGrid, type Segmentation, type Vec3 } from '../../shared/volume';
 import { appRoot } from '../appPaths';
 import { UsageError, cliCommand } from './command';
-import { openPaths, writeSegmentation, type LoadedSeries } from '../services/imaging/index';
-import { labelMapToSegmentation, resampleSegmentation } from '../services/imaging/labelMaps';
+import {
+  labelMapToSegmentation,
+  openPaths,
+  resampleSegmentation,
+  writeSegmentation,
+  type LoadedSeries,
+} from '../services/imaging/index';
 import { compareMasks, volumeMl } from '../services/metrics/index';
 import { ModelRefusedError } from '../services/models/index';
 import {

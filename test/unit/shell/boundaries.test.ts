@@ -44,6 +44,36 @@ describe('import boundaries', () => {
     ).toHaveLength(0);
   });
 
+  it('lets the shells and the command line reach a service only through its index.ts', async () => {
+    const internal = "import { a } from '../services/imaging/labelMaps';\nexport const b = a;\n";
+    const viaIndex = "import { a } from '../services/imaging/index';\nexport const b = a;\n";
+    expect(await restrictedImports('src/main/cli/segment.ts', internal)).toHaveLength(1);
+    expect(await restrictedImports('src/main/cli/segment.ts', viaIndex)).toHaveLength(0);
+    expect(await restrictedImports('src/main/webShell/server.ts', internal)).toHaveLength(1);
+    expect(
+      await restrictedImports(
+        'src/main/api.ts',
+        "import { a } from './services/pacs/store';\nexport const b = a;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImports(
+        'src/main/index.ts',
+        "import { a } from './services/pacs/secrets';\nexport const b = a;\n",
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('keeps the services away from the shells and the command line', async () => {
+    const file = 'src/main/services/pacs/x.ts';
+    expect(
+      await restrictedImports(file, "import { a } from '../../cli/command';\nexport const b = a;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImports(file, "import { a } from '../../api';\nexport const b = a;\n"),
+    ).toHaveLength(1);
+  });
+
   it('keeps the renderer away from Node and the main side', async () => {
     const file = 'src/renderer/src/x.ts';
     expect(await restrictedImports(file, "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(

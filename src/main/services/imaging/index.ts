@@ -17,6 +17,7 @@ import type { InputFile, LoadedSeries, LoadResult } from './types';
 export { BadInputError } from './errors';
 export { LoadCancelledError } from './loadInWorker';
 export { loadPaths } from './load';
+export { labelMapToSegmentation, resampleSegmentation } from './labelMaps';
 export type { InputFile, LoadedSeries, LoadResult } from './types';
 export type { LoadOptions } from './load';
 
