@@ -13,9 +13,10 @@ import {
   type OpenResult,
   type Responses,
 } from '../shared/api';
+import { describeError } from '../shared/serviceError';
+import { TaskRegistry } from '../shared/tasks';
 import {
   BadInputError,
-  LoadCancelledError,
   SeriesRegistry,
   openFiles,
   openPaths,
@@ -24,10 +25,7 @@ import {
   type LoadResult,
 } from './services/imaging/index';
 import { RecentStudies, SessionStore, listDirectory } from './services/workspace/index';
-import { ModelRefusedError } from './services/models/index';
 import {
-  SegmentationCancelledError,
-  SegmentationRefusedError,
   SegmentationService,
   buildVolumeReport,
   chooseProvider,
@@ -36,25 +34,14 @@ import {
 } from './services/segmentation/index';
 import {
   InterventionAuditLog,
-  InterventionError,
   appliedEntry,
   InterventionInterpreter,
   executeIntervention,
   installedLlmManifest,
 } from './services/intervention/index';
-import {
-  SpeechCancelledError,
-  SpeechUnavailableError,
-  WavError,
-  chooseEngine,
-  engineStatus,
-  listEngines,
-  spokenToCommand,
-} from './services/speech/index';
+import { chooseEngine, engineStatus, listEngines, spokenToCommand } from './services/speech/index';
 import { appRoot } from './appPaths';
 import {
-  PacsCancelledError,
-  PacsError,
   PacsService,
   readDicomIdentity,
   readPart10Meta,
@@ -88,7 +75,9 @@ export function createApi(context: ApiContext): Api {
   const sampleDir = join(context.resourcesDir, 'sample');
   const pacs = new PacsService(context.dataDir, context.secretStore);
   const modelFolders = modelsDirs(appRoot, context.dataDir);
-  const segmentation = new SegmentationService(modelFolders, context.dataDir);
+  // One registry of long tasks: 'tasks.cancel' stops any of them by name.
+  const tasks = new TaskRegistry();
+  const segmentation = new SegmentationService(modelFolders, context.dataDir, {}, tasks);
   const audit = new InterventionAuditLog(context.dataDir);
   // The first installed LLM (models/llm/<id>/manifest.json) interprets commands; none: the built-in rules.
   const interpreter = installedLlmManifest(modelFolders).then(
@@ -136,6 +125,7 @@ export function createApi(context: ApiContext): Api {
         ),
       ),
     'studies.recent': async () => ({ items: await recent.list() }),
+    'tasks.cancel': async ({ task }) => ({ cancelled: tasks.cancel(task) }),
     'files.list': async ({ path }) => listDirectory(path),
     'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
     'series.close': async ({ seriesId }) => {
@@ -192,7 +182,6 @@ export function createApi(context: ApiContext): Api {
         }),
       );
     },
-    'segmentation.cancel': async ({ task }) => ({ cancelled: segmentation.cancel(task) }),
     'segmentation.report': async ({ seriesId, segmentation: labels, modelId, csvPath, jsonPath }) => {
       registry.get(seriesId); // the series must still be open: the report describes its segmentation
       const model = modelId ? (await segmentation.model(modelId)).manifest : null;
@@ -268,7 +257,7 @@ export function createApi(context: ApiContext): Api {
     'pacs.findSeries': async ({ node, studyUid }) => ({ series: await pacs.findSeries(node, studyUid) }),
     'pacs.retrieve': async ({ node, studyUid, seriesUid, task }) => {
       const onProgress = progress(task ?? `pacs-retrieve:${seriesUid}`);
-      const { files: _files, ...stats } = await pacs.task(task, (signal) =>
+      const { files: _files, ...stats } = await tasks.run(task ?? `pacs-retrieve:${seriesUid}`, (signal) =>
         pacs.retrieve(node, studyUid, seriesUid, { signal, onProgress }),
       );
       // The cached folder opens like any local study, so a reopen works offline.
@@ -276,7 +265,6 @@ export function createApi(context: ApiContext): Api {
       if (opened.series.length > 0) await recent.remember([stats.folder]);
       return { ...opened, stats };
     },
-    'pacs.cancel': async ({ task }) => ({ cancelled: pacs.cancel(task) }),
     'pacs.store': async ({ node, seriesId, segmentation, report, algorithm }) => {
       const source = registry.get(seriesId);
       if (!source.dicom)
@@ -345,28 +333,3 @@ export function createApi(context: ApiContext): Api {
 }
 
 const failure = (error: ApiErrorData): Envelope => ({ ok: false, error });
-
-function describeError(error: unknown): ApiErrorData {
-  if (error instanceof BadInputError) return { code: 'bad-input', message: error.message, file: error.file };
-  if (error instanceof LoadCancelledError) return { code: 'cancelled', message: error.message };
-  if (error instanceof PacsCancelledError) return { code: 'cancelled', message: error.message };
-  if (error instanceof SegmentationCancelledError) return { code: 'cancelled', message: error.message };
-  if (error instanceof SegmentationRefusedError) return { code: 'bad-input', message: error.message };
-  if (error instanceof InterventionError) return { code: 'bad-input', message: error.message };
-  if (error instanceof SpeechUnavailableError) return { code: 'not-found', message: error.message };
-  if (error instanceof SpeechCancelledError) return { code: 'cancelled', message: error.message };
-  if (error instanceof WavError) return { code: 'bad-input', message: error.message };
-  if (error instanceof ModelRefusedError)
-    return { code: 'bad-input', message: error.message, file: error.file };
-  if (error instanceof PacsError)
-    return { code: error.kind === 'not-found' ? 'not-found' : 'remote', message: error.message };
-  const e = error as NodeJS.ErrnoException;
-  if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
-    return {
-      code: 'not-found',
-      message: `${e.path ?? 'file'}: ${e.code === 'EACCES' ? 'permission denied' : 'not found'}`,
-      file: e.path,
-    };
-  }
-  return { code: 'internal', message: e?.message ?? String(error) };
-}

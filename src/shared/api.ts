@@ -228,6 +228,11 @@ export interface TranscribeResult {
 export const requestSchemas = {
   'app.info': z.object({}),
   'studies.open': z.object({ paths: z.array(path).min(1) }),
+  /**
+   * Stops a long task (a segmentation, a prompt, a PACS retrieve) by the task name it was started
+   * under. A newer task under a name still running supersedes it the same way.
+   */
+  'tasks.cancel': z.object({ task: z.string().min(1) }),
   'studies.openFiles': z.object({
     files: z
       .array(z.object({ name: z.string().min(1), bytes: z.instanceof(Uint8Array) }))
@@ -249,7 +254,7 @@ export const requestSchemas = {
   'models.list': z.object({}),
   /** Verifies a user's model folder (schema, sha256) and installs a copy under the data folder. */
   'models.add': z.object({ path }),
-  /** Automatic segmentation of an open series; progress under `task`, stopped by 'segmentation.cancel'. */
+  /** Automatic segmentation of an open series; progress under `task`, stopped by 'tasks.cancel'. */
   'segmentation.run': z.object({
     seriesId,
     modelId: z.string().min(1).optional(),
@@ -257,7 +262,6 @@ export const requestSchemas = {
     modality: z.string().min(1).optional(),
   }),
   'segmentation.prompt': segmentationPromptSchema,
-  'segmentation.cancel': z.object({ task: z.string().min(1) }),
   /** Volume report (CSV and JSON): per structure voxels, mL and bounding box (mm, LPS). */
   'segmentation.report': z.object({
     seriesId,
@@ -326,6 +330,7 @@ export const requestSchemas = {
 export interface Responses {
   'app.info': AppInfo;
   'studies.open': OpenResult;
+  'tasks.cancel': { cancelled: boolean };
   'studies.openFiles': OpenResult;
   'studies.recent': { items: RecentStudy[] };
   'files.list': DirectoryListing;
@@ -337,7 +342,6 @@ export interface Responses {
   'models.add': InstalledModelInfo;
   'segmentation.run': SegmentationRunResult;
   'segmentation.prompt': SegmentationRunResult;
-  'segmentation.cancel': { cancelled: boolean };
   'segmentation.report': { csv: string; json: string; saved: SavedFile[] };
   'session.save': { savedAt: string };
   'session.restore': { savedAt: string; segmentation: Segmentation; view?: SessionView } | null;

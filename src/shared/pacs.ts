@@ -135,10 +135,9 @@ export const pacsRequestSchemas = {
     node: nodeName,
     studyUid: uid,
     seriesUid: uid,
-    /** Chosen by the caller so that it can cancel; progress events carry it. */
+    /** Chosen by the caller so that 'tasks.cancel' can stop it; progress events carry it. */
     task: z.string().min(1).max(100).optional(),
   }),
-  'pacs.cancel': z.object({ task: z.string().min(1) }),
 } as const;
 
 export interface PacsResponses {
@@ -149,5 +148,4 @@ export interface PacsResponses {
   'pacs.echo': { node: string; milliseconds: number };
   'pacs.findStudies': { studies: PacsStudy[] };
   'pacs.findSeries': { series: PacsSeries[] };
-  'pacs.cancel': { cancelled: boolean };
 }

@@ -288,7 +288,7 @@ describe('PACS browser: search, retrieve, open, send', () => {
     // Cancel once a few instances are in (progress events tell), as a radiologist's Cancel does.
     const retrieving = call(ws, 'pacs.retrieve', { node: 'dimse', studyUid, seriesUid, task: 'cut' });
     await expect.poll(() => events.some((f) => f >= 0.2), { timeout: 30_000 }).toBe(true);
-    expect(await call(ws, 'pacs.cancel', { task: 'cut' })).toEqual({
+    expect(await call(ws, 'tasks.cancel', { task: 'cut' })).toEqual({
       ok: true,
       result: { cancelled: true },
     });

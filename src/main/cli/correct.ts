@@ -13,19 +13,12 @@ import { UsageError, cliCommand } from './command';
 import { writeSegmentation } from '../services/imaging/index';
 import {
   InterventionAuditLog,
-  InterventionError,
   appliedEntry,
   InterventionInterpreter,
   executeIntervention,
   installedLlmManifest,
 } from '../services/intervention/index';
-import { ModelRefusedError } from '../services/models/index';
-import {
-  SegmentationCancelledError,
-  SegmentationRefusedError,
-  SegmentationService,
-  modelsDirs,
-} from '../services/segmentation/index';
+import { SegmentationRefusedError, SegmentationService, modelsDirs } from '../services/segmentation/index';
 import { defaultDataDir } from '../services/workspace/index';
 import { openOne, readLabels } from './segment';
 
@@ -168,9 +161,4 @@ async function correct(args: string[]): Promise<number> {
   }
 }
 
-export const correctCommand = cliCommand(correct, correctUsage, [
-  InterventionError,
-  SegmentationRefusedError,
-  SegmentationCancelledError,
-  ModelRefusedError,
-]);
+export const correctCommand = cliCommand(correct, correctUsage);

@@ -1,7 +1,7 @@
 // The command-line face of the services: the same readers and writers as the app, no window.
 import { parseArgs } from 'node:util';
 import { openPaths, seriesInfo } from '../services/imaging/index';
-import { UsageError } from './command';
+import { UsageError, reportFailure } from './command';
 import { pacsCommand } from './pacs';
 import { correctCommand } from './correct';
 import { metricsCommand, segmentCommand } from './segment';
@@ -16,6 +16,8 @@ commands:
   metrics --pred <a> --ref <b> [--json]   Dice, HD95 and ASSD per label
   correct <image> --mask <labels> --command "<text>" --out <labels2>   apply a typed correction (causal-sam correct --help)
   transcribe <wav> [--engine pocketsphinx|sherpa-onnx] [--json]   a spoken correction command as text
+
+exit status: 0 done, 1 refused or failed (one line says why), 2 usage, 3 (correct) the command needs clarifying
 `;
 
 async function info(args: string[]): Promise<number> {
@@ -65,8 +67,13 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error instanceof UsageError ? `${error.message}\n\n${usage}` : `error: ${error.message}`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+  (error: unknown) => {
+    let code = 1;
+    try {
+      code = reportFailure(error, usage);
+    } catch {
+      console.error(`error: ${(error as Error)?.message ?? String(error)}`);
+    }
+    process.exit(code);
   },
 );

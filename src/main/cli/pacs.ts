@@ -9,13 +9,13 @@ import type { PacsNode } from '../../shared/pacs';
 import { pacsNodeSchema } from '../../shared/pacs';
 import {
   PacsCache,
-  PacsError,
   PacsService,
   clientFor,
   retrieveSeries,
   type PacsConnection,
 } from '../services/pacs/index';
 import { defaultDataDir } from '../services/workspace/index';
+import { UsageError, cliCommand } from './command';
 
 export const pacsUsage = `usage: causal-sam pacs <echo|find|retrieve|store> <node> [options]
 
@@ -43,8 +43,6 @@ pacs retrieve --study <uid> [--series <uid>] [--out <dir>]
                               cache); a retry resumes, skipping instances already there
 pacs store <files or folders...>   send DICOM files (STOW-RS or C-STORE)
 `;
-
-export class PacsUsageError extends Error {}
 
 const options = {
   dicomweb: { type: 'string' },
@@ -78,9 +76,9 @@ async function readSecret(path: string): Promise<string> {
 
 async function connection(values: Values): Promise<PacsConnection> {
   const given = [values.dicomweb, values.dimse, values.node].filter((v) => v !== undefined);
-  if (given.length !== 1) throw new PacsUsageError('give exactly one of --dicomweb, --dimse or --node');
+  if (given.length !== 1) throw new UsageError('give exactly one of --dicomweb, --dimse or --node');
   const timeoutS = values.timeout ? Number(values.timeout) : undefined;
-  if (timeoutS !== undefined && !(timeoutS > 0)) throw new PacsUsageError('--timeout is a number of seconds');
+  if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError('--timeout is a number of seconds');
   const service = new PacsService(defaultDataDir());
   const settings = await service.settings.list();
   let base: PacsConnection;
@@ -98,17 +96,16 @@ async function connection(values: Values): Promise<PacsConnection> {
       };
     } else {
       const match = values.dimse!.match(/^([^@]+)@(.+):(\d+)$/);
-      if (!match) throw new PacsUsageError('--dimse takes AET@host:port, e.g. ORTHANC@127.0.0.1:4242');
+      if (!match) throw new UsageError('--dimse takes AET@host:port, e.g. ORTHANC@127.0.0.1:4242');
       node = { name: values.dimse, kind: 'dimse', aet: match[1], host: match[2], port: Number(match[3]) };
     }
     const parsed = pacsNodeSchema.safeParse(node);
-    if (!parsed.success) throw new PacsUsageError(parsed.error.issues[0].message);
+    if (!parsed.success) throw new UsageError(parsed.error.issues[0].message);
     base = { node: parsed.data, localAet: settings.localAet, localPort: settings.localPort };
   }
   const node: PacsNode = { ...base.node, ...(timeoutS ? { timeoutS } : {}) };
   if (node.kind === 'dimse' && values.method) {
-    if (values.method !== 'get' && values.method !== 'move')
-      throw new PacsUsageError('--method is get or move');
+    if (values.method !== 'get' && values.method !== 'move') throw new UsageError('--method is get or move');
     node.retrieve = values.method;
   }
   if (node.kind === 'dicomweb' && values.user) node.username = values.user;
@@ -117,7 +114,7 @@ async function connection(values: Values): Promise<PacsConnection> {
   if (values['token-file']) secret = await readSecret(values['token-file']);
   const localPort = values.port ? Number(values.port) : base.localPort;
   if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535)
-    throw new PacsUsageError('--port is a port number');
+    throw new UsageError('--port is a port number');
   return { node, secret, localAet: values.aet ?? base.localAet, localPort };
 }
 
@@ -145,29 +142,13 @@ function printTable(rows: string[][]): void {
     );
 }
 
-export async function pacsCommand(args: string[]): Promise<number> {
-  try {
-    return await run(args);
-  } catch (error) {
-    if (!(error instanceof PacsUsageError)) throw error;
-    console.error(`${error.message}\n\n${pacsUsage}`);
-    return 2;
-  }
-}
-
 async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (!sub || sub === '--help' || sub === '-h') {
     console.log(pacsUsage);
     return sub ? 0 : 2;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options });
-  } catch (error) {
-    throw new PacsUsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options });
   const target = await connection(values);
   const client = clientFor(target);
   const json = values.json;
@@ -233,7 +214,7 @@ async function run(args: string[]): Promise<number> {
         return 0;
       }
       case 'retrieve': {
-        if (!values.study) throw new PacsUsageError('retrieve needs --study <uid>');
+        if (!values.study) throw new UsageError('retrieve needs --study <uid>');
         const cache = new PacsCache(values.out ?? join(defaultDataDir(), 'pacs-cache'));
         const seriesUids = values.series
           ? [values.series]
@@ -256,7 +237,7 @@ async function run(args: string[]): Promise<number> {
         return 0;
       }
       case 'store': {
-        if (positionals.length === 0) throw new PacsUsageError('store needs files or folders');
+        if (positionals.length === 0) throw new UsageError('store needs files or folders');
         const files = await dicomFilesUnder(positionals);
         const stored = await client.store(files, { signal: controller.signal });
         if (json) for (const s of stored) console.log(JSON.stringify(s));
@@ -264,15 +245,11 @@ async function run(args: string[]): Promise<number> {
         return stored.length === files.length ? 0 : 1;
       }
       default:
-        throw new PacsUsageError(`unknown pacs command "${sub}"`);
+        throw new UsageError(`unknown pacs command "${sub}"`);
     }
-  } catch (error) {
-    if (error instanceof PacsError) {
-      console.error(`error: ${error.message}`);
-      return 1;
-    }
-    throw error;
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
+
+export const pacsCommand = cliCommand(run, pacsUsage);

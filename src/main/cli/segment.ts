@@ -13,7 +13,6 @@ import {
   type LoadedSeries,
 } from '../services/imaging/index';
 import { compareMasks, volumeMl } from '../services/metrics/index';
-import { ModelRefusedError } from '../services/models/index';
 import {
   SegmentationCancelledError,
   SegmentationRefusedError,
@@ -307,7 +306,5 @@ async function metrics(args: string[]): Promise<number> {
   return 0;
 }
 
-const refusals = [SegmentationRefusedError, SegmentationCancelledError, ModelRefusedError];
-
-export const segmentCommand = cliCommand(segment, segmentUsage, refusals);
-export const metricsCommand = cliCommand(metrics, segmentUsage, refusals);
+export const segmentCommand = cliCommand(segment, segmentUsage);
+export const metricsCommand = cliCommand(metrics, segmentUsage);

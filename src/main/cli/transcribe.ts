@@ -6,15 +6,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { structureByName } from '../../shared/anatomy';
 import { appRoot } from '../appPaths';
-import {
-  SpeechUnavailableError,
-  WavError,
-  chooseEngine,
-  listEngines,
-  speechEngineIds,
-  spokenToCommand,
-} from '../services/speech/index';
+import { chooseEngine, listEngines, speechEngineIds, spokenToCommand } from '../services/speech/index';
 import { defaultDataDir } from '../services/workspace/index';
+import { UsageError, cliCommand } from './command';
 
 export const transcribeUsage = `usage: causal-sam transcribe <file.wav> [--engine ${speechEngineIds.join('|')}] [--json]
 
@@ -37,22 +31,6 @@ function speechModelsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   ];
 }
 
-class TranscribeUsageError extends Error {}
-
-export async function transcribeCommand(args: string[]): Promise<number> {
-  try {
-    return await transcribe(args);
-  } catch (error) {
-    if (
-      !(error instanceof TranscribeUsageError) &&
-      (error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-    )
-      throw error;
-    console.error(`${(error as Error).message}\n\n${transcribeUsage}`);
-    return 2;
-  }
-}
-
 async function transcribe(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -68,15 +46,13 @@ async function transcribe(args: string[]): Promise<number> {
     console.log(transcribeUsage);
     return 0;
   }
-  if (positionals.length !== 1) throw new TranscribeUsageError('transcribe needs one WAV file');
+  if (positionals.length !== 1) throw new UsageError('transcribe needs one WAV file');
   if (values.engine && !(speechEngineIds as readonly string[]).includes(values.engine)) {
-    throw new TranscribeUsageError(
-      `unknown engine "${values.engine}" (one of: ${speechEngineIds.join(', ')})`,
-    );
+    throw new UsageError(`unknown engine "${values.engine}" (one of: ${speechEngineIds.join(', ')})`);
   }
   const [path] = positionals;
   const unknown = values.structures?.split(',').filter((name) => name && !structureByName(name));
-  if (unknown?.length) throw new TranscribeUsageError(`not in the anatomy catalogue: ${unknown.join(', ')}`);
+  if (unknown?.length) throw new UsageError(`not in the anatomy catalogue: ${unknown.join(', ')}`);
   const engines = listEngines({ modelsDirs: speechModelsDirs() });
   try {
     const bytes = new Uint8Array(await readFile(path));
@@ -94,17 +70,9 @@ async function transcribe(args: string[]): Promise<number> {
       console.error(`no command recognised in ${path}`);
     }
     return 0;
-  } catch (error) {
-    if (error instanceof SpeechUnavailableError || error instanceof WavError) {
-      console.error(`error: ${error.message}`);
-      return 1;
-    }
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      console.error(`error: no such file: ${path}`);
-      return 1;
-    }
-    throw error;
   } finally {
     await Promise.all(engines.map((e) => e.dispose?.()));
   }
 }
+
+export const transcribeCommand = cliCommand(transcribe, transcribeUsage);

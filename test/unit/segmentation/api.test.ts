@@ -154,7 +154,7 @@ describe('segmentation over the contract (web shell)', () => {
       .poll(() => events.some((e) => e.task === 'to-cancel'), { timeout: 30_000, interval: 20 })
       .toBe(true);
     const sent = performance.now();
-    const cancel = await call<{ cancelled: boolean }>('segmentation.cancel', { task: 'to-cancel' });
+    const cancel = await call<{ cancelled: boolean }>('tasks.cancel', { task: 'to-cancel' });
     expect(cancel).toMatchObject({ ok: true, result: { cancelled: true } });
     expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
     expect(performance.now() - sent).toBeLessThan(1000);

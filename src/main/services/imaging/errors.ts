@@ -1,11 +1,12 @@
+import { ServiceError } from '../../../shared/serviceError';
+
 /** A file the user gave us is unusable. The message names the file and the problem. */
-export class BadInputError extends Error {
-  readonly file: string;
+export class BadInputError extends ServiceError {
+  declare readonly file: string;
   readonly problem: string;
   constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
+    super('bad-input', `${file}: ${problem}`, { file });
     this.name = 'BadInputError';
-    this.file = file;
     this.problem = problem;
   }
 }

@@ -1,3 +1,4 @@
+import { ServiceError } from '../../../shared/serviceError';
 import createLoadWorker from './load.worker?nodeWorker';
 import { badInputFromEntry } from './errors';
 import type { LoadOptions } from './load';
@@ -10,9 +11,9 @@ export type LoadWorkerMessage =
   | { type: 'result'; result: LoadResult }
   | { type: 'error'; message: string; file?: string };
 
-export class LoadCancelledError extends Error {
+export class LoadCancelledError extends ServiceError {
   constructor() {
-    super('loading was cancelled');
+    super('cancelled', 'loading was cancelled');
     this.name = 'LoadCancelledError';
   }
 }

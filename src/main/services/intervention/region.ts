@@ -7,6 +7,7 @@
 //
 // Work is confined to a box around the target (grown by the reach), so a command on a 512 × 512 ×
 // 400 study costs about the size of the organ, not of the study.
+import { ServiceError } from '../../../shared/serviceError';
 import { HERE_RADIUS_MM, axialAxis, type Intervention, type Magnitude } from '../../../shared/intervention';
 import { labelExtent, type Segmentation, type Vec3 } from '../../../shared/volume';
 import { distanceTransform } from '../metrics/index';
@@ -24,9 +25,9 @@ export const QUALITATIVE_STRENGTH = { slight: 1, moderate: 2, marked: 4 } as con
 /** With a size in mm or percent the band bounds the change; the decoder gets its full strength. */
 export const SIZED_STRENGTH = 4;
 
-export class InterventionError extends Error {
+export class InterventionError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super('bad-input', message);
     this.name = 'InterventionError';
   }
 }

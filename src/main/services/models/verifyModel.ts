@@ -1,5 +1,6 @@
 // A model is data the app must not trust blindly: its manifest must match the schema shared with
 // training/export.py, and every file it names must have the size and sha256 the manifest gives.
+import { ServiceError } from '../../../shared/serviceError';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -9,12 +10,11 @@ import schema from '../../../../models/manifest.schema.json';
 import type { ModelManifest } from '../../../shared/modelManifest';
 
 /** The model folder (or one of its files) is unusable; the message says which file and why. */
-export class ModelRefusedError extends Error {
-  readonly file: string;
+export class ModelRefusedError extends ServiceError {
+  declare readonly file: string;
   constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
+    super('bad-input', `${file}: ${problem}`, { file });
     this.name = 'ModelRefusedError';
-    this.file = file;
   }
 }
 

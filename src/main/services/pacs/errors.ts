@@ -1,5 +1,6 @@
 // Every PACS failure reaches the radiologist as one sentence naming the node and what to do; the
 // causes below are the ones a hospital network actually produces.
+import { ServiceError, type ErrorCode } from '../../../shared/serviceError';
 
 export type PacsErrorKind =
   | 'unreachable'
@@ -12,13 +13,17 @@ export type PacsErrorKind =
   | 'cancelled'
   | 'protocol';
 
-export class PacsError extends Error {
+/** The contract's code for each PACS failure: the archive's doing unless nothing was found or the user cancelled. */
+const codeOfKind = (kind: PacsErrorKind): ErrorCode =>
+  kind === 'not-found' ? 'not-found' : kind === 'cancelled' ? 'cancelled' : 'remote';
+
+export class PacsError extends ServiceError {
   constructor(
     readonly kind: PacsErrorKind,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(codeOfKind(kind), message, options);
     this.name = 'PacsError';
   }
 }

@@ -133,11 +133,10 @@ export async function retrieveSeries(
   };
 }
 
-/** The PACS area as the shells use it: settings, secrets, cache and running tasks in one place. */
+/** The PACS area as the shells use it: settings, secrets and cache in one place. */
 export class PacsService {
   readonly settings: PacsSettingsStore;
   readonly cache: PacsCache;
-  private readonly tasks = new Map<string, AbortController>();
 
   constructor(dataDir: string, secrets?: SecretStore) {
     this.settings = new PacsSettingsStore(
@@ -169,26 +168,6 @@ export class PacsService {
         cachedCount: s.seriesUid ? (await this.cache.cachedInstances(s.studyUid, s.seriesUid)).size : 0,
       })),
     );
-  }
-
-  /** Runs `work` as a cancellable task; `pacs.cancel` with the same id aborts it. */
-  async task<T>(id: string | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    if (id) {
-      if (this.tasks.has(id)) throw new PacsError('refused', `a task named "${id}" is already running`);
-      this.tasks.set(id, controller);
-    }
-    try {
-      return await work(controller.signal);
-    } finally {
-      if (id) this.tasks.delete(id);
-    }
-  }
-
-  cancel(id: string): boolean {
-    const controller = this.tasks.get(id);
-    controller?.abort();
-    return controller !== undefined;
   }
 
   async retrieve(

@@ -1,14 +1,16 @@
+import { ServiceError } from '../../../shared/serviceError';
+
 /** The model cannot take this input, or the run would not fit in memory; the message says why. */
-export class SegmentationRefusedError extends Error {
+export class SegmentationRefusedError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super('bad-input', message);
     this.name = 'SegmentationRefusedError';
   }
 }
 
-export class SegmentationCancelledError extends Error {
+export class SegmentationCancelledError extends ServiceError {
   constructor() {
-    super('segmentation was cancelled; the study and earlier segmentations are unchanged');
+    super('cancelled', 'segmentation was cancelled; the study and earlier segmentations are unchanged');
     this.name = 'SegmentationCancelledError';
   }
 }

@@ -1,6 +1,7 @@
 // The segmentation area's public surface: models found and verified, automatic and promptable
 // segmentation in a worker thread with progress and cancellation, and volume reports.
 import { freemem } from 'node:os';
+import { TaskRegistry } from '../../../shared/tasks';
 import type { Volume } from '../../../shared/volume';
 import { listModels } from '../models/index';
 import {
@@ -62,12 +63,13 @@ export type JobOptions = RunControl & {
 /** Models, the worker and the running tasks for one app (or one CLI run). */
 export class SegmentationService {
   readonly worker: SegmentationWorker;
-  private readonly tasks = new Map<string, AbortController>();
 
+  /** `tasks`: the app's registry, where 'tasks.cancel' stops a run by its task name. */
   constructor(
     private readonly dirs: string[],
     private readonly dataDir: string,
     engineOptions: EngineOptions = {},
+    private readonly tasks: TaskRegistry = new TaskRegistry(),
   ) {
     this.worker = new SegmentationWorker(engineOptions);
   }
@@ -85,25 +87,6 @@ export class SegmentationService {
     return pickModel(await listModels(this.dirs), id);
   }
 
-  /** Runs under a task name that `cancel` can stop; a second run under the same name cancels the first. */
-  private async task<T>(
-    task: string,
-    control: RunControl,
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    this.tasks.get(task)?.abort();
-    const controller = new AbortController();
-    this.tasks.set(task, controller);
-    const onAbort = () => controller.abort();
-    control.signal?.addEventListener('abort', onAbort);
-    try {
-      return await work(controller.signal);
-    } finally {
-      control.signal?.removeEventListener('abort', onAbort);
-      if (this.tasks.get(task) === controller) this.tasks.delete(task);
-    }
-  }
-
   /** A job in the worker under a task name, with the memory ceiling defaulted to what is free now. */
   private runJob<J extends SegmentJob>(
     name: string,
@@ -112,15 +95,11 @@ export class SegmentationService {
     control: RunControl,
   ): Promise<JobResult<J>> {
     const withCeiling = { ...job, maxMemoryBytes: job.maxMemoryBytes ?? defaultMemoryLimit() };
-    return this.task(name, control, (signal) =>
-      this.worker.run(withCeiling, volume, { signal, onProgress: control.onProgress }),
+    return this.tasks.run(
+      name,
+      (signal) => this.worker.run(withCeiling, volume, { signal, onProgress: control.onProgress }),
+      control.signal,
     );
-  }
-
-  cancel(task: string): boolean {
-    const controller = this.tasks.get(task);
-    controller?.abort();
-    return controller !== undefined;
   }
 
   async segment(volume: Volume, volumeKey: string, options: JobOptions = {}): Promise<SegmentResult> {

@@ -1,6 +1,7 @@
 // What every speech engine offers. Audio is 16 kHz mono 16-bit PCM (what the renderer captures)
 // or the bytes of a WAV file (converted by wav.ts); the transcript is plain words as spoken, for
 // spokenToCommand to turn into the text the interpreter reads.
+import { ServiceError } from '../../../shared/serviceError';
 
 export type SpeechAudio = Int16Array | Uint8Array;
 
@@ -40,16 +41,16 @@ export interface SpeechEngine {
 }
 
 /** The engine cannot run here; the message says what to install. */
-export class SpeechUnavailableError extends Error {
+export class SpeechUnavailableError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super('not-found', message);
     this.name = 'SpeechUnavailableError';
   }
 }
 
-export class SpeechCancelledError extends Error {
+export class SpeechCancelledError extends ServiceError {
   constructor() {
-    super('transcription cancelled');
+    super('cancelled', 'transcription cancelled');
     this.name = 'SpeechCancelledError';
   }
 }

@@ -2,12 +2,13 @@
 // recorder may be stereo or 44.1/48 kHz, so 16-bit PCM of any rate and channel count is downmixed
 // and resampled here, and anything else (compressed, float, 8/24-bit) is refused naming the file
 // and its format rather than guessed at. Pure: bytes in, samples out.
+import { ServiceError } from '../../../shared/serviceError';
 
 export const SPEECH_SAMPLE_RATE = 16_000;
 
-export class WavError extends Error {
+export class WavError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super('bad-input', message);
     this.name = 'WavError';
   }
 }

@@ -197,7 +197,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     if (!task) return;
     cancelling.value = true;
     try {
-      await api['segmentation.cancel']({ task });
+      await api['tasks.cancel']({ task });
     } catch (error) {
       studies.reportError(error);
     }

@@ -1,6 +1,7 @@
 // DICOM Segmentation Storage writer: a Segmentation on the grid of a DICOM series → a binary SEG
 // (PS3.3 A.51) that references that series. Built as a dcmjs naturalized dataset and written as an
 // Explicit VR Little Endian Part 10 file.
+import { ServiceError } from '../../../../shared/serviceError';
 import { createRequire } from 'node:module';
 import { structureByName } from '../../../../shared/anatomy';
 import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
@@ -114,9 +115,9 @@ export interface WriteDicomSegOptions {
 }
 
 /** The segmentation cannot be written as a DICOM SEG; the message says why and what to do instead. */
-export class DicomSegWriteError extends Error {
+export class DicomSegWriteError extends ServiceError {
   constructor(message: string) {
-    super(message);
+    super('bad-input', message);
     this.name = 'DicomSegWriteError';
   }
 }

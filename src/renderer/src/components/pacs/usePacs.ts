@@ -112,7 +112,7 @@ export function usePacs() {
   }
 
   async function cancel() {
-    if (retrieving.value) await guarded(() => api['pacs.cancel']({ task: retrieving.value!.task }));
+    if (retrieving.value) await guarded(() => api['tasks.cancel']({ task: retrieving.value!.task }));
   }
 
   async function send(report: boolean) {
