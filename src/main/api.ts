@@ -1,6 +1,5 @@
 // Implements the contract on top of the services. Both shells call `dispatch`; it validates every
 // request before a service sees it and turns every failure into an envelope the UI can show.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -27,7 +26,7 @@ import {
 import { RecentStudies, SessionStore, listDirectory } from './services/workspace/index';
 import {
   SegmentationService,
-  buildVolumeReport,
+  saveVolumeReport,
   chooseProvider,
   modelsDirs,
   type SegmentResult,
@@ -41,13 +40,7 @@ import {
 } from './services/intervention/index';
 import { chooseEngine, engineStatus, listEngines, spokenToCommand } from './services/speech/index';
 import { appRoot } from './appPaths';
-import {
-  PacsService,
-  readDicomIdentity,
-  readPart10Meta,
-  writeVolumeReport,
-  type SecretStore,
-} from './services/pacs/index';
+import { PacsService, type SecretStore } from './services/pacs/index';
 
 export interface ApiContext {
   shell: AppInfo['shell'];
@@ -185,17 +178,10 @@ export function createApi(context: ApiContext): Api {
     'segmentation.report': async ({ seriesId, segmentation: labels, modelId, csvPath, jsonPath }) => {
       registry.get(seriesId); // the series must still be open: the report describes its segmentation
       const model = modelId ? (await segmentation.model(modelId)).manifest : null;
-      const { csv, json } = buildVolumeReport(labels, model && { id: model.id, version: model.version });
-      const saved = [];
-      for (const [file, text] of [
-        [csvPath, csv],
-        [jsonPath, json],
-      ] as const) {
-        if (!file) continue;
-        await writeFile(file, text);
-        saved.push({ path: file, bytes: Buffer.byteLength(text) });
-      }
-      return { csv, json, saved };
+      return saveVolumeReport(labels, model && { id: model.id, version: model.version }, {
+        csvPath,
+        jsonPath,
+      });
     },
     'session.save': async ({ key, segmentation, view }) => ({
       savedAt: (await sessions.save(key, segmentation, view)).savedAt,
@@ -256,8 +242,9 @@ export function createApi(context: ApiContext): Api {
     'pacs.findStudies': async ({ node, query }) => ({ studies: await pacs.findStudies(node, query) }),
     'pacs.findSeries': async ({ node, studyUid }) => ({ series: await pacs.findSeries(node, studyUid) }),
     'pacs.retrieve': async ({ node, studyUid, seriesUid, task }) => {
-      const onProgress = progress(task ?? `pacs-retrieve:${seriesUid}`);
-      const { files: _files, ...stats } = await tasks.run(task ?? `pacs-retrieve:${seriesUid}`, (signal) =>
+      const name = task ?? `pacs-retrieve:${seriesUid}`;
+      const onProgress = progress(name);
+      const { files: _files, ...stats } = await tasks.run(name, (signal) =>
         pacs.retrieve(node, studyUid, seriesUid, { signal, onProgress }),
       );
       // The cached folder opens like any local study, so a reopen works offline.
@@ -265,47 +252,15 @@ export function createApi(context: ApiContext): Api {
       if (opened.series.length > 0) await recent.remember([stats.folder]);
       return { ...opened, stats };
     },
-    'pacs.store': async ({ node, seriesId, segmentation, report, algorithm }) => {
-      const source = registry.get(seriesId);
-      if (!source.dicom)
-        throw new BadInputError(source.path, 'is not a DICOM series: only a DICOM series can get a SEG');
-      // The SEG is written to an outbox first and removed once the archive has it: a failed send
-      // leaves it there to be sent again with `causal-sam pacs store`.
-      const outbox = join(context.dataDir, 'pacs-outbox');
-      await mkdir(outbox, { recursive: true });
-      const path = join(outbox, `seg-${Date.now()}.dcm`);
-      await writeSegmentation(path, 'dicom-seg', segmentation, source, { algorithm });
-      const segBytes = new Uint8Array(await readFile(path));
-      const identity = readDicomIdentity(segBytes);
-      const files = [path];
-      let reportSopInstanceUid: string | undefined;
-      if (report) {
-        const pdf = writeVolumeReport({
-          segmentation,
-          patientStudy: source.dicom.patientStudy,
-          studyInstanceUid: source.dicom.studyInstanceUid,
-          sourceSeriesDescription: source.description,
-          sourceSeriesInstanceUid: source.dicom.seriesInstanceUid,
-          seg: {
-            sopClassUid: readPart10Meta(segBytes)!.sopClassUid,
-            sopInstanceUid: identity.sopInstanceUid,
-          },
-          softwareVersion: context.version,
-        });
-        files.push(path.replace(/\.dcm$/, '-report.dcm'));
-        await writeFile(files[1], pdf.bytes);
-        reportSopInstanceUid = pdf.sopInstanceUid;
-      }
-      await pacs.store(node, files);
-      await Promise.all(files.map((file) => rm(file, { force: true })));
-      return {
+    'pacs.store': ({ node, seriesId, segmentation, report, algorithm }) =>
+      pacs.sendSegmentation({
         node,
-        sopInstanceUid: identity.sopInstanceUid,
-        seriesInstanceUid: identity.seriesInstanceUid,
-        referencedSeriesUid: source.dicom.seriesInstanceUid,
-        reportSopInstanceUid,
-      };
-    },
+        source: registry.get(seriesId),
+        segmentation,
+        report,
+        algorithm,
+        softwareVersion: context.version,
+      }),
   };
 
   return {

@@ -1,6 +1,5 @@
 // `causal-sam segment` and `causal-sam metrics`: the segmentation and metrics services from the
 // command line, through the same worker, readers and writers as the app.
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sameGrid, type Segmentation, type Vec3 } from '../../shared/volume';
 import { appRoot } from '../appPaths';
@@ -17,7 +16,7 @@ import {
   SegmentationCancelledError,
   SegmentationRefusedError,
   SegmentationService,
-  buildVolumeReport,
+  saveVolumeReport,
   modelsDirs,
   structureVolumes,
   type Prompt,
@@ -184,9 +183,10 @@ async function segment(args: string[]): Promise<number> {
   }
   const { segmentation } = result;
   await writeSegmentation(values.out, 'nifti', segmentation, series);
-  const report = buildVolumeReport(segmentation, result.model);
-  if (values['report-csv']) await writeFile(values['report-csv'], report.csv);
-  if (values['report-json']) await writeFile(values['report-json'], report.json);
+  await saveVolumeReport(segmentation, result.model, {
+    csvPath: values['report-csv'],
+    jsonPath: values['report-json'],
+  });
   const labels = labelsOf(segmentation);
   const timingsMs = { loadMs: Math.round(loadMs), ...result.timingsMs };
   if (values.json) {

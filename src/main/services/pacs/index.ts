@@ -6,12 +6,14 @@ import type {
   PacsRetrieveStats,
   PacsSeries,
   PacsStudy,
+  PacsStoreResult,
   PacsStudyQuery,
 } from '../../../shared/pacs';
 import { PacsCache } from './cache';
 import { DicomWebClient, type DicomWebAuth } from './dicomweb';
 import { DimseClient } from './dimse';
 import { PacsCancelledError, PacsError } from './errors';
+import { outboxDir, sendSegmentation, type SendSegmentationRequest } from './sendSegmentation';
 import { FileSecretStore, PacsSettingsStore, type SecretStore } from './settings';
 import type { PacsClient, StoredInstance } from './types';
 
@@ -28,6 +30,8 @@ export type { PacsClient, StoredInstance } from './types';
 export { readDicomIdentity, readPart10Meta } from './part10';
 export { segmentVolumes, volumeReportPdf, writeVolumeReport } from './volumeReport';
 export type { SegmentVolume, VolumeReportInput } from './volumeReport';
+export { outboxDir } from './sendSegmentation';
+export type { SendSegmentationRequest } from './sendSegmentation';
 
 /** A node with what it takes to talk to it: its secret and the workstation's own AE. */
 export interface PacsConnection {
@@ -137,6 +141,7 @@ export async function retrieveSeries(
 export class PacsService {
   readonly settings: PacsSettingsStore;
   readonly cache: PacsCache;
+  private readonly outbox: string;
 
   constructor(dataDir: string, secrets?: SecretStore) {
     this.settings = new PacsSettingsStore(
@@ -144,6 +149,7 @@ export class PacsService {
       secrets ?? new FileSecretStore(join(dataDir, 'pacs-secrets.json')),
     );
     this.cache = new PacsCache(join(dataDir, 'pacs-cache'));
+    this.outbox = outboxDir(dataDir);
   }
 
   async client(nodeName: string): Promise<PacsClient> {
@@ -177,6 +183,11 @@ export class PacsService {
     options: RetrieveOptions = {},
   ): Promise<PacsRetrieveStats & { files: string[] }> {
     return retrieveSeries(await this.client(nodeName), this.cache, studyUid, seriesUid, options);
+  }
+
+  /** A segmentation as a DICOM SEG (and its volume report) to `request.node`, through the outbox. */
+  sendSegmentation(request: SendSegmentationRequest): Promise<PacsStoreResult> {
+    return sendSegmentation(this.outbox, (node, files) => this.store(node, files), request);
   }
 
   async store(nodeName: string, files: string[], signal?: AbortSignal): Promise<StoredInstance[]> {

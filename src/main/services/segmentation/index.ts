@@ -30,6 +30,8 @@ export type {
 export { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 export { buildVolumeReport, structureVolumes } from './report';
 export type { VolumeReport, StructureVolume } from './report';
+export { saveVolumeReport } from './saveReport';
+export type { ReportPaths } from './saveReport';
 export type { Prompt, PlanePoint } from './prompt';
 export { SegmentationWorker } from './segmentInWorker';
 export { DEFAULT_MODEL_ID, addUserModel, modelsDirs, pickModel, promptSegmentIdentity } from './models';
