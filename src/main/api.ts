@@ -33,9 +33,8 @@ import {
 } from './services/segmentation/index';
 import {
   InterventionAuditLog,
-  appliedEntry,
   InterventionInterpreter,
-  executeIntervention,
+  InterventionService,
   installedLlmManifest,
 } from './services/intervention/index';
 import { chooseEngine, engineStatus, listEngines, spokenToCommand } from './services/speech/index';
@@ -71,11 +70,11 @@ export function createApi(context: ApiContext): Api {
   // One registry of long tasks: 'tasks.cancel' stops any of them by name.
   const tasks = new TaskRegistry();
   const segmentation = new SegmentationService(modelFolders, context.dataDir, {}, tasks);
-  const audit = new InterventionAuditLog(context.dataDir);
   // The first installed LLM (models/llm/<id>/manifest.json) interprets commands; none: the built-in rules.
   const interpreter = installedLlmManifest(modelFolders).then(
     (llmManifestPath) => new InterventionInterpreter({ llmManifestPath }),
   );
+  const interventions = new InterventionService(interpreter, new InterventionAuditLog(context.dataDir));
   const speechEngines = listEngines({ modelsDirs: modelFolders });
   const segmentationResult = (task: string, r: SegmentResult) => ({
     segmentation: r.segmentation,
@@ -194,8 +193,7 @@ export function createApi(context: ApiContext): Api {
       const llmAnswers = status.llm !== 'none' && status.llm !== 'unavailable';
       return { active: llmAnswers ? 'llm' : 'built-in', ...status };
     },
-    'intervention.interpret': async ({ command, context: view }) =>
-      (await interpreter).interpret(command, view),
+    'intervention.interpret': ({ command, context: view }) => interventions.interpret(command, view),
     'intervention.apply': async ({
       seriesId,
       segmentation: labels,
@@ -213,12 +211,15 @@ export function createApi(context: ApiContext): Api {
         );
       }
       const decoder = await segmentation.decoderFor(volume, seriesId, { modelId, modality });
-      const result = await executeIntervention(labels, intervention, decoder);
-      await audit.append(appliedEntry(seriesId, command, interpretedBy, intervention, result));
-      return result;
+      return interventions.apply(
+        seriesId,
+        labels,
+        { command, interpreter: interpretedBy, intervention },
+        decoder,
+      );
     },
     'intervention.record': async ({ seriesId, event, summary }) => {
-      await audit.append({ time: new Date().toISOString(), event, seriesId, summary });
+      await interventions.record(seriesId, event, summary);
       return { recorded: true };
     },
     'speech.engines': async () => ({
