@@ -10,7 +10,7 @@ import type { Intervention, InterpreterKind } from '../../../shared/intervention
 import { api } from '../bridge';
 import { describeError } from '../errors';
 import { applyReport, type ApplyReport } from '../intervention/applyReport';
-import { buildViewContext } from '../intervention/viewContext';
+import { buildViewContext } from '../../../shared/viewContext';
 import { speechAvailability, type Badge, interpreterBadge } from '../intervention/labels';
 import { useSegmentationStore } from './segmentation';
 import { useStudiesStore } from './studies';

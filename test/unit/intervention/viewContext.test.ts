@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { viewContextSchema } from '../../../shared/intervention';
-import type { Axes3, Vec3 } from '../../../shared/volume';
-import { buildViewContext } from './viewContext';
+import { viewContextSchema } from '../../../src/shared/intervention';
+import type { Axes3, Vec3 } from '../../../src/shared/volume';
+import { buildViewContext } from '../../../src/shared/viewContext';
 
 const identity: Axes3 = [
   [1, 0, 0],

@@ -1,9 +1,9 @@
 // What the interpreter is told about the screen (ViewContext): which structures the segmentation
 // holds, which axial slice the crosshair is on and which way is up. It resolves "these slices",
 // "here", "above this slice" and "the kidney", so it is built from exactly what the user sees.
-import { structureByName } from '../../../shared/anatomy';
-import { axialAxis, superiorIsIncreasing, type ViewContext } from '../../../shared/intervention';
-import type { Axes3, Vec3 } from '../../../shared/volume';
+import { structureByName } from './anatomy';
+import { axialAxis, superiorIsIncreasing, type ViewContext } from './intervention';
+import type { Axes3, Vec3 } from './volume';
 
 export interface ScreenState {
   dims: Vec3;
