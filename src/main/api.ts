@@ -261,6 +261,7 @@ export function createApi(context: ApiContext): Api {
         report,
         algorithm,
         softwareVersion: context.version,
+        writeSeg: writeSegmentation,
       }),
   };
 

@@ -14,6 +14,11 @@ export interface ScreenState {
   segments: readonly { name: string; voxels: number }[];
   /** Name of the segment selected in the segment panel, if any. */
   selected?: string | null;
+  /**
+   * False where no cursor was placed (the command line without --cursor): `cursor` then only
+   * names the slice, and "here" has nothing to point at.
+   */
+  cursorPlaced?: boolean;
 }
 
 /** A segment's catalogue name ("Liver" → "liver"), or undefined for names the catalogue lacks. */
@@ -37,7 +42,7 @@ export function buildViewContext(s: ScreenState): ViewContext {
     currentSlice: [i, j, k][axis],
     sliceCount: s.dims[axis],
     superiorIsIncreasingK: superiorIsIncreasing(s.axesLps),
-    cursor: { i, j, k },
+    ...(s.cursorPlaced === false ? {} : { cursor: { i, j, k } }),
     ...(selected && visible.has(selected) ? { selectedStructure: selected } : {}),
   };
 }

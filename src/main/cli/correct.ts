@@ -1,26 +1,22 @@
 // `causal-sam correct`: a typed correction applied to a label map from the command line, through
 // the same interpreter, executor, decoder worker and audit log as the chat panel.
 import { parseArgs } from 'node:util';
-import {
-  axialAxis,
-  superiorIsIncreasing,
-  type Interpretation,
-  type ViewContext,
-} from '../../shared/intervention';
-import { sameGrid, type Segmentation } from '../../shared/volume';
+import { axialAxis } from '../../shared/intervention';
+import { segmentVoxelCounts } from '../../shared/segmentVolumes';
+import { buildViewContext } from '../../shared/viewContext';
+import { sameGrid, type Vec3 } from '../../shared/volume';
 import { appRoot } from '../appPaths';
 import { UsageError, cliCommand } from './command';
-import { writeSegmentation } from '../services/imaging/index';
+import { readLabelFile, writeSegmentation } from '../services/imaging/index';
 import {
   InterventionAuditLog,
-  appliedEntry,
   InterventionInterpreter,
-  executeIntervention,
+  InterventionService,
   installedLlmManifest,
 } from '../services/intervention/index';
 import { SegmentationRefusedError, SegmentationService, modelsDirs } from '../services/segmentation/index';
 import { defaultDataDir } from '../services/workspace/index';
-import { openOne, readLabels } from './segment';
+import { openOne } from './segment';
 
 export const correctUsage = `usage:
   causal-sam correct <image> --mask <labels.nii.gz> --command "<text>" [--slice k] --out <labels2.nii.gz> [--json]
@@ -38,12 +34,12 @@ exit status: 0 applied (or nothing needed changing), 3 the command needs clarify
 (nothing written), 1 refused input, 2 usage
 `;
 
-function cursorOf(text: string | undefined): { i: number; j: number; k: number } | undefined {
+function cursorOf(text: string | undefined): Vec3 | undefined {
   if (text === undefined) return undefined;
   const v = text.split(',').map(Number);
   if (v.length !== 3 || v.some((x) => !Number.isInteger(x) || x < 0))
     throw new UsageError(`--cursor takes three voxel indices i,j,k, not "${text}"`);
-  return { i: v[0], j: v[1], k: v[2] };
+  return v as Vec3;
 }
 
 async function correct(args: string[]): Promise<number> {
@@ -72,24 +68,34 @@ async function correct(args: string[]): Promise<number> {
   if (!values.command?.trim()) throw new UsageError('correct needs --command "<text>"');
   if (!values.out) throw new UsageError('correct needs --out <labels.nii.gz>');
   const t0 = performance.now();
-  const [series, labels] = await Promise.all([openOne(positionals[0]), readLabels(values.mask)]);
-  const seg: Segmentation = labels.segmentation;
-  if (!sameGrid(seg, series.volume)) {
+  const [series, labels] = await Promise.all([openOne(positionals[0]), readLabelFile(values.mask)]);
+  const seg = labels.segmentation;
+  const { volume } = series;
+  if (!sameGrid(seg, volume)) {
     throw new SegmentationRefusedError(
-      `${values.mask}: is not on the grid of ${positionals[0]} (${seg.dims.join(' × ')} vs ${series.volume.dims.join(' × ')}); segment the image first or resample the mask`,
+      `${values.mask}: is not on the grid of ${positionals[0]} (${seg.dims.join(' × ')} vs ${volume.dims.join(' × ')}); segment the image first or resample the mask`,
     );
   }
-  const sliceCount = series.volume.dims[axialAxis(series.volume.axesLps)];
-  const slice = values.slice === undefined ? Math.floor(sliceCount / 2) : Number(values.slice);
+  // What the app's chat panel would tell the interpreter with this slice (and cursor) on screen.
+  const axis = axialAxis(volume.axesLps);
+  const cursor = cursorOf(values.cursor);
+  const sliceCount = volume.dims[axis];
+  const slice =
+    values.slice !== undefined ? Number(values.slice) : (cursor?.[axis] ?? Math.floor(sliceCount / 2));
   if (!Number.isInteger(slice) || slice < 0 || slice >= sliceCount)
     throw new UsageError(`--slice takes an index from 0 to ${sliceCount - 1}, not "${values.slice}"`);
-  const context: ViewContext = {
-    visibleStructures: seg.segments.map((s) => s.name).filter((name) => /^[A-Za-z0-9_]+$/.test(name)),
-    currentSlice: slice,
-    sliceCount,
-    superiorIsIncreasingK: superiorIsIncreasing(series.volume.axesLps),
-    cursor: cursorOf(values.cursor),
-  };
+  if (cursor && cursor[axis] !== slice)
+    throw new UsageError(`--cursor ${values.cursor} is not on --slice ${slice}; give one or make them agree`);
+  const counts = segmentVoxelCounts(seg);
+  const onSlice = volume.dims.map((n) => Math.floor(n / 2)) as Vec3;
+  onSlice[axis] = slice;
+  const view = buildViewContext({
+    dims: volume.dims,
+    axesLps: volume.axesLps,
+    cursor: cursor ?? onSlice,
+    cursorPlaced: cursor !== undefined,
+    segments: seg.segments.map((s) => ({ name: s.name, voxels: counts.get(s.value) ?? 0 })),
+  });
 
   const dataDir = defaultDataDir();
   const dirs = modelsDirs(appRoot, dataDir);
@@ -99,44 +105,36 @@ async function correct(args: string[]): Promise<number> {
     llmManifestPath: await installedLlmManifest(dirs),
     waitForLoad: true,
   });
+  const interventions = new InterventionService(interpreter, new InterventionAuditLog(dataDir));
   const service = new SegmentationService(dirs, dataDir);
-  let interpretation: Interpretation;
   try {
-    interpretation = await interpreter.interpret(values.command, context);
-  } finally {
-    await interpreter.unload();
-  }
-  const said = {
-    interpreter: interpretation.interpreter,
-    ...(interpretation.fallbackReason ? { fallbackReason: interpretation.fallbackReason } : {}),
-    elapsedMs: interpretation.elapsedMs,
-  };
-  if (interpretation.kind !== 'intervention') {
-    const text = interpretation.kind === 'clarify' ? interpretation.question : interpretation.reason;
-    if (values.json) console.log(JSON.stringify({ ...interpretation }));
-    else console.error(`${interpretation.kind === 'clarify' ? 'question' : 'refused'}: ${text}`);
-    return 3;
-  }
-  try {
-    const decoder = await service.decoderFor(series.volume, series.path, {
-      modelId: values.model,
-      modality: values.modality,
-    });
-    const result = await executeIntervention(seg, interpretation.intervention, decoder);
+    const correction = await interventions.correct(
+      series.path,
+      seg,
+      values.command,
+      view,
+      () => service.decoderFor(volume, series.path, { modelId: values.model, modality: values.modality }),
+      // The LLM is freed before the decoder loads.
+      () => interpreter.unload(),
+    );
+    if (!correction.applied) {
+      const { interpretation } = correction;
+      const text = interpretation.kind === 'clarify' ? interpretation.question : interpretation.reason;
+      if (values.json) console.log(JSON.stringify({ ...interpretation }));
+      else console.error(`${interpretation.kind === 'clarify' ? 'question' : 'refused'}: ${text}`);
+      return 3;
+    }
+    const { interpretation, result } = correction;
+    const said = {
+      interpreter: interpretation.interpreter,
+      ...(interpretation.fallbackReason ? { fallbackReason: interpretation.fallbackReason } : {}),
+      elapsedMs: interpretation.elapsedMs,
+    };
     if (result.edit) {
       const layer = seg.layers[result.edit.layer];
       result.edit.indices.forEach((n, c) => (layer[n] = result.edit!.after[c]));
     }
     await writeSegmentation(values.out, 'nifti', seg, series);
-    await new InterventionAuditLog(dataDir).append(
-      appliedEntry(
-        series.path,
-        values.command,
-        interpretation.interpreter,
-        interpretation.intervention,
-        result,
-      ),
-    );
     const { edit: _edit, ...report } = result;
     const timingsMs = { ...result.timingsMs, wallMs: Math.round(performance.now() - t0) };
     if (values.json) {

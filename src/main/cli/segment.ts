@@ -5,8 +5,8 @@ import { sameGrid, type Segmentation, type Vec3 } from '../../shared/volume';
 import { appRoot } from '../appPaths';
 import { UsageError, cliCommand } from './command';
 import {
-  labelMapToSegmentation,
   openPaths,
+  readLabelFile,
   resampleSegmentation,
   writeSegmentation,
   type LoadedSeries,
@@ -216,22 +216,6 @@ async function segment(args: string[]): Promise<number> {
   return 0;
 }
 
-/** A label file as a segmentation, and whether its segments carry names of their own (DICOM SEG). */
-export async function readLabels(path: string): Promise<{ segmentation: Segmentation; named: boolean }> {
-  const result = await openPaths([path]);
-  const [error] = result.errors;
-  if (error) throw new SegmentationRefusedError(error.message);
-  if (result.segmentations.length > 0)
-    return { segmentation: result.segmentations[0].segmentation, named: true };
-  const series = result.series[0];
-  if (!series) throw new SegmentationRefusedError(`${path}: holds no label map`);
-  try {
-    return { segmentation: labelMapToSegmentation(series.volume), named: false };
-  } catch (e) {
-    throw new SegmentationRefusedError(`${path}: is not a label map (${(e as Error).message})`);
-  }
-}
-
 function maskOf(
   segmentation: Segmentation,
   value: number | undefined,
@@ -251,7 +235,7 @@ async function metrics(args: string[]): Promise<number> {
     options: { pred: { type: 'string' }, ref: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   if (!values.pred || !values.ref) throw new UsageError('metrics needs --pred <labels> and --ref <labels>');
-  const [pred, ref] = await Promise.all([readLabels(values.pred), readLabels(values.ref)]);
+  const [pred, ref] = await Promise.all([readLabelFile(values.pred), readLabelFile(values.ref)]);
   const byName = pred.named && ref.named;
   // Scores are computed on the reference's grid.
   const p = sameGrid(pred.segmentation, ref.segmentation)

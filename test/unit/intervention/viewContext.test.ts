@@ -75,4 +75,17 @@ describe('buildViewContext', () => {
     });
     expect(custom.selectedStructure).toBeUndefined();
   });
+
+  it('without a placed cursor (the command line without --cursor) names the slice but no "here"', () => {
+    const c = buildViewContext({
+      dims: [10, 10, 10],
+      axesLps: identity,
+      cursor: [5, 5, 3],
+      cursorPlaced: false,
+      segments,
+    });
+    expect(c.currentSlice).toBe(3);
+    expect(c.cursor).toBeUndefined();
+    expect(viewContextSchema.safeParse(c).success).toBe(true);
+  });
 });

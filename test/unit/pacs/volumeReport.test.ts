@@ -58,8 +58,8 @@ const input = {
 describe('volume report (Encapsulated PDF)', () => {
   it('measures each segment in mL', () => {
     expect(segmentVolumes(segmentation)).toEqual([
-      { name: 'vestibular_schwannoma', voxels: 80, volumeMl: 0.04 },
-      { name: 'cochlea (left)', voxels: 20, volumeMl: 0.01 },
+      { value: 1, name: 'vestibular_schwannoma', voxels: 80, volumeMl: 0.04 },
+      { value: 2, name: 'cochlea (left)', voxels: 20, volumeMl: 0.01 },
     ]);
   });
 

@@ -92,13 +92,31 @@ export async function readSegmentation(paths: string[], target: LoadedSeries): P
   if (firstError) throw badInputFromEntry(firstError);
   const labels = loaded.series[0];
   if (!labels) throw new BadInputError(paths[0], 'holds no label map');
-  let segmentation: Segmentation;
+  return resampleSegmentation(asLabelMap(labels), target.volume);
+}
+
+/**
+ * A label file on its own grid, with no series to place it on (`causal-sam metrics`, `correct`):
+ * a label map (NIfTI, NRRD) or a DICOM SEG; `named` says whether its segments carry names of their
+ * own (a SEG does; a label map's names come from the catalogue by value).
+ */
+export async function readLabelFile(path: string): Promise<{ segmentation: Segmentation; named: boolean }> {
+  const result = await openPaths([path]);
+  const [error] = result.errors;
+  if (error) throw badInputFromEntry(error);
+  if (result.segmentations.length > 0)
+    return { segmentation: result.segmentations[0].segmentation, named: true };
+  const series = result.series[0];
+  if (!series) throw new BadInputError(path, 'holds no label map');
+  return { segmentation: asLabelMap(series), named: false };
+}
+
+function asLabelMap(series: LoadedSeries): Segmentation {
   try {
-    segmentation = labelMapToSegmentation(labels.volume);
+    return labelMapToSegmentation(series.volume);
   } catch (error) {
-    throw new BadInputError(labels.path, `is not a label map (${(error as Error).message})`);
+    throw new BadInputError(series.path, `is not a label map (${(error as Error).message})`);
   }
-  return resampleSegmentation(segmentation, target.volume);
 }
 
 export async function writeSegmentation(

@@ -21,6 +21,15 @@ export interface InterpretedCommand {
   intervention: Intervention;
 }
 
+/** A correction applied, or the question or refusal that applied nothing. */
+export type Correction =
+  | {
+      applied: true;
+      interpretation: Extract<Interpretation, { kind: 'intervention' }>;
+      result: InterventionApplyResult;
+    }
+  | { applied: false; interpretation: Exclude<Interpretation, { kind: 'intervention' }> };
+
 export class InterventionService {
   constructor(
     private readonly interpreter: Interpreter | Promise<Interpreter>,
@@ -56,20 +65,21 @@ export class InterventionService {
     view: ViewContext,
     decoderFor: () => Promise<InterventionDecoder | null>,
     afterInterpret?: () => Promise<void>,
-  ): Promise<{ interpretation: Interpretation; result?: InterventionApplyResult }> {
+  ): Promise<Correction> {
     let interpretation: Interpretation;
     try {
       interpretation = await this.interpret(command, view);
     } finally {
       await afterInterpret?.();
     }
-    if (interpretation.kind !== 'intervention') return { interpretation };
+    if (interpretation.kind !== 'intervention') return { applied: false, interpretation };
     const interpreted = {
       command,
       interpreter: interpretation.interpreter,
       intervention: interpretation.intervention,
     };
-    return { interpretation, result: await this.apply(seriesKey, labels, interpreted, await decoderFor()) };
+    const result = await this.apply(seriesKey, labels, interpreted, await decoderFor());
+    return { applied: true, interpretation, result };
   }
 
   /** An undo or redo of an applied intervention, for the audit trail. */

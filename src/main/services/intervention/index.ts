@@ -48,4 +48,4 @@ export {
   type Band,
 } from './region';
 export { InterventionAuditLog, appliedEntry, type AuditEntry } from './auditLog';
-export { InterventionService, type InterpretedCommand } from './corrections';
+export { InterventionService, type Correction, type InterpretedCommand } from './corrections';

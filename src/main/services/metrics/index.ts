@@ -54,10 +54,8 @@ export type LabelArray = Uint8Array | Uint16Array | Uint32Array | Int8Array | In
 /** Label values above this are refused: per-label tallies are plain arrays indexed by label. */
 const MAX_LABEL = (1 << 20) - 1;
 
-/** Volume in millilitres of `voxels` voxels of the given spacing (1 mL = 1000 mm³). */
-export function volumeMl(voxels: number, spacingMm: Vec3): number {
-  return (voxels * spacingMm[0] * spacingMm[1] * spacingMm[2]) / 1000;
-}
+/** Volume in millilitres of `voxels` voxels of the given spacing: the one shared computation. */
+export { volumeMl } from '../../../shared/segmentVolumes';
 
 /** Dice, HD95 and ASSD between two binary masks (non-zero = inside) on the same grid. */
 export function compareMasks(pred: Uint8Array, ref: Uint8Array, geometry: MetricsGeometry): MaskComparison {

@@ -6,10 +6,23 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SegAlgorithmData } from '../../../shared/api';
 import type { PacsStoreResult } from '../../../shared/pacs';
+import { ServiceError } from '../../../shared/serviceError';
 import type { Segmentation } from '../../../shared/volume';
-import { BadInputError, writeSegmentation, type LoadedSeries } from '../imaging/index';
+import type { LoadedSeries } from '../imaging/index';
 import { readDicomIdentity, readPart10Meta } from './part10';
 import { writeVolumeReport } from './volumeReport';
+
+/**
+ * Imaging's `writeSegmentation`, handed in by the shell: importing imaging's index here would load
+ * its worker wrapper with every use of the PACS area.
+ */
+export type SegFileWriter = (
+  path: string,
+  format: 'dicom-seg',
+  segmentation: Segmentation,
+  source: LoadedSeries,
+  options: { algorithm?: SegAlgorithmData },
+) => Promise<unknown>;
 
 export interface SendSegmentationRequest {
   node: string;
@@ -21,6 +34,7 @@ export interface SendSegmentationRequest {
   algorithm?: SegAlgorithmData;
   /** The workstation's version, written as SoftwareVersions. */
   softwareVersion: string;
+  writeSeg: SegFileWriter;
 }
 
 /** Where unsent results wait: `<dataDir>/pacs-outbox`. */
@@ -29,13 +43,15 @@ export const outboxDir = (dataDir: string): string => join(dataDir, 'pacs-outbox
 export async function sendSegmentation(
   outbox: string,
   store: (node: string, files: string[]) => Promise<unknown>,
-  { node, source, segmentation, report, algorithm, softwareVersion }: SendSegmentationRequest,
+  { node, source, segmentation, report, algorithm, softwareVersion, writeSeg }: SendSegmentationRequest,
 ): Promise<PacsStoreResult> {
-  if (!source.dicom)
-    throw new BadInputError(source.path, 'is not a DICOM series: only a DICOM series can get a SEG');
+  if (!source.dicom) {
+    const problem = 'is not a DICOM series: only a DICOM series can get a SEG';
+    throw new ServiceError('bad-input', `${source.path}: ${problem}`, { file: source.path });
+  }
   await mkdir(outbox, { recursive: true });
   const path = join(outbox, `seg-${Date.now()}.dcm`);
-  await writeSegmentation(path, 'dicom-seg', segmentation, source, { algorithm });
+  await writeSeg(path, 'dicom-seg', segmentation, source, { algorithm });
   const segBytes = new Uint8Array(await readFile(path));
   const identity = readDicomIdentity(segBytes);
   const files = [path];

@@ -3,6 +3,7 @@
 // measured from. A PDF and not an SR: every PACS viewer shows it as is.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { segmentVolumes } from '../../../shared/segmentVolumes';
 import type { Segmentation } from '../../../shared/volume';
 
 const ENCAPSULATED_PDF_STORAGE = '1.2.840.10008.5.1.4.1.1.104.1';
@@ -25,22 +26,8 @@ function newUid(): string {
   return `2.25.${value.toString(10)}`;
 }
 
-export interface SegmentVolume {
-  name: string;
-  voxels: number;
-  volumeMl: number;
-}
-
-export function segmentVolumes(segmentation: Segmentation): SegmentVolume[] {
-  const [sx, sy, sz] = segmentation.spacingMm;
-  const voxelMl = (sx * sy * sz) / 1000;
-  return segmentation.segments.map((segment) => {
-    const layer = segmentation.layers[segment.layer];
-    let voxels = 0;
-    for (let i = 0; i < layer.length; i++) if (layer[i] === segment.value) voxels++;
-    return { name: segment.name, voxels, volumeMl: voxels * voxelMl };
-  });
-}
+// The PDF lists what the segment panel and the CSV report show: one volume computation.
+export { segmentVolumes, type SegmentVolume } from '../../../shared/segmentVolumes';
 
 /** Text for a PDF string literal: Latin-1 only (the standard fonts' encoding), delimiters escaped. */
 function pdfText(text: string): string {

@@ -1,7 +1,7 @@
 // The volume report of a segmentation: per structure its voxel count, volume in mL and bounding box
 // in mm (LPS, voxel centres), with the model that made it — as CSV and JSON.
 import { labelExtent, voxelToLps, type Segmentation, type Vec3 } from '../../../shared/volume';
-import { volumeMl } from '../metrics/index';
+import { segmentVolumes } from '../../../shared/segmentVolumes';
 
 export interface StructureVolume {
   value: number;
@@ -20,14 +20,16 @@ export interface VolumeReport {
 }
 
 export function structureVolumes(segmentation: Segmentation): StructureVolume[] {
-  return segmentation.segments.map((segment) => {
-    const extent = labelExtent(segmentation.layers[segment.layer], segment.value, segmentation.dims);
-    const voxels = extent?.voxels ?? 0;
-    const lo = extent?.lo ?? [0, 0, 0];
-    const hi = extent?.hi ?? [0, 0, 0];
+  return segmentVolumes(segmentation).map((volume, n) => {
+    const segment = segmentation.segments[n];
     let bboxMinLps: Vec3 | null = null;
     let bboxMaxLps: Vec3 | null = null;
-    if (voxels > 0) {
+    const extent =
+      volume.voxels > 0
+        ? labelExtent(segmentation.layers[segment.layer], segment.value, segmentation.dims)
+        : null;
+    if (extent) {
+      const { lo, hi } = extent;
       // The index box's eight corners bound the structure in LPS for any axes.
       const corners: Vec3[] = [];
       for (const i of [lo[0], hi[0]])
@@ -36,14 +38,7 @@ export function structureVolumes(segmentation: Segmentation): StructureVolume[] 
       bboxMinLps = [0, 1, 2].map((c) => Math.min(...corners.map((p) => p[c]))) as Vec3;
       bboxMaxLps = [0, 1, 2].map((c) => Math.max(...corners.map((p) => p[c]))) as Vec3;
     }
-    return {
-      value: segment.value,
-      name: segment.name,
-      voxels,
-      volumeMl: volumeMl(voxels, segmentation.spacingMm),
-      bboxMinLps,
-      bboxMaxLps,
-    };
+    return { ...volume, bboxMinLps, bboxMaxLps };
   });
 }
 
