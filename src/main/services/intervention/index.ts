@@ -24,7 +24,7 @@ export {
   sha256OfFile,
   verifyLlmManifest,
   type LlmManifest,
-} from './llmManifest';
+} from '../models/index';
 export { llmAnswerGrammarSchema, llmAnswerJsonSchema, toGrammarSchema } from './grammarSchema';
 export { buildPrompt, describeView } from './prompt';
 export {

@@ -9,7 +9,7 @@ import {
 } from '../../../shared/intervention';
 import { interpretBuiltIn } from './builtin';
 import { LlmFailure, LlmInterpreter, abortError, type InterpretOptions, type LlmOptions } from './llm';
-import { LlmUnavailableError } from './llmManifest';
+import { LlmUnavailableError } from '../models/index';
 
 export interface Interpreter {
   readonly kind: InterpreterKind;

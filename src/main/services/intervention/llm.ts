@@ -26,7 +26,7 @@ import {
   type ViewContext,
 } from '../../../shared/intervention';
 import { llmAnswerGrammarSchema, stripNulls } from './grammarSchema';
-import { verifyLlmManifest, type VerifiedLlm } from './llmManifest';
+import { verifyLlmManifest, type VerifiedLlm } from '../models/index';
 import { buildPrompt, promptExamples } from './prompt';
 
 export interface LlmOptions {

@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import type { ModelManifest } from '../../../shared/modelManifest';
 import { ModelRefusedError, verifyModel } from './verifyModel';
 
-export { ModelRefusedError, sha256Checked, sha256OfFile, verifyModel } from './verifyModel';
+export { ModelRefusedError, sha256Checked, sha256OfFile, verifyManifestFiles } from './manifestFiles';
+export type { ManifestFile } from './manifestFiles';
+export { verifyModel } from './verifyModel';
+export {
+  LlmUnavailableError,
+  findLlmManifests,
+  installedLlmManifest,
+  llmManifestSchema,
+  verifyLlmManifest,
+  type LlmManifest,
+  type VerifiedLlm,
+} from './llmManifest';
 
 export type InstalledModel =
   | { id: string; dir: string; status: 'verified'; manifest: ModelManifest }

@@ -3,11 +3,11 @@
 // here, a speech model is data with a manifest: <models>/speech/<id>/manifest.json names each file
 // with its size and sha256, and nothing is loaded unless every file matches. Neither the package
 // nor a model ships with the workstation, so available() says exactly what to install.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { sha256OfFile } from '../intervention/index';
+import { ModelRefusedError, verifyManifestFiles } from '../models/index';
 import {
   SpeechCancelledError,
   SpeechUnavailableError,
@@ -90,23 +90,14 @@ export async function verifySpeechManifest(manifestPath: string): Promise<Verifi
   const manifest = parsed.data;
   if (manifest.kind === 'transducer' && !manifest.files.joiner)
     return `${manifestPath}: a transducer needs a joiner`;
-  const folder = dirname(resolve(manifestPath));
-  const paths: Record<string, string> = {};
-  for (const [role, entry] of Object.entries(manifest.files)) {
-    if (!entry) continue;
-    const path = resolve(folder, entry.path);
-    const inside = relative(folder, path);
-    if (isAbsolute(entry.path) || inside.startsWith('..'))
-      return `${manifestPath}: ${role} must lie in the manifest's folder`;
-    const info = await stat(path).catch(() => undefined);
-    if (!info) return `${path} (${role}) is missing`;
-    if (info.size !== entry.bytes) return `${path} has ${info.size} bytes, the manifest says ${entry.bytes}`;
-    const actual = await sha256OfFile(path);
-    if (actual !== entry.sha256)
-      return `${path} does not match its manifest (sha256 ${actual}); not loading it`;
-    paths[role] = path;
+  // The one verifier of model files (models area): inside the folder, size, sha256 hashed once.
+  try {
+    const paths = await verifyManifestFiles(dirname(resolve(manifestPath)), manifest.files, manifestPath);
+    return { manifest, paths };
+  } catch (error) {
+    if (!(error instanceof ModelRefusedError)) throw error;
+    return `${error.message}; not loading it`;
   }
-  return { manifest, paths };
 }
 
 /** The subset of sherpa-onnx-node's API used here. */

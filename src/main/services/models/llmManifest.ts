@@ -1,9 +1,9 @@
 // An installed command LLM is data, like a segmentation model: models/llm/<id>/manifest.json names
 // its GGUF file with size and sha256, and nothing is loaded unless the file matches.
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { sha256Checked, sha256OfFile } from '../models/index';
+import { ModelRefusedError, verifyManifestFiles } from './manifestFiles';
 
 export const llmManifestSchema = z.object({
   schemaVersion: z.literal(1),
@@ -37,7 +37,6 @@ export interface VerifiedLlm {
   modelPath: string;
 }
 
-export { sha256OfFile };
 
 /** Reads and checks a manifest and its model file; throws LlmUnavailableError saying what is wrong. */
 export async function verifyLlmManifest(manifestPath: string): Promise<VerifiedLlm> {
@@ -55,31 +54,16 @@ export async function verifyLlmManifest(manifestPath: string): Promise<VerifiedL
     );
   }
   const manifest = parsed.data;
-  const folder = dirname(resolve(manifestPath));
-  const modelPath = resolve(folder, manifest.file.path);
-  const inside = relative(folder, modelPath);
-  if (isAbsolute(manifest.file.path) || inside.startsWith('..') || isAbsolute(inside)) {
-    throw new LlmUnavailableError(
-      `LLM manifest ${manifestPath}: the model file must lie in the manifest's folder`,
-    );
-  }
-  let info;
+  let modelPath: string;
   try {
-    info = await stat(modelPath);
-  } catch {
-    throw new LlmUnavailableError(`LLM model file ${modelPath} is missing`);
-  }
-  if (info.size !== manifest.file.bytes) {
-    throw new LlmUnavailableError(
-      `LLM model file ${modelPath} has ${info.size} bytes, the manifest says ${manifest.file.bytes}`,
-    );
-  }
-  // Hashed once per process (size and mtime unchanged): a 4 GB model is not read on every load.
-  const actual = await sha256Checked(modelPath, info);
-  if (actual !== manifest.file.sha256) {
-    throw new LlmUnavailableError(
-      `LLM model file ${modelPath} does not match its manifest (sha256 ${actual}, expected ${manifest.file.sha256}); not loading it`,
-    );
+    ({ model: modelPath } = await verifyManifestFiles(
+      dirname(resolve(manifestPath)),
+      { model: manifest.file },
+      manifestPath,
+    ));
+  } catch (error) {
+    if (!(error instanceof ModelRefusedError)) throw error;
+    throw new LlmUnavailableError(`LLM ${error.message}; not loading it`);
   }
   return { manifest, manifestPath: resolve(manifestPath), modelPath };
 }
