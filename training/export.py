@@ -322,6 +322,8 @@ def build_manifest(
     }
     m: Dict[str, Any] = {
         "schemaVersion": 1,
+        "kind": "segmentation",
+        **({"changelog": extra["changelog"]} if "changelog" in extra else {}),
         "id": model_id,
         "name": extra.get("name", model_id),
         "version": extra.get("version", "0.1.0"),

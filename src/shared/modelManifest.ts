@@ -26,8 +26,19 @@ export type IntensityNormalisation =
   | { method: 'window'; window: [number, number]; unit?: string }
   | { method: 'percentile'; percentiles: [number, number]; scope?: string };
 
+/** One version's entry in a model's changelog (newest first). */
+export interface ManifestChangelogEntry {
+  version: string;
+  /** YYYY-MM-DD */
+  date?: string;
+  changes: string[];
+}
+
 export interface ModelManifest {
   schemaVersion: 1;
+  /** Absent in manifests written before kinds were named; a segmentation model either way. */
+  kind?: 'segmentation';
+  changelog?: ManifestChangelogEntry[];
   id: string;
   name: string;
   version: string;

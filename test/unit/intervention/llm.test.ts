@@ -105,6 +105,14 @@ describe('LLM interpreter (node-llama-cpp, stories260K.gguf)', () => {
     await expect(verifyLlmManifest(join(root, 'llm', 'absent', 'manifest.json'))).rejects.toThrow(
       /cannot read/,
     );
+    // A kind and a changelog are read; a segmentation model's manifest is not taken for an LLM's.
+    const changelog = [{ version: '1.0.0', changes: ['first release'] }];
+    const kinded = writeManifest('kinded', { kind: 'llm', changelog });
+    expect((await verifyLlmManifest(kinded)).manifest).toMatchObject({ kind: 'llm', changelog });
+    const segmentation = writeManifest('segmentation', { kind: 'segmentation' });
+    await expect(verifyLlmManifest(segmentation)).rejects.toThrow(
+      /is the manifest of a segmentation model, not an llm model: install it under models\/<id>\//,
+    );
 
     // The app's interpreter answers anyway, with the built-in rules, and says why.
     const interpreter = new InterventionInterpreter({ llmManifestPath: wrong });

@@ -71,6 +71,20 @@ describe('model verification', () => {
     await expect(verifyModel(other)).rejects.toThrow(/points outside the model folder/);
   });
 
+  it('reads a kind and a changelog, and refuses another kind of manifest saying where it belongs', async () => {
+    const dir = copyOfShipped();
+    const changelog = [{ version: '0.1.0', date: '2026-11-28', changes: ['first export'] }];
+    editManifest(dir, (m) => Object.assign(m, { kind: 'segmentation', changelog }));
+    expect(await verifyModel(dir)).toMatchObject({ kind: 'segmentation', changelog });
+    editManifest(dir, (m) => (m.kind = 'llm'));
+    await expect(verifyModel(dir)).rejects.toThrow(
+      /manifest\.json: is the manifest of an llm model, not a segmentation model: install it under models\/llm\/<id>\//,
+    );
+    editManifest(dir, (m) => (m.kind = 'segmentation'));
+    editManifest(dir, (m) => (m.changelog = [{ version: '0.1.0', changes: [] }]));
+    await expect(verifyModel(dir)).rejects.toThrow(/does not match the model manifest schema: \/changelog/);
+  });
+
   it('lists a user folder with one good and one broken model, each with its status', async () => {
     const good = copyOfShipped();
     const root = join(good, '..');

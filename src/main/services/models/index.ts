@@ -4,7 +4,8 @@ import type { ModelManifest } from '../../../shared/modelManifest';
 import { ModelRefusedError, verifyModel } from './verifyModel';
 
 export { ModelRefusedError, sha256Checked, sha256OfFile, verifyManifestFiles } from './manifestFiles';
-export type { ManifestFile } from './manifestFiles';
+export { kindMismatch, manifestChangelogSchema, modelFolderOfKind } from './manifestFiles';
+export type { ManifestFile, ModelKind } from './manifestFiles';
 export { verifyModel } from './verifyModel';
 export {
   LlmUnavailableError,

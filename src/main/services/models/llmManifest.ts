@@ -3,10 +3,13 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ModelRefusedError, verifyManifestFiles } from './manifestFiles';
+import { ModelRefusedError, kindMismatch, manifestChangelogSchema, verifyManifestFiles } from './manifestFiles';
 
 export const llmManifestSchema = z.object({
   schemaVersion: z.literal(1),
+  /** Absent in manifests written before kinds were named. */
+  kind: z.literal('llm').optional(),
+  changelog: manifestChangelogSchema.optional(),
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
   name: z.string().min(1),
   file: z.object({
@@ -46,6 +49,8 @@ export async function verifyLlmManifest(manifestPath: string): Promise<VerifiedL
   } catch (error) {
     throw new LlmUnavailableError(`cannot read LLM manifest ${manifestPath}: ${(error as Error).message}`);
   }
+  const wrongKind = kindMismatch(raw, 'llm');
+  if (wrongKind) throw new LlmUnavailableError(`LLM manifest ${manifestPath} ${wrongKind}`);
   const parsed = llmManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
+import { z } from 'zod';
 import { ServiceError } from '../../../shared/serviceError';
 
 /** The model folder (or one of its files) is unusable; the message says which file and why. */
@@ -15,6 +16,40 @@ export class ModelRefusedError extends ServiceError {
     super('bad-input', `${file}: ${problem}`, { file });
     this.name = 'ModelRefusedError';
   }
+}
+
+/** The kinds of model the app installs, each under its own folder of a models directory. */
+export type ModelKind = 'segmentation' | 'llm' | 'speech';
+export const modelFolderOfKind: Record<ModelKind, string> = {
+  segmentation: 'models/<id>/',
+  llm: 'models/llm/<id>/',
+  speech: 'models/speech/<id>/',
+};
+
+/** A manifest's changelog (every kind has the same): what changed in each version, newest first. */
+export const manifestChangelogSchema = z.array(
+  z.object({
+    version: z.string().min(1),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
+    changes: z.array(z.string().min(1)).min(1),
+  }),
+);
+
+/**
+ * A manifest that names another kind than the folder it was found in is refused with where it
+ * belongs (an LLM's manifest copied into models/<id>/, say); one that names none is taken as the
+ * folder's kind (manifests written before kinds were named).
+ */
+export function kindMismatch(json: unknown, expected: ModelKind): string | null {
+  const kind = (json as { kind?: unknown } | null)?.kind;
+  if (kind === undefined || kind === expected) return null;
+  const known = typeof kind === 'string' && kind in modelFolderOfKind;
+  return known
+    ? `is the manifest of a${kind === 'llm' ? 'n' : ''} ${kind} model, not a${expected === 'llm' ? 'n' : ''} ${expected} model: install it under ${modelFolderOfKind[kind as ModelKind]}`
+    : `names an unknown model kind ${JSON.stringify(kind)} (one of: ${Object.keys(modelFolderOfKind).join(', ')})`;
 }
 
 /** A file entry of a manifest: relative to the manifest's folder. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import schema from '../../../../models/manifest.schema.json';
 import type { ModelManifest } from '../../../shared/modelManifest';
-import { ModelRefusedError, verifyManifestFiles } from './manifestFiles';
+import { ModelRefusedError, kindMismatch, verifyManifestFiles } from './manifestFiles';
 
 export { ModelRefusedError, sha256Checked, sha256OfFile } from './manifestFiles';
 
@@ -21,6 +21,8 @@ export async function verifyModel(dir: string): Promise<ModelManifest> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (error as Error).message;
     throw new ModelRefusedError(manifestPath, `cannot be read as JSON (${reason})`);
   }
+  const wrongKind = kindMismatch(json, 'segmentation');
+  if (wrongKind) throw new ModelRefusedError(manifestPath, wrongKind);
   if (!validate(json)) {
     const first = validate.errors?.[0];
     throw new ModelRefusedError(

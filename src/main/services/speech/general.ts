@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ModelRefusedError, verifyManifestFiles } from '../models/index';
+import { ModelRefusedError, manifestChangelogSchema, verifyManifestFiles } from '../models/index';
 import {
   SpeechCancelledError,
   SpeechUnavailableError,
@@ -45,6 +45,7 @@ export const speechManifestSchema = z.object({
   language: z.string().min(2),
   licence: z.string().min(1),
   description: z.string().optional(),
+  changelog: manifestChangelogSchema.optional(),
 });
 export type SpeechManifest = z.infer<typeof speechManifestSchema>;
 
