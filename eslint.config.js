@@ -39,6 +39,12 @@ const shellServiceIndexOnly = {
   regex: `^(\\./|(\\.\\./)+)services/(${serviceAreas.join('|')})/(?!index(\\.js)?$)`,
   message: 'The shells reach a service area only through its index.ts.',
 };
+// The renderer's feature folders (pure logic and vtk.js composables) are reached through their index.ts.
+const rendererFeatures = ['ai', 'audio', 'format', 'imaging', 'intervention', 'io', 'vtk'];
+const rendererFeatureIndexOnly = {
+  regex: `^(\\./|(\\.\\./)+)(${rendererFeatures.join('|')})/(?!index(\\.js)?$)`,
+  message: "Import a renderer feature folder only through its index.ts (e.g. '../imaging').",
+};
 const noUi = {
   group: ['vue', 'pinia', '@kitware/*', '**/renderer/**'],
   message: 'The main side never imports UI code.',
@@ -142,6 +148,7 @@ export default tseslint.config(
           patterns: [
             { group: nodeBuiltins, message: 'The renderer has no Node access.' },
             electronOnly,
+            rendererFeatureIndexOnly,
             {
               group: ['**/main/**', '**/preload/**'],
               message: 'The renderer talks to the main side only through the contract.',

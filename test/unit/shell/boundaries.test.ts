@@ -74,6 +74,16 @@ describe('import boundaries', () => {
     ).toHaveLength(1);
   });
 
+  it('lets the renderer reach another feature folder only through its index.ts', async () => {
+    const file = 'src/renderer/src/stores/x.ts';
+    const code = (from: string) => `import { a } from '${from}';\nexport const b = a;\n`;
+    expect(await restrictedImports(file, code('../imaging/windowLevel'))).toHaveLength(1);
+    expect(await restrictedImports('src/renderer/src/main.ts', code('./format/savedAt'))).toHaveLength(1);
+    expect(await restrictedImports(file, code('../imaging'))).toHaveLength(0);
+    expect(await restrictedImports(file, code('./segmentation'))).toHaveLength(0);
+    expect(await restrictedImports('src/renderer/src/imaging/brush.ts', code('./labelMask'))).toHaveLength(0);
+  });
+
   it('keeps the renderer away from Node and the main side', async () => {
     const file = 'src/renderer/src/x.ts';
     expect(await restrictedImports(file, "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(

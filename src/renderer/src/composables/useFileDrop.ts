@@ -1,7 +1,7 @@
 // Files or folders dropped anywhere on the window open as a study. `dragging` drives the overlay;
 // dragenter/dragleave fire for every child element, so a depth counter tells when the drag left.
 import { onScopeDispose, ref } from 'vue';
-import { readDroppedFiles, type ReadFile } from '../io/readDroppedFiles';
+import { readDroppedFiles, type ReadFile } from '../io';
 
 const carriesFiles = (event: DragEvent) =>
   !!event.dataTransfer && [...event.dataTransfer.types].includes('Files');

@@ -2,8 +2,7 @@
 // speak; letting go sends the recording to the speech engine. The microphone is opened on press and
 // closed on release: permission is asked on first use, and nothing is captured otherwise.
 import { onScopeDispose, ref } from 'vue';
-import { startRecording, type Recording } from '../audio/microphone';
-import { SPEECH_SAMPLE_RATE, toSpeechPcm } from '../audio/pcm';
+import { startRecording, type Recording, SPEECH_SAMPLE_RATE, toSpeechPcm } from '../audio';
 import { describeError } from '../errors';
 import { isEditable } from './useShortcuts';
 import { useInterventionStore } from '../stores/intervention';

@@ -3,7 +3,7 @@
 import { onScopeDispose } from 'vue';
 import { useViewStore } from '../stores/view';
 import { useSegmentationStore } from '../stores/segmentation';
-import { windowPresets } from '../imaging/windowPresets';
+import { windowPresets } from '../imaging';
 
 export interface Shortcut {
   keys: string;

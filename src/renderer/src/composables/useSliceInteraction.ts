@@ -8,8 +8,13 @@
 // The pointer position is turned into a voxel with the same camera numbers vtk.js renders with.
 import { watch, type Ref } from 'vue';
 import { lpsToVoxel, type Vec3 } from '../../../shared/volume';
-import { mmPerPixel, screenToWorld, type CameraState } from '../imaging/viewCamera';
-import type { SliceView, ViewOrientation } from '../imaging/viewGeometry';
+import {
+  mmPerPixel,
+  screenToWorld,
+  type CameraState,
+  type SliceView,
+  type ViewOrientation,
+} from '../imaging';
 import { useViewStore } from '../stores/view';
 import { useSegmentationStore } from '../stores/segmentation';
 import { usePromptToolStore } from '../stores/promptTool';

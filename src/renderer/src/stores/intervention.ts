@@ -9,9 +9,14 @@ import type { InterpreterInfo, SpeechEngineInfo, TranscribeResult } from '../../
 import type { Intervention, InterpreterKind } from '../../../shared/intervention';
 import { api } from '../bridge';
 import { describeError } from '../errors';
-import { applyReport, type ApplyReport } from '../intervention/applyReport';
+import {
+  applyReport,
+  type ApplyReport,
+  speechAvailability,
+  type Badge,
+  interpreterBadge,
+} from '../intervention';
 import { buildViewContext } from '../../../shared/viewContext';
-import { speechAvailability, type Badge, interpreterBadge } from '../intervention/labels';
 import { useSegmentationStore } from './segmentation';
 import { useStudiesStore } from './studies';
 import { useViewStore } from './view';

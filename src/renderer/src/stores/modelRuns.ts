@@ -6,11 +6,16 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { ApiError, type RequestOf, type SegmentationRunResult } from '../../../shared/api';
 import { api } from '../bridge';
-import { axialIndexAxis } from '../imaging/axialAxis';
-import { emptyLike, promptMergeEdit, replaceProblem, replacementEdit } from '../imaging/segmentationMerge';
-import type { PlanePoint, PromptPoint } from '../imaging/promptGeometry';
-import { runSummary, timingDetails } from '../ai/runSummary';
-import { needsModalityChoice } from '../ai/studySource';
+import {
+  axialIndexAxis,
+  emptyLike,
+  promptMergeEdit,
+  replaceProblem,
+  replacementEdit,
+  type PlanePoint,
+  type PromptPoint,
+} from '../imaging';
+import { runSummary, timingDetails, needsModalityChoice } from '../ai';
 import { useStudiesStore } from './studies';
 import { useSegmentationStore } from './segmentation';
 import { useModelsStore } from './models';

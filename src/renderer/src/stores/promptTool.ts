@@ -12,7 +12,7 @@ import {
   toPlanePoint,
   type PlanePoint,
   type PromptPoint,
-} from '../imaging/promptGeometry';
+} from '../imaging';
 import { useStudiesStore } from './studies';
 import { useModelRunsStore } from './modelRuns';
 

@@ -8,16 +8,15 @@ import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
 import { fallbackColor } from '../../../shared/anatomy';
 import { api } from '../bridge';
-import { countLabels, volumeMl } from '../imaging/labelStats';
-import { brushDisc } from '../imaging/brush';
 import {
+  countLabels,
+  volumeMl,
+  brushDisc,
   applyEdit as writeEdit,
   editMismatch,
   EditHistory,
   StrokeRecorder,
   type LabelEdit,
-} from '../imaging/editHistory';
-import {
   segAlgorithm,
   strokeLabel,
   versionRows,
@@ -25,9 +24,9 @@ import {
   type Version,
   type VersionKind,
   type VersionRow,
-} from '../imaging/versions';
-import type { SegmentDisplay } from '../imaging/labelLookup';
-import type { IndexAxis } from '../imaging/axialAxis';
+  type SegmentDisplay,
+  type IndexAxis,
+} from '../imaging';
 import { useStudiesStore } from './studies';
 
 export type OverlayMode = 'fill' | 'outline';

@@ -5,10 +5,18 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import type { Vec3, Volume, VolumeGeometry } from '../../../shared/volume';
-import { defaultWindowLevel, percentileWindow, sortedSample, valueRange } from '../imaging/windowLevel';
-import { presetById, type PresetId } from '../imaging/windowPresets';
-import { sliceViews, viewIndexAxes, type SliceView } from '../imaging/viewGeometry';
-import type { IndexAxis } from '../imaging/axialAxis';
+import {
+  defaultWindowLevel,
+  percentileWindow,
+  sortedSample,
+  valueRange,
+  presetById,
+  type PresetId,
+  sliceViews,
+  viewIndexAxes,
+  type SliceView,
+  type IndexAxis,
+} from '../imaging';
 
 export type ViewId = SliceView | '3d';
 /** prompt: boxes and points for promptable segmentation, on the axial view. */

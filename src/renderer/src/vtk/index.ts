@@ -6,3 +6,6 @@ export { useSliceCamera } from './useSliceCamera';
 export { useLabelSlice } from './useLabelSlice';
 export { provideSharedImages, injectSharedImages, type SharedImages } from './sharedImages';
 export { liveVtkObjects } from './liveObjects';
+export { useVolumeRendering } from './useVolumeRendering';
+export { useTrackball } from './useTrackball';
+export { useSegmentSurfaces } from './useSegmentSurfaces';

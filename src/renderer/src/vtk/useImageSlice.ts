@@ -4,7 +4,7 @@ import { onScopeDispose, watch, watchEffect, type Ref } from 'vue';
 import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import type { IndexAxis } from '../imaging/axialAxis';
+import type { IndexAxis } from '../imaging';
 import type { VtkView } from './useVtkView';
 import { tracked } from './liveObjects';
 

@@ -9,7 +9,7 @@ import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
 import vtkImageMarchingCubes from '@kitware/vtk.js/Filters/General/ImageMarchingCubes';
 import type vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
 import type { Segmentation, SegmentInfo } from '../../../shared/volume';
-import { cropMask, indexToLpsInPlace } from '../imaging/labelMask';
+import { cropMask, indexToLpsInPlace } from '../imaging';
 import type { VtkView } from './useVtkView';
 import { tracked } from './liveObjects';
 

@@ -2,8 +2,7 @@
 // orientation, fitted, zoomed and panned), whenever any of those inputs or the view size changes.
 import { computed, watchEffect, type Ref } from 'vue';
 import type { VolumeGeometry } from '../../../shared/volume';
-import { fitCamera, type CameraState } from '../imaging/viewCamera';
-import type { ViewOrientation } from '../imaging/viewGeometry';
+import { fitCamera, type CameraState, type ViewOrientation } from '../imaging';
 import type { VtkView } from './useVtkView';
 
 export function useSliceCamera(

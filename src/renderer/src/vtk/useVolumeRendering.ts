@@ -6,7 +6,7 @@ import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import type { VolumeTransfer } from '../imaging/volumePresets';
+import type { VolumeTransfer } from '../imaging';
 import type { VtkView } from './useVtkView';
 import { tracked } from './liveObjects';
 
