@@ -105,7 +105,9 @@ describe('bad DICOM input', () => {
     );
     expect(message(bad.sr)).toMatch(/is a DICOM Structured Report, not an image/);
     expect(message(bad.pdf)).toMatch(/is a DICOM Encapsulated PDF, not an image/);
-    expect(message(bad.truncated)).toMatch(/is truncated: \d+ bytes, but its pixel data alone needs 524288/);
+    expect(message(bad.truncated)).toMatch(
+      /is truncated: its pixel data has \d+ of 524288 bytes, so its only frame is incomplete; copy or export the file again/,
+    );
     expect(message(bad.text)).toMatch(/is not a DICOM file/);
     expect(message(bad.dicomdir)).toMatch(/is a DICOM DICOMDIR \(media directory\), not an image/);
     expect(errors).toHaveLength(Object.keys(bad).length);

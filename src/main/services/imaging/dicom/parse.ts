@@ -1,7 +1,9 @@
 // Bytes → one parsed DICOM instance, or a BadInputError that says why the file is unusable.
 import { BadInputError } from '../errors';
 import type { InputFile } from '../types';
+import { metaString } from './metaHeader';
 import { nonImageObjectName, segmentationStorage } from './sopClasses';
+import { blankSpecificCharacterSet, decodeTextElements } from './textElements';
 import {
   bigEndianTransferSyntax,
   pixelEncoding,
@@ -16,6 +18,8 @@ export interface ParsedInstance {
   encoding: PixelEncoding;
   dataset: NaturalDataset;
   kind: 'image' | 'segmentation';
+  /** What the user should know about this file that did not stop it loading (text it could not decode). */
+  warnings: string[];
 }
 
 const implicitLittleEndian = '1.2.840.10008.1.2';
@@ -31,30 +35,46 @@ export function parseDicom(file: InputFile): ParsedInstance {
   let transferSyntaxUid: string;
   let mediaSopClassUid: string;
   let dataset: NaturalDataset;
+  const warnings: string[] = [];
+  const characterSet = blankSpecificCharacterSet(bytes, declared);
   try {
     const dcmjs = loadDcmjs();
     const buffer = arrayBufferOf(bytes);
     const native =
       declared !== undefined && pixelEncoding(declared) === 'native' && declared !== deflatedLittleEndian;
     // For native pixel data, read the header only and view the pixels in place: dcmjs would copy them.
-    let message = native
-      ? dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: false })
-      : dcmjs.data.DicomMessage.readFile(buffer);
+    // ignoreErrors: a character set dcmjs does not know must not stop the pixels; it is decoded below.
+    const read = (untilPixels: boolean) => {
+      const message = untilPixels
+        ? dcmjs.data.DicomMessage.readFile(buffer, {
+            untilTag: '7FE00010',
+            includeUntilTagValue: false,
+            ignoreErrors: true,
+          })
+        : dcmjs.data.DicomMessage.readFile(buffer, { ignoreErrors: true });
+      if (characterSet) warnings.push(...decodeTextElements(message.dict, characterSet.terms));
+      return message;
+    };
+    let message = read(native);
     dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
     if (native) {
       const pixels = trailingPixelData(bytes, dataset, declared === bigEndianTransferSyntax);
       if (pixels) {
         dataset.PixelData = [pixels];
       } else {
-        message = dcmjs.data.DicomMessage.readFile(buffer);
+        warnings.length = 0;
+        message = read(false);
         dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
       }
     }
     transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? '').trim();
     mediaSopClassUid = String(message.meta['00020002']?.Value?.[0] ?? '').trim();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new BadInputError(path, `cannot be read as DICOM (truncated or corrupt?): ${reason}`);
+    // dcmjs's own message names JavaScript internals or quotes raw bytes: it goes to the log only.
+    console.warn(`DICOM parse failed for ${path}:`, error);
+    throw new BadInputError(path, 'cannot be read as DICOM: it is truncated or corrupt');
+  } finally {
+    characterSet?.restore();
   }
   if (!transferSyntaxUid) throw new BadInputError(path, 'has no transfer syntax in its DICOM meta header');
 
@@ -75,17 +95,12 @@ export function parseDicom(file: InputFile): ParsedInstance {
   const encoding = pixelEncoding(transferSyntaxUid);
   if (!encoding) throw unsupportedSyntax(path, transferSyntaxUid);
   if (encoding === 'native' && transferSyntaxUid !== deflatedLittleEndian) {
-    // dcmjs zero-fills a value that runs past the end of the file; a file shorter than its own pixel data
-    // is the common case of that: a truncated copy or download.
-    const expected = nativePixelDataBytes(dataset);
-    if (bytes.length < expected) {
-      throw new BadInputError(
-        path,
-        `is truncated: ${bytes.length} bytes, but its pixel data alone needs ${expected}`,
-      );
-    }
+    // dcmjs zero-fills a value that runs past the end of the file. Invented pixels are never shown:
+    // a file shorter than its own pixel data (a cut-off copy or download) is refused, naming the frames.
+    const missing = missingNativeFrames(bytes, dataset, transferSyntaxUid === bigEndianTransferSyntax);
+    if (missing) throw new BadInputError(path, missing);
   }
-  return { path, transferSyntaxUid, encoding, dataset, kind };
+  return { path, transferSyntaxUid, encoding, dataset, kind, warnings };
 }
 
 const deflatedLittleEndian = '1.2.840.10008.1.2.1.99';
@@ -128,6 +143,39 @@ function trailingPixelData(
   return undefined;
 }
 
+/**
+ * Why the native pixel data is incomplete, or undefined when it is whole: the PixelData element is
+ * found by its header and the length it declares, and compared with the bytes the file still has.
+ */
+function missingNativeFrames(
+  bytes: Uint8Array,
+  dataset: NaturalDataset,
+  bigEndian: boolean,
+): string | undefined {
+  const expected = nativePixelDataBytes(dataset);
+  if (expected === 0) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = !bigEndian;
+  let valueStart = -1;
+  for (let n = 132; n + 12 <= bytes.length && valueStart < 0; n++) {
+    if (view.getUint16(n, le) !== 0x7fe0 || view.getUint16(n + 2, le) !== 0x0010) continue;
+    const vr = String.fromCharCode(bytes[n + 4], bytes[n + 5]);
+    const explicit = (vr === 'OW' || vr === 'OB') && view.getUint16(n + 6, le) === 0;
+    const declared = explicit ? view.getUint32(n + 8, le) : view.getUint32(n + 4, le);
+    if (declared === expected || declared === expected + 1) valueStart = n + (explicit ? 12 : 8);
+  }
+  const available = valueStart < 0 ? bytes.length - 132 : bytes.length - valueStart;
+  if (available >= expected) return undefined;
+  const frames = Number(dataset.NumberOfFrames ?? 1) || 1;
+  const frameBytes = expected / frames;
+  const whole = Math.max(0, Math.floor(available / frameBytes));
+  const which =
+    frames === 1
+      ? 'its only frame is incomplete'
+      : `frame${frames - whole > 1 ? 's' : ''} ${whole + 1}${frames - whole > 1 ? `–${frames}` : ''} of ${frames} ${frames - whole > 1 ? 'are' : 'is'} missing or incomplete`;
+  return `is truncated: its pixel data has ${Math.max(0, available)} of ${expected} bytes, so ${which}; copy or export the file again`;
+}
+
 function nativePixelDataBytes(dataset: NaturalDataset): number {
   const count = (key: string, fallback: number) => Number(dataset[key] ?? fallback) || fallback;
   const bits =
@@ -137,26 +185,6 @@ function nativePixelDataBytes(dataset: NaturalDataset): number {
     count('NumberOfFrames', 1) *
     count('BitsAllocated', 16);
   return Math.ceil(bits / 8);
-}
-
-/** A string element of the file meta group (always explicit VR little endian), read without dcmjs. */
-function metaString(bytes: Uint8Array, wanted: number): string | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let n = 132;
-  while (n + 8 <= bytes.length && view.getUint16(n, true) === 0x0002) {
-    const element = view.getUint16(n + 2, true);
-    const vr = String.fromCharCode(bytes[n + 4], bytes[n + 5]);
-    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
-    const length = long ? view.getUint32(n + 8, true) : view.getUint16(n + 6, true);
-    const start = n + (long ? 12 : 8);
-    if (element === wanted) {
-      return String.fromCharCode(...bytes.subarray(start, Math.min(start + length, bytes.length)))
-        .replace(/[\0 ]+$/, '')
-        .trim();
-    }
-    n = start + length;
-  }
-  return undefined;
 }
 
 function metaTransferSyntax(bytes: Uint8Array): string | undefined {

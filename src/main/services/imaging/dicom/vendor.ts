@@ -10,6 +10,8 @@ const requireCjs = createRequire(import.meta.url);
 export interface DcmjsElement {
   vr: string;
   Value?: unknown[];
+  /** The value as read, before dcmjs split and trimmed it (a string for PN, else strings). */
+  _rawValue?: unknown;
 }
 
 export interface DcmjsDicomDict {
@@ -30,6 +32,8 @@ interface Dcmjs {
     };
     DicomMetaDictionary: {
       naturalizeDataset(dict: Record<string, DcmjsElement>): NaturalDataset;
+      /** Keyed by "(gggg,eeee)". */
+      dictionary: Record<string, { name?: string } | undefined>;
     };
   };
   log: { getLogger?(name: string): { setLevel(level: string): void } };
