@@ -163,8 +163,14 @@ export interface DecodedText {
  * each value delimiter and line end, as PS3.5 6.1.2.5.3 requires encoders to.
  */
 export function decodeDicomText(bytes: Uint8Array, terms: string[]): DecodedText {
-  const initial = characterSets[terms[0] ?? ''] ?? characterSets[''];
+  const initial = { ...(characterSets[terms[0] ?? ''] ?? characterSets['']) };
   if (initial.whole) return decoder(initial.whole)(bytes);
+  // Some writers (pydicom 2.3 among them) put Korean or Chinese bytes in G1 without the escape
+  // sequence that designates the set; when the first set has no G1 of its own, read them in the
+  // two-byte set the file declares.
+  const twoByteG1 = terms.slice(1).find((t) => t === 'ISO_2022_IR_149' || t === 'ISO_2022_IR_58');
+  if (twoByteG1 && (terms[0] === '' || terms[0] === 'ISO_2022_IR_6'))
+    initial.g1 = characterSets[twoByteG1].g1;
   let g0 = initial.g0;
   let g1 = initial.g1;
   let text = '';
