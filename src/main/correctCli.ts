@@ -27,7 +27,7 @@ import {
   modelsDirs,
 } from './services/segmentation/index';
 import { defaultDataDir } from './services/workspace/index';
-import { openOne, readLabels } from './segmentCli';
+import { modalityFor, openOne, readLabels } from './segmentCli';
 
 export const correctUsage = `usage:
   causal-sam correct <image> --mask <labels.nii.gz> --command "<text>" [--slice k] --out <labels2.nii.gz> [--json]
@@ -80,6 +80,7 @@ async function correct(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('correct needs --out <labels.nii.gz>');
   const t0 = performance.now();
   const [series, labels] = await Promise.all([openOne(positionals[0]), readLabels(values.mask)]);
+  const modality = modalityFor(series, values.modality);
   const seg: Segmentation = labels.segmentation;
   if (!sameGrid(seg, series.volume)) {
     throw new SegmentationRefusedError(
@@ -127,7 +128,7 @@ async function correct(args: string[]): Promise<number> {
   try {
     const decoder = await service.decoderFor(series.volume, series.path, {
       modelId: values.model,
-      modality: values.modality,
+      modality,
     });
     const result = await executeIntervention(seg, interpretation.intervention, decoder);
     if (result.edit) {

@@ -5,7 +5,16 @@ import { parseArgs } from 'node:util';
 import { sameGrid, type Segmentation, type Vec3 } from '../shared/volume';
 import { appRoot } from './appPaths';
 import { UsageError, cliCommand } from './cliCommand';
-import { openPaths, writeSegmentation, type LoadedSeries } from './services/imaging/index';
+import {
+  BadInputError,
+  modalityRefusal,
+  oneSeriesOf,
+  openPaths,
+  parseModality,
+  segmentationFormatFor,
+  writeSegmentation,
+  type LoadedSeries,
+} from './services/imaging/index';
 import { labelMapToSegmentation, resampleSegmentation } from './services/imaging/labelMaps';
 import { compareMasks, volumeMl } from './services/metrics/index';
 import { ModelRefusedError } from './services/models/index';
@@ -22,8 +31,9 @@ import {
 import { defaultDataDir } from './services/workspace/index';
 
 export const segmentUsage = `usage:
-  causal-sam segment <input> --out <labels.nii.gz> [--model <id>] [--json]
-        automatic multi-organ segmentation; the label map has the input's geometry and catalogue ids
+  causal-sam segment <input> --out <labels.nii.gz | seg.dcm> [--model <id>] [--json]
+        automatic multi-organ segmentation; the label map has the input's geometry and catalogue ids;
+        --out ending in .dcm writes a DICOM SEG referencing the input DICOM series
   causal-sam segment <input> (--box i0,j0,i1,j1 | --points i,j,+[;i,j,-...]) --slice k [--propagate]
         [--name lesion] --out <mask.nii.gz>
         promptable segmentation in the input's voxel indices: i, j along the two in-plane axes
@@ -33,7 +43,8 @@ options:
   --report-csv <file>      per structure: voxels, volume (mL), bounding box (mm, LPS), model
   --report-json <file>     the same as JSON
   --max-memory-mb <n>      refuse a run estimated to need more (default: 80 % of free memory)
-  --modality <CT|MR>       what the image is, where the file does not say (normalisation follows it)
+  --modality <CT|MR>       what the image is, where the file does not say (normalisation follows it;
+                           needed when the file does not say and its intensities are not HU)
   --json                   print {"model", "provider", "labels": [...], "timingsMs": {...}}
 
   causal-sam metrics --pred <labels> --ref <labels> [--json]
@@ -86,15 +97,21 @@ function parsePrompt(box?: string, points?: string): Prompt | null {
 }
 
 export async function openOne(path: string): Promise<LoadedSeries> {
-  const result = await openPaths([path]);
-  const [error] = result.errors;
-  if (error) throw new SegmentationRefusedError(error.message);
-  if (result.series.length !== 1) {
-    throw new SegmentationRefusedError(
-      `${path}: holds ${result.series.length} image series; segment opens exactly one (give one file or series folder)`,
-    );
+  try {
+    return oneSeriesOf(path, await openPaths([path]));
+  } catch (error) {
+    if (error instanceof BadInputError) throw new SegmentationRefusedError(error.message);
+    throw error;
   }
-  return result.series[0];
+}
+
+/** The --modality the model needs: given, or refused with how to give it. */
+export function modalityFor(series: LoadedSeries, given: string | undefined): string | undefined {
+  const { modality, problem } = parseModality(given);
+  if (problem) throw new UsageError(problem);
+  const refusal = modalityRefusal(series, modality);
+  if (refusal) throw new SegmentationRefusedError(refusal);
+  return modality;
 }
 
 function labelsOf(segmentation: Segmentation) {
@@ -132,6 +149,9 @@ async function segment(args: string[]): Promise<number> {
   const t0 = performance.now();
   const series = await openOne(positionals[0]);
   const loadMs = performance.now() - t0;
+  const modality = modalityFor(series, values.modality);
+  const output = segmentationFormatFor(values.out, series);
+  if (output.problem) throw new SegmentationRefusedError(output.problem);
   const showProgress = !values.json && process.stderr.isTTY;
   // A terminal gets a live line; a pipe or log gets one line when the model has started working.
   let started = false;
@@ -155,14 +175,14 @@ async function segment(args: string[]): Promise<number> {
           propagate: values.propagate,
           name: values.name,
           maxMemoryBytes,
-          modality: values.modality,
+          modality,
           onProgress,
           signal: controller.signal,
         })
       : await service.segment(series.volume, series.path, {
           modelId: values.model,
           maxMemoryBytes,
-          modality: values.modality,
+          modality,
           onProgress,
           signal: controller.signal,
         });
@@ -179,7 +199,13 @@ async function segment(args: string[]): Promise<number> {
     await service.close();
   }
   const { segmentation } = result;
-  await writeSegmentation(values.out, 'nifti', segmentation, series);
+  await writeSegmentation(values.out, output.format, segmentation, series, {
+    algorithm: {
+      name: result.model.id,
+      version: result.model.version,
+      type: prompt ? 'SEMIAUTOMATIC' : 'AUTOMATIC',
+    },
+  });
   const report = buildVolumeReport(segmentation, result.model);
   if (values['report-csv']) await writeFile(values['report-csv'], report.csv);
   if (values['report-json']) await writeFile(values['report-json'], report.json);

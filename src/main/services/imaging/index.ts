@@ -19,6 +19,14 @@ export { LoadCancelledError } from './loadInWorker';
 export { loadPaths } from './load';
 export type { InputFile, LoadedSeries, LoadResult } from './types';
 export type { LoadOptions } from './load';
+export {
+  modalityRefusal,
+  oneSeriesOf,
+  parseModality,
+  segmentationAloneMessage,
+  segmentationFormatFor,
+  segmentationsWithoutTheirSeries,
+} from './openOne';
 
 export const openPaths = (paths: string[], options?: LoadOptions): Promise<LoadResult> =>
   loadInWorker({ paths }, options);
