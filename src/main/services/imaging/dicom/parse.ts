@@ -1,7 +1,7 @@
 // Bytes → one parsed DICOM instance, or a BadInputError that says why the file is unusable.
 import { BadInputError } from '../errors';
 import type { InputFile } from '../types';
-import { metaString } from './metaHeader';
+import { metaString, readMetaGroup } from './metaHeader';
 import { nonImageObjectName, segmentationStorage } from './sopClasses';
 import { blankSpecificCharacterSet, decodeTextElements } from './textElements';
 import {
@@ -23,12 +23,19 @@ export interface ParsedInstance {
 }
 
 const implicitLittleEndian = '1.2.840.10008.1.2';
+const explicitLittleEndian = '1.2.840.10008.1.2.1';
 
 export function parseDicom(file: InputFile): ParsedInstance {
   const { path } = file;
   const bytes = withPart10Header(file);
   // Checked before parsing: dcmjs reads an unknown syntax as explicit VR little endian and fails obscurely.
   const declared = metaTransferSyntax(bytes);
+  if (declared === undefined && readMetaGroup(bytes).values.size > 0) {
+    throw new BadInputError(
+      path,
+      'has no transfer syntax (0002,0010) in its DICOM meta header, so its data cannot be read; export it again',
+    );
+  }
   if (declared && !pixelEncoding(declared) && !nonImageObjectName(metaSopClass(bytes) ?? '')) {
     throw unsupportedSyntax(path, declared);
   }
@@ -71,7 +78,7 @@ export function parseDicom(file: InputFile): ParsedInstance {
     mediaSopClassUid = String(message.meta['00020002']?.Value?.[0] ?? '').trim();
   } catch (error) {
     // dcmjs's own message names JavaScript internals or quotes raw bytes: it goes to the log only.
-    console.warn(`DICOM parse failed for ${path}:`, error);
+    console.warn(`DICOM parse failed for ${path}: ${error instanceof Error ? error.message : String(error)}`);
     throw new BadInputError(path, 'cannot be read as DICOM: it is truncated or corrupt');
   } finally {
     characterSet?.restore();
@@ -178,10 +185,12 @@ function missingNativeFrames(
 
 function nativePixelDataBytes(dataset: NaturalDataset): number {
   const count = (key: string, fallback: number) => Number(dataset[key] ?? fallback) || fallback;
+  // YBR_FULL_422 and YBR_PARTIAL_422 store two samples per pixel: chroma is shared by pixel pairs.
+  const subsampled = /^YBR_(FULL|PARTIAL)_422$/.test(String(dataset.PhotometricInterpretation ?? '').trim());
   const bits =
     count('Rows', 0) *
     count('Columns', 0) *
-    count('SamplesPerPixel', 1) *
+    (subsampled ? 2 : count('SamplesPerPixel', 1)) *
     count('NumberOfFrames', 1) *
     count('BitsAllocated', 16);
   return Math.ceil(bits / 8);
@@ -210,13 +219,20 @@ const dicmMagic = [0x44, 0x49, 0x43, 0x4d];
 function withPart10Header(file: InputFile): Uint8Array {
   const { bytes, path } = file;
   if (bytes.length >= 132 && dicmMagic.every((b, n) => bytes[128 + n] === b)) return bytes;
-  const group = bytes.length >= 8 ? bytes[0] | (bytes[1] << 8) : -1;
-  const element = bytes.length >= 8 ? bytes[2] | (bytes[3] << 8) : -1;
+  const bigEndian = bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x08;
+  const group = bytes.length >= 8 ? (bigEndian ? bytes[1] : bytes[0] | (bytes[1] << 8)) : -1;
+  const element =
+    bytes.length >= 8 ? (bigEndian ? (bytes[2] << 8) | bytes[3] : bytes[2] | (bytes[3] << 8)) : -1;
   const looksLikeDataset = (group === 0x0008 || group === 0x0002) && element < 0x0200;
   if (!looksLikeDataset)
     throw new BadInputError(path, 'is not a DICOM file (no DICM prefix and no DICOM dataset)');
   if (group === 0x0002) return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), bytes);
-  return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), metaHeader(implicitLittleEndian), bytes);
+  // Two capital letters after the tag are a VR: the dataset is explicit VR (big endian when its
+  // group number is).
+  const upper = (b: number) => b >= 0x41 && b <= 0x5a;
+  const explicit = upper(bytes[4]) && upper(bytes[5]);
+  const syntax = bigEndian ? bigEndianTransferSyntax : explicit ? explicitLittleEndian : implicitLittleEndian;
+  return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), metaHeader(syntax), bytes);
 }
 
 /** A file meta group holding only its length and the transfer syntax, explicit VR little endian. */
