@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
 import type { Segmentation } from '../../../shared/volume';
+import { personNameText } from './dicom/attributeSets';
 import { loadSegmentationOnto } from './dicom/index';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
@@ -19,6 +20,13 @@ export { LoadCancelledError } from './loadInWorker';
 export { loadPaths } from './load';
 export type { InputFile, LoadedSeries, LoadResult } from './types';
 export type { LoadOptions } from './load';
+export {
+  LONG_LENGTH_VRS,
+  PATIENT_STUDY_KEYWORDS,
+  derivedPatientStudy,
+  personNameText,
+} from './dicom/attributeSets';
+export { decimalString } from './dicom/segWriter';
 export {
   modalityRefusal,
   oneSeriesOf,
@@ -76,7 +84,7 @@ export class SeriesRegistry {
       description: series.description,
       studyUid: series.dicom?.studyInstanceUid,
       seriesUid: series.dicom?.seriesInstanceUid,
-      patientName: series.dicom?.patientStudy.PatientName as string | undefined,
+      patientName: personNameText(series.dicom?.patientStudy.PatientName),
       fileCount: series.files.length,
     };
   }

@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { structureByName } from '../../../../shared/anatomy';
 import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
 import type { LoadedSeries } from '../types';
+import { derivedPatientStudy } from './attributeSets';
+import { srgbToDicomLab } from './cielab';
 import { ExplicitLittleEndianWriter, type NameMap } from './segWriterEncoding';
 import { newUid } from './uid';
 
@@ -18,10 +20,6 @@ interface DcmjsWriteApi {
       denaturalizeDataset(dataset: Record<string, unknown>): Record<string, unknown>;
       nameMap: NameMap;
     };
-    Colors: {
-      rgb2DICOMLAB(rgb01: number[]): number[];
-      dicomlab2RGB(lab: number[]): number[];
-    };
   };
 }
 // dcmjs ships no type declarations. Loaded through createRequire, as the DICOM loader does (vendor.ts),
@@ -32,6 +30,9 @@ function dcmjs(): DcmjsWriteApi {
   dcmjsApi ??= requireCjs('dcmjs') as DcmjsWriteApi;
   return dcmjsApi;
 }
+
+// The colour conversion's home is cielab.ts; re-exported for the writer's callers.
+export { dicomLabToSrgb, srgbToDicomLab } from './cielab';
 
 export const SEGMENTATION_STORAGE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -140,21 +141,6 @@ export function segmentCodes(name: string): { label: string; category: CodedConc
 }
 
 /**
- * sRGB (0..255) → DICOM scaled CIELab (0..65535 each; PS3.3 C.10.7.1.1). Uses dcmjs's conversion
- * (D65 white point, as dcmqi/3D Slicer and OHIF do) so that colours survive a round trip through them.
- */
-export function srgbToDicomLab(rgb: Vec3): Vec3 {
-  const lab = dcmjs().data.Colors.rgb2DICOMLAB(rgb.map((c) => c / 255));
-  return lab.map((v) => Math.min(65535, Math.max(0, Math.round(v)))) as Vec3;
-}
-
-/** DICOM scaled CIELab → sRGB 0..255: the inverse of srgbToDicomLab, for readers. */
-export function dicomLabToSrgb(lab: Vec3): Vec3 {
-  const rgb = dcmjs().data.Colors.dicomlab2RGB(lab);
-  return rgb.map((v) => Math.min(255, Math.max(0, Math.round(v * 255)))) as Vec3;
-}
-
-/**
  * A number as a DICOM DS value (at most 16 characters), keeping as many significant digits as fit.
  * dcmjs would instead String() the number and cut it at 16 characters, which turns 1.2246467991473532e-16
  * (a typical direction cosine) into "1.22464679914735".
@@ -187,83 +173,6 @@ function dicomDateTime(date: Date): { date: string; time: string } {
     time: `${pad2(date.getHours())}${pad2(date.getMinutes())}${pad2(date.getSeconds())}`,
   };
 }
-
-/**
- * Patient, study and clinical-trial attributes (Patient, General Study, Patient Study and Clinical Trial
- * Subject/Study modules) that a derived object in the same study must repeat. Equipment and series
- * attributes of the source are deliberately not copied: the SEG has its own.
- */
-const COPIED_PATIENT_STUDY_KEYWORDS = [
-  'PatientName',
-  'PatientID',
-  'IssuerOfPatientID',
-  'IssuerOfPatientIDQualifiersSequence',
-  'TypeOfPatientID',
-  'PatientBirthDate',
-  'PatientBirthTime',
-  'PatientSex',
-  'OtherPatientIDsSequence',
-  'OtherPatientNames',
-  'PatientComments',
-  'PatientSpeciesDescription',
-  'PatientSpeciesCodeSequence',
-  'PatientBreedDescription',
-  'PatientBreedCodeSequence',
-  'BreedRegistrationSequence',
-  'ResponsiblePerson',
-  'ResponsiblePersonRole',
-  'ResponsibleOrganization',
-  'PatientIdentityRemoved',
-  'DeidentificationMethod',
-  'DeidentificationMethodCodeSequence',
-  'StudyDate',
-  'StudyTime',
-  'ReferringPhysicianName',
-  'ReferringPhysicianIdentificationSequence',
-  'StudyID',
-  'AccessionNumber',
-  'IssuerOfAccessionNumberSequence',
-  'StudyDescription',
-  'PhysiciansOfRecord',
-  'NameOfPhysiciansReadingStudy',
-  'ProcedureCodeSequence',
-  'AdmittingDiagnosesDescription',
-  'AdmittingDiagnosesCodeSequence',
-  'PatientAge',
-  'PatientSize',
-  'PatientWeight',
-  'PatientBodyMassIndex',
-  'Occupation',
-  'AdditionalPatientHistory',
-  'PregnancyStatus',
-  'SmokingStatus',
-  'PatientSexNeutered',
-  'ClinicalTrialSponsorName',
-  'ClinicalTrialProtocolID',
-  'ClinicalTrialProtocolName',
-  'ClinicalTrialSiteID',
-  'ClinicalTrialSiteName',
-  'ClinicalTrialSubjectID',
-  'ClinicalTrialSubjectReadingID',
-  'ClinicalTrialTimePointID',
-  'ClinicalTrialTimePointDescription',
-] as const;
-
-/** The copied attributes whose VR is DS: numbers among them are formatted by decimalString. */
-const DS_KEYWORDS: ReadonlySet<string> = new Set(['PatientSize', 'PatientWeight', 'PatientBodyMassIndex']);
-
-/** Type 2 attributes of the Patient and General Study modules: present even when the source lacks them. */
-const REQUIRED_EMPTY_IF_UNKNOWN = [
-  'PatientName',
-  'PatientID',
-  'PatientBirthDate',
-  'PatientSex',
-  'StudyDate',
-  'StudyTime',
-  'ReferringPhysicianName',
-  'StudyID',
-  'AccessionNumber',
-] as const;
 
 interface SegmentPlan {
   number: number;
@@ -453,14 +362,7 @@ export function writeDicomSeg(
   const referencedInstances = new Map<string, string>();
   for (const slice of identity.slices) referencedInstances.set(slice.sopInstanceUid, slice.sopClassUid);
 
-  const patientStudy: Record<string, unknown> = {};
-  for (const keyword of REQUIRED_EMPTY_IF_UNKNOWN) patientStudy[keyword] = '';
-  for (const keyword of COPIED_PATIENT_STUDY_KEYWORDS) {
-    const value = identity.patientStudy[keyword];
-    if (value === undefined || value === null) continue;
-    patientStudy[keyword] =
-      DS_KEYWORDS.has(keyword) && typeof value === 'number' ? decimalString(value) : value;
-  }
+  const patientStudy = derivedPatientStudy(identity.patientStudy, decimalString);
 
   const dataset: Record<string, unknown> = {
     // dcmjs writes strings as UTF-8, whatever the source's character set was.

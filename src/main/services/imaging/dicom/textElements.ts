@@ -3,11 +3,11 @@
 // SpecificCharacterSet outright. So the value of (0008,0005) is blanked for the parse (dcmjs then
 // reads every byte as windows-1252, which maps each byte to its own code point and back), and the
 // text elements are decoded again here from those bytes. Text never stops pixels from loading.
+import { TEXT_VRS } from './attributeSets';
 import { characterSetTerms, decodeDicomText, unknownCharacterSets } from './characterSets';
 import { readMetaGroup } from './metaHeader';
 import { loadDcmjs, type DcmjsElement } from './vendor';
 
-const textVrs = new Set(['SH', 'LO', 'ST', 'LT', 'PN', 'UT', 'UC']);
 /** VRs whose single value keeps its leading spaces and may hold backslashes. */
 const freeTextVrs = new Set(['ST', 'LT', 'UT']);
 
@@ -91,7 +91,7 @@ function redecode(dict: Record<string, DcmjsElement>, terms: string[], unclean: 
       }
       continue;
     }
-    if (!textVrs.has(element.vr) || element._rawValue === undefined) continue;
+    if (!TEXT_VRS.has(element.vr) || element._rawValue === undefined) continue;
     const raw = Array.isArray(element._rawValue) ? element._rawValue.join('\\') : String(element._rawValue);
     const bytes = Uint8Array.from(raw, byteOf);
     const { text, clean } = decodeDicomText(bytes, terms);

@@ -35,6 +35,10 @@ interface Dcmjs {
       /** Keyed by "(gggg,eeee)". */
       dictionary: Record<string, { name?: string } | undefined>;
     };
+    Colors: {
+      rgb2DICOMLAB(rgb01: number[]): number[];
+      dicomlab2RGB(lab: number[]): number[];
+    };
   };
   log: { getLogger?(name: string): { setLevel(level: string): void } };
 }
