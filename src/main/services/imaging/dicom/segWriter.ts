@@ -2,10 +2,16 @@
 // (PS3.3 A.51) that references that series. Built as a dcmjs naturalized dataset and written as an
 // Explicit VR Little Endian Part 10 file.
 import { createRequire } from 'node:module';
-import { structureByName } from '../../../../shared/anatomy';
 import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
 import type { LoadedSeries } from '../types';
 import { derivedPatientStudy } from './attributeSets';
+import {
+  ALGORITHM_FAMILY_AI,
+  DERIVATION_SEGMENTATION,
+  PURPOSE_SOURCE_IMAGE,
+  segmentCodes,
+  type CodedConcept,
+} from './segCodes';
 import { srgbToDicomLab } from './cielab';
 import { ExplicitLittleEndianWriter, type NameMap } from './segWriterEncoding';
 import { newUid } from './uid';
@@ -33,6 +39,7 @@ function dcmjs(): DcmjsWriteApi {
 
 // The colour conversion's home is cielab.ts; re-exported for the writer's callers.
 export { dicomLabToSrgb, srgbToDicomLab } from './cielab';
+export { segmentCodes, type CodedConcept } from './segCodes';
 
 export const SEGMENTATION_STORAGE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -49,51 +56,6 @@ const TAG_REFERENCED_SEGMENT_NUMBER = 0x0062000b;
 const TAG_SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
 const TAG_IMAGE_POSITION_PATIENT = 0x00200032;
 const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
-
-export interface CodedConcept {
-  CodeValue: string;
-  CodingSchemeDesignator: string;
-  CodeMeaning: string;
-}
-
-const sct = (code: string, meaning: string): CodedConcept => ({
-  CodeValue: code,
-  CodingSchemeDesignator: 'SCT',
-  CodeMeaning: meaning,
-});
-// Segmented property categories, all SNOMED CT concepts listed in DICOM CID 7150
-// (Segmentation Property Categories), with the code meanings DICOM gives them:
-/** 123037004 |Body structure| — DICOM's "Anatomical Structure" category, for catalogue organs. */
-const CATEGORY_ANATOMICAL_STRUCTURE = sct('123037004', 'Anatomical Structure');
-/** 49755003 |Morphologically abnormal structure| — the category for lesions (CID 7150 meaning). */
-const CATEGORY_MORPHOLOGICALLY_ABNORMAL = sct('49755003', 'Morphologically Altered Structure');
-/**
- * 85756007 |Body tissue| — "Tissue" is both a CID 7150 category and a CID 7151 type. A structure without
- * a catalogue SNOMED code is written as Tissue/Tissue (as 3D Slicer does for generic segments): a valid,
- * deliberately unspecific concept; its name survives in SegmentLabel.
- */
-const TISSUE = sct('85756007', 'Tissue');
-/** 52988006 |Lesion| — the type for a morphologic structure that has no code of its own. */
-const TYPE_LESION = sct('52988006', 'Lesion');
-
-/** DCM 121322: the per-frame source reference's purpose (PS3.3 C.7.6.16.2.6 Derivation Image). */
-const PURPOSE_SOURCE_IMAGE: CodedConcept = {
-  CodeValue: '121322',
-  CodingSchemeDesignator: 'DCM',
-  CodeMeaning: 'Source image for image processing operation',
-};
-/** DCM 113076: how each frame was derived (CID 7203). */
-const DERIVATION_SEGMENTATION: CodedConcept = {
-  CodeValue: '113076',
-  CodingSchemeDesignator: 'DCM',
-  CodeMeaning: 'Segmentation',
-};
-/** DCM 123110 "Artificial Intelligence" (CID 7162): the family of the workstation's models. */
-const ALGORITHM_FAMILY_AI: CodedConcept = {
-  CodeValue: '123110',
-  CodingSchemeDesignator: 'DCM',
-  CodeMeaning: 'Artificial Intelligence',
-};
 
 export interface SegAlgorithm {
   name: string;
@@ -120,24 +82,6 @@ export class DicomSegWriteError extends Error {
     super(message);
     this.name = 'DicomSegWriteError';
   }
-}
-
-/** The catalogue's name for a segment and the SNOMED CT codes that say what it is. */
-export function segmentCodes(name: string): { label: string; category: CodedConcept; type: CodedConcept } {
-  const structure = structureByName(name);
-  const label = structure?.name ?? name;
-  if (structure?.category === 'morphologic') {
-    const type = structure.snomed ? sct(structure.snomed.code, structure.snomed.meaning) : TYPE_LESION;
-    return { label, category: CATEGORY_MORPHOLOGICALLY_ABNORMAL, type };
-  }
-  if (structure?.snomed) {
-    return {
-      label,
-      category: CATEGORY_ANATOMICAL_STRUCTURE,
-      type: sct(structure.snomed.code, structure.snomed.meaning),
-    };
-  }
-  return { label, category: TISSUE, type: TISSUE };
 }
 
 /**
