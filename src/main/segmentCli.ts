@@ -199,6 +199,12 @@ async function segment(args: string[]): Promise<number> {
     await service.close();
   }
   const { segmentation } = result;
+  const labels = labelsOf(segmentation);
+  if (output.format === 'dicom-seg' && labels.every((l) => l.voxels === 0)) {
+    throw new SegmentationRefusedError(
+      `${values.out}: the model found nothing in ${series.path}, and a DICOM SEG needs at least one segment; nothing was written`,
+    );
+  }
   await writeSegmentation(values.out, output.format, segmentation, series, {
     algorithm: {
       name: result.model.id,
@@ -209,7 +215,6 @@ async function segment(args: string[]): Promise<number> {
   const report = buildVolumeReport(segmentation, result.model);
   if (values['report-csv']) await writeFile(values['report-csv'], report.csv);
   if (values['report-json']) await writeFile(values['report-json'], report.json);
-  const labels = labelsOf(segmentation);
   const timingsMs = { loadMs: Math.round(loadMs), ...result.timingsMs };
   if (values.json) {
     console.log(

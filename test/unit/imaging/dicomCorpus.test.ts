@@ -10,9 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
 import { oneSeriesOf } from '../../../src/main/services/imaging/openOne';
 import type { LoadedSeries } from '../../../src/main/services/imaging/types';
-import { expectReadableRefusal, pydicomReference, readInput, requireTools } from './dicomFixtures';
+import { corpusDir, expectReadableRefusal, pydicomReference, readInput, requireTools } from './dicomFixtures';
 
-export const corpusDir = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 requireTools(['dcmdjpeg']);
 
 type Outcome =

@@ -10,6 +10,8 @@ export const dataRoot = resolve(__dirname, '../../../../shared/data');
 export const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
 export const ctDir = join(dataRoot, 'highdicom-pydicom/pydicom_CT2');
 export const segDir = join(dataRoot, 'highdicom-pydicom');
+/** pydicom's own test files, as Debian's python3-pydicom installs them. */
+export const corpusDir = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
 export function readInput(path: string): InputFile {
   return { path, bytes: new Uint8Array(readFileSync(path)) };
