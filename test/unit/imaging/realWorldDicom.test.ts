@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
-import { ctDir, mrDir, readFolder, readInput } from './dicomFixtures';
+import { ctDir, expectReadableRefusal, mrDir, readFolder, readInput } from './dicomFixtures';
 
 interface Geometry {
   dims: number[];
@@ -120,6 +120,7 @@ describe('truncated pixel data', () => {
     const { series, errors } = await loadDicomFiles([readInput(made.truncated.path)]);
     expect(series).toEqual([]);
     expect(errors).toHaveLength(1);
+    expectReadableRefusal(errors[0].message, made.truncated.path);
     expect(errors[0].message).toMatch(
       /truncated_multiframe\.dcm: is truncated: its pixel data has \d+ of 1572864 bytes, so frames 2–3 of 3 are missing or incomplete; copy or export the file again$/,
     );
