@@ -1,7 +1,7 @@
 // DICOM → LoadResult: parse every file, group image instances into series, build one volume per series,
 // and read DICOM SEGs, placing each on its series when that series is loaded in the same call.
 import type { Segmentation } from '../../../../shared/volume';
-import { BadInputError } from '../errors';
+import { BadInputError, readableReason } from '../errors';
 import type { InputFile, LoadedSegmentationSource, LoadedSeries, LoadResult } from '../types';
 import { decodeFrame as decodeInThisThread, type DecodeFrame } from './decodeFrame';
 import { FrameSource } from './frameSource';
@@ -122,7 +122,7 @@ export async function loadSegmentationOnto(
 function errorEntry(path: string, error: unknown): { file: string; message: string } {
   if (error instanceof BadInputError) return { file: error.file, message: error.message };
   if (isAbort(error)) throw error;
-  const text = error instanceof Error ? error.message : String(error);
+  const text = readableReason(error, path);
   return { file: path, message: text.startsWith(path) ? text : `${path}: ${text}` };
 }
 
