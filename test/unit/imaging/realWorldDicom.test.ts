@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
+import { writeDicomSeg } from '../../../src/main/services/imaging/dicom/segWriter';
 import { ctDir, expectReadableRefusal, mrDir, readFolder, readInput } from './dicomFixtures';
 
 interface Geometry {
@@ -68,6 +69,25 @@ describe('anonymised series', () => {
       }
     });
   }
+
+  it('refuses a DICOM SEG of files it cannot reference one by one, saying to save as NIfTI', async () => {
+    for (const variant of ['uids_emptied', 'uids_regenerated', 'sop_uid_shared'] as const) {
+      const [series] = (await loadDicomFiles(readFolder(made[variant].folder))).series;
+      const { dims, spacingMm, originLps, axesLps } = series.volume;
+      const layer = new Uint8Array(dims[0] * dims[1] * dims[2]).fill(1, 0, 100);
+      const segmentation = {
+        dims,
+        spacingMm,
+        originLps,
+        axesLps,
+        layers: [layer],
+        segments: [{ value: 1, layer: 0, name: 'liver', colorRgb: [1, 2, 3] as [number, number, number] }],
+      };
+      expect(() => writeDicomSeg(segmentation, series), variant).toThrow(
+        /the source files (have no SeriesInstanceUID in common|share SOPInstanceUIDs between different images).*; save as NIfTI instead/,
+      );
+    }
+  });
 
   it('two series interleaved in one folder, both without UIDs, read as two', async () => {
     const { series, errors } = await loadDicomFiles(readFolder(made.interleaved.folder));

@@ -9,6 +9,8 @@ export interface InstanceGroup {
   instances: ParsedInstance[];
   /** How the group was formed, when not plainly by its UID; files set aside as copies. */
   warnings: string[];
+  /** Grouped by shared attributes: the files have no SeriesInstanceUID in common. */
+  withoutSeriesUid: boolean;
 }
 
 /** Image instances grouped into series, in study → series number order. */
@@ -30,7 +32,7 @@ export function groupSeries(images: ParsedInstance[]): InstanceGroup[] {
   const singles = [...byUid.values()].filter((g) => g.length === 1 && frames(g[0]) === 1);
   const pooled = singles.length > 1 ? singles.map((g) => g[0]) : [];
   for (const group of byUid.values()) {
-    if (!pooled.includes(group[0])) groups.push({ instances: group, warnings: [] });
+    if (!pooled.includes(group[0])) groups.push({ instances: group, warnings: [], withoutSeriesUid: false });
   }
   for (const group of bySharedAttributes([...orphans, ...pooled]).values()) {
     const warnings =
@@ -39,7 +41,7 @@ export function groupSeries(images: ParsedInstance[]): InstanceGroup[] {
             `${group.length} files without a common SeriesInstanceUID (blank, missing or different in each file) were grouped as one series because they share frame of reference, series number and description, modality, image size, orientation and pixel spacing`,
           ]
         : [];
-    groups.push({ instances: group, warnings });
+    groups.push({ instances: group, warnings, withoutSeriesUid: group.length > 1 });
   }
   for (const group of groups) {
     const set = new Set(group.instances);

@@ -60,7 +60,7 @@ export async function loadDicomFiles(
   };
 
   const series: LoadedSeries[] = [];
-  for (const { instances, warnings } of groups) {
+  for (const { instances, warnings, withoutSeriesUid } of groups) {
     try {
       const loaded = await buildSeries(instances, {
         frames: source,
@@ -68,6 +68,7 @@ export async function loadDicomFiles(
         frameDone,
       });
       loaded.warnings.push(...warnings);
+      if (withoutSeriesUid && loaded.dicom) loaded.dicom.groupedWithoutSeriesUid = true;
       series.push(loaded);
     } catch (error) {
       if (isAbort(error)) throw error;

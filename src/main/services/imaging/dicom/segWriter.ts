@@ -85,6 +85,19 @@ export class DicomSegWriteError extends Error {
 }
 
 /**
+ * Why the source's instances cannot be referenced one by one (anonymised files: UIDs blank, one
+ * UID in every file, or no series UID they share), or undefined when they can.
+ */
+function unreferenceableSource(identity: NonNullable<LoadedSeries['dicom']>): string | undefined {
+  if (identity.groupedWithoutSeriesUid || !identity.seriesInstanceUid)
+    return 'have no SeriesInstanceUID in common (they were grouped by what else they share)';
+  if (identity.slices.some((s) => !s.sopInstanceUid)) return 'have blank SOPInstanceUIDs';
+  const keys = identity.slices.map((s) => `${s.sopInstanceUid}|${s.frameNumber ?? 1}`);
+  if (new Set(keys).size !== keys.length) return 'share SOPInstanceUIDs between different images';
+  return undefined;
+}
+
+/**
  * A number as a DICOM DS value (at most 16 characters), keeping as many significant digits as fit.
  * dcmjs would instead String() the number and cut it at 16 characters, which turns 1.2246467991473532e-16
  * (a typical direction cosine) into "1.22464679914735".
@@ -155,6 +168,12 @@ export function writeDicomSeg(
   if (identity.slices.length !== sliceCount) {
     throw new DicomSegWriteError(
       `the source series has ${identity.slices.length} DICOM slices for ${sliceCount} volume slices`,
+    );
+  }
+  const unreferenceable = unreferenceableSource(identity);
+  if (unreferenceable) {
+    throw new DicomSegWriteError(
+      `the source files ${unreferenceable}, so a DICOM SEG could not say which images it segments; save as NIfTI instead`,
     );
   }
   if (!identity.frameOfReferenceUid) {
