@@ -17,28 +17,37 @@ interface HuffmanTable {
   maxCode: Int32Array;
   valueOffset: Int32Array;
   values: Uint8Array;
+  /** The next 9 bits → (code length << 8 | value) for codes of up to 9 bits; 0 for longer ones. */
+  fast: Uint16Array;
 }
+
+const FAST_BITS = 9;
 
 function huffmanTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
   const minCode = new Int32Array(17);
   const maxCode = new Int32Array(18).fill(-1);
   const valueOffset = new Int32Array(17);
+  const fast = new Uint16Array(1 << FAST_BITS);
   let code = 0;
   let k = 0;
   for (let length = 1; length <= 16; length++) {
     valueOffset[length] = k;
     minCode[length] = code;
-    code += counts[length - 1];
-    k += counts[length - 1];
+    for (let c = 0; c < counts[length - 1]; c++, code++, k++) {
+      if (length > FAST_BITS) continue;
+      const shift = FAST_BITS - length;
+      fast.fill((length << 8) | values[k], code << shift, (code + 1) << shift);
+    }
     maxCode[length] = counts[length - 1] ? code - 1 : -1;
     code <<= 1;
   }
   maxCode[17] = 0x7fffffff;
-  return { minCode, maxCode, valueOffset, values };
+  return { minCode, maxCode, valueOffset, values, fast };
 }
 
 /** Entropy-coded bits, with 0xFF00 stuffing removed; past a marker or the end, zeros (as IJG does). */
 class BitReader {
+  /** The next `count` bits, in the low bits of `bits`. */
   private bits = 0;
   private count = 0;
   constructor(
@@ -46,41 +55,49 @@ class BitReader {
     public offset: number,
   ) {}
 
+  /** Makes at least 25 bits available. */
   private fill(): void {
-    let byte = 0;
-    if (this.offset < this.data.length) {
-      byte = this.data[this.offset];
-      if (byte === 0xff) {
-        const next = this.data[this.offset + 1];
-        if (next === 0x00) this.offset += 2;
-        else byte = 0; // a marker: do not pass it
-      } else {
-        this.offset++;
+    while (this.count <= 24) {
+      let byte = 0;
+      if (this.offset < this.data.length) {
+        byte = this.data[this.offset];
+        if (byte === 0xff) {
+          if (this.data[this.offset + 1] === 0x00) this.offset += 2;
+          else byte = 0; // a marker: do not pass it
+        } else {
+          this.offset++;
+        }
       }
+      this.bits = ((this.bits << 8) | byte) >>> 0;
+      this.count += 8;
     }
-    this.bits = ((this.bits << 8) | byte) >>> 0;
-    this.count += 8;
   }
 
-  bit(): number {
-    if (this.count === 0) this.fill();
-    this.count--;
-    return (this.bits >>> this.count) & 1;
+  private peek(n: number): number {
+    if (this.count < n) this.fill();
+    return (this.bits >>> (this.count - n)) & ((1 << n) - 1);
   }
 
   receive(length: number): number {
-    let value = 0;
-    for (let n = 0; n < length; n++) value = (value << 1) | this.bit();
+    if (length === 0) return 0;
+    const value = this.peek(length);
+    this.count -= length;
     return value;
   }
 
   decode(table: HuffmanTable): number {
-    let code = this.bit();
-    let length = 1;
-    while (code > table.maxCode[length]) {
-      code = (code << 1) | this.bit();
-      if (++length > 16) throw new Error('corrupt Huffman code in the JPEG data');
+    const entry = table.fast[this.peek(FAST_BITS)];
+    if (entry !== 0) {
+      this.count -= entry >> 8;
+      return entry & 0xff;
     }
+    let length = FAST_BITS + 1;
+    let code = this.peek(length);
+    while (code > table.maxCode[length]) {
+      if (++length > 16) throw new Error('corrupt Huffman code in the JPEG data');
+      code = this.peek(length);
+    }
+    this.count -= length;
     return table.values[table.valueOffset[length] + code - table.minCode[length]];
   }
 
@@ -273,7 +290,8 @@ const FIX_2_562915447 = 20995;
 const FIX_3_072711026 = 25172;
 
 /** DESCALE: a rounded arithmetic right shift, exact beyond 32 bits (IJG's INT32 is a C long). */
-const descale = (x: number, n: number): number => Math.floor((x + 2 ** (n - 1)) / 2 ** n);
+const powersOfTwo = Float64Array.from({ length: 32 }, (_, n) => 2 ** n);
+const descale = (x: number, n: number): number => Math.floor((x + powersOfTwo[n - 1]) / powersOfTwo[n]);
 
 const work = new Float64Array(64);
 const pass = new Float64Array(8);
@@ -291,7 +309,7 @@ function inverseDct(
     let acZero = true;
     for (let row = 1; row < 8 && acZero; row++) acZero = input[row * 8 + c] === 0;
     if (acZero) {
-      const dc = input[c] * quant[c] * 2 ** pass1Bits;
+      const dc = input[c] * quant[c] * powersOfTwo[pass1Bits];
       for (let row = 0; row < 8; row++) work[row * 8 + c] = dc;
       continue;
     }
@@ -339,8 +357,8 @@ function oneDimensional(
   let z1 = (d2 + d6) * FIX_0_541196100;
   let tmp2 = z1 + d6 * -FIX_1_847759065;
   let tmp3 = z1 + d2 * FIX_0_765366865;
-  let tmp0 = (d0 + d4) * 2 ** CONST_BITS;
-  let tmp1 = (d0 - d4) * 2 ** CONST_BITS;
+  let tmp0 = (d0 + d4) * powersOfTwo[CONST_BITS];
+  let tmp1 = (d0 - d4) * powersOfTwo[CONST_BITS];
   const tmp10 = tmp0 + tmp3;
   const tmp13 = tmp0 - tmp3;
   const tmp11 = tmp1 + tmp2;
