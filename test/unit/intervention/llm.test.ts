@@ -131,9 +131,10 @@ describe.skipIf(!existsSync(GGUF))('LLM interpreter (node-llama-cpp, stories260K
     try {
       answer = await llm.interpret(COMMAND, benchmarkContext);
     } catch (error) {
-      // A story model may run out of tokens mid-JSON: that must be a reported failure, not garbage.
+      // A story model may run out of tokens mid-JSON (or, on busy cores, out of its 30 s): that must
+      // be a reported failure, not garbage.
       expect(error).toBeInstanceOf(LlmFailure);
-      expect((error as LlmFailure).reason).toBe('invalid');
+      expect(['invalid', 'timeout']).toContain((error as LlmFailure).reason);
       outcomes.push(`failure: ${(error as Error).message}`);
     }
     timings.generate = Math.round(performance.now() - started);
