@@ -7,7 +7,8 @@ Run with Debian's interpreter (/usr/bin/python3), the one that sees python3-pydi
                                                      index each frame belongs to
   reference_dicom.py files <file>...                 per file: frame size and count, and the plane
                                                      geometry it states (position, orientation,
-                                                     spacing, RT dose frame offsets), as pydicom reads it
+                                                     spacing, RT dose frame offsets), as pydicom
+                                                     reads it
 Prints one JSON object.
 """
 
