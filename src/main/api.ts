@@ -19,6 +19,8 @@ import {
   SeriesRegistry,
   openFiles,
   openPaths,
+  segmentationAloneMessage,
+  segmentationsWithoutTheirSeries,
   readSegmentation,
   writeSegmentation,
   type LoadResult,
@@ -87,7 +89,14 @@ export function createApi(context: ApiContext): Api {
 
   const registerLoaded = (loaded: LoadResult): OpenResult => ({
     series: loaded.series.map((s) => registry.add(s)),
-    errors: loaded.errors,
+    // A SEG opened without its images is said what it is, not silently dropped.
+    errors: [
+      ...loaded.errors,
+      ...segmentationsWithoutTheirSeries(loaded).map((s) => ({
+        file: s.path,
+        message: segmentationAloneMessage(s),
+      })),
+    ],
   });
   const progress = (task: string) => (fraction: number, label: string) =>
     context.emit('progress', { task, label, fraction });

@@ -130,3 +130,11 @@ export function labelExtent(
   }
   return voxels ? { lo, hi, voxels } : null;
 }
+
+/** DICOM's code for "other": what the readers put where the file names no modality. */
+const unknownModalities = new Set(['', 'OT']);
+
+/** True when the image does not say what it is, so a model's normalisation needs the user to. */
+export function needsModalityChoice(modality: string | undefined): boolean {
+  return unknownModalities.has((modality ?? '').trim().toUpperCase());
+}

@@ -117,6 +117,20 @@ describe('web shell', () => {
       expect(opened.result.errors[0].message).toContain('broken.nii.gz');
     });
 
+    it('says what a DICOM SEG opened without its images is', async () => {
+      const seg = join(repoRoot, '..', 'shared', 'data', 'highdicom-pydicom', 'seg_image_ct_binary.dcm');
+      const opened = (await call(ws, 'studies.open', { paths: [seg] })) as { ok: true; result: OpenResult };
+      expect(opened.result.series).toEqual([]);
+      expect(opened.result.errors).toEqual([
+        {
+          file: seg,
+          message: expect.stringMatching(
+            /seg_image_ct_binary\.dcm: is a DICOM SEG with \d+ segments? referencing series [\d.]+; open it together with its source images/,
+          ),
+        },
+      ]);
+    });
+
     it('lists host folders for the study browser', async () => {
       const listing = (await call(ws, 'files.list', { path: join(repoRoot, 'resources') })) as {
         ok: true;

@@ -16,7 +16,7 @@ import {
 } from '../services/intervention/index';
 import { SegmentationRefusedError, SegmentationService, modelsDirs } from '../services/segmentation/index';
 import { defaultDataDir } from '../services/workspace/index';
-import { openOne } from './segment';
+import { modalityFor, openOne } from './segment';
 
 export const correctUsage = `usage:
   causal-sam correct <image> --mask <labels.nii.gz> --command "<text>" [--slice k] --out <labels2.nii.gz> [--json]
@@ -69,6 +69,7 @@ async function correct(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('correct needs --out <labels.nii.gz>');
   const t0 = performance.now();
   const [series, labels] = await Promise.all([openOne(positionals[0]), readLabelFile(values.mask)]);
+  const modality = modalityFor(series, values.modality);
   const seg = labels.segmentation;
   const { volume } = series;
   if (!sameGrid(seg, volume)) {
@@ -113,7 +114,7 @@ async function correct(args: string[]): Promise<number> {
       seg,
       values.command,
       view,
-      () => service.decoderFor(volume, series.path, { modelId: values.model, modality: values.modality }),
+      () => service.decoderFor(volume, series.path, { modelId: values.model, modality }),
       // The LLM is freed before the decoder loads.
       () => interpreter.unload(),
     );

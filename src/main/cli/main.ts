@@ -1,6 +1,11 @@
 // The command-line face of the services: the same readers and writers as the app, no window.
 import { parseArgs } from 'node:util';
-import { openPaths, seriesInfo } from '../services/imaging/index';
+import {
+  openPaths,
+  segmentationAloneMessage,
+  segmentationsWithoutTheirSeries,
+  seriesInfo,
+} from '../services/imaging/index';
 import { UsageError, reportFailure } from './command';
 import { pacsCommand } from './pacs';
 import { correctCommand } from './correct';
@@ -29,6 +34,7 @@ async function info(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('info needs at least one path');
   const result = await openPaths(positionals);
   for (const error of result.errors) console.error(`error: ${error.message}`);
+  for (const seg of segmentationsWithoutTheirSeries(result)) console.error(segmentationAloneMessage(seg));
   for (const series of result.series) {
     const summary = seriesInfo(series);
     if (values.json) {

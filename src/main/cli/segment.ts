@@ -5,8 +5,13 @@ import { sameGrid, type Segmentation, type Vec3 } from '../../shared/volume';
 import { appRoot } from '../appPaths';
 import { UsageError, cliCommand } from './command';
 import {
+  BadInputError,
+  modalityRefusal,
+  oneSeriesOf,
   openPaths,
+  parseModality,
   readLabelFile,
+  segmentationFormatFor,
   resampleSegmentation,
   writeSegmentation,
   type LoadedSeries,
@@ -25,8 +30,9 @@ import {
 import { defaultDataDir } from '../services/workspace/index';
 
 export const segmentUsage = `usage:
-  causal-sam segment <input> --out <labels.nii.gz> [--model <id>] [--json]
-        automatic multi-organ segmentation; the label map has the input's geometry and catalogue ids
+  causal-sam segment <input> --out <labels.nii.gz | seg.dcm> [--model <id>] [--json]
+        automatic multi-organ segmentation; the label map has the input's geometry and catalogue ids;
+        --out ending in .dcm writes a DICOM SEG referencing the input DICOM series
   causal-sam segment <input> (--box i0,j0,i1,j1 | --points i,j,+[;i,j,-...]) --slice k [--propagate]
         [--name lesion] --out <mask.nii.gz>
         promptable segmentation in the input's voxel indices: i, j along the two in-plane axes
@@ -36,7 +42,8 @@ options:
   --report-csv <file>      per structure: voxels, volume (mL), bounding box (mm, LPS), model
   --report-json <file>     the same as JSON
   --max-memory-mb <n>      refuse a run estimated to need more (default: 80 % of free memory)
-  --modality <CT|MR>       what the image is, where the file does not say (normalisation follows it)
+  --modality <CT|MR>       what the image is, where the file does not say (normalisation follows it;
+                           needed when the file does not say and its intensities are not HU)
   --json                   print {"model", "provider", "labels": [...], "timingsMs": {...}}
 
   causal-sam metrics --pred <labels> --ref <labels> [--json]
@@ -89,15 +96,21 @@ function parsePrompt(box?: string, points?: string): Prompt | null {
 }
 
 export async function openOne(path: string): Promise<LoadedSeries> {
-  const result = await openPaths([path]);
-  const [error] = result.errors;
-  if (error) throw new SegmentationRefusedError(error.message);
-  if (result.series.length !== 1) {
-    throw new SegmentationRefusedError(
-      `${path}: holds ${result.series.length} image series; segment opens exactly one (give one file or series folder)`,
-    );
+  try {
+    return oneSeriesOf(path, await openPaths([path]));
+  } catch (error) {
+    if (error instanceof BadInputError) throw new SegmentationRefusedError(error.message);
+    throw error;
   }
-  return result.series[0];
+}
+
+/** The --modality the model needs: given, or refused with how to give it. */
+export function modalityFor(series: LoadedSeries, given: string | undefined): string | undefined {
+  const { modality, problem } = parseModality(given);
+  if (problem) throw new UsageError(problem);
+  const refusal = modalityRefusal(series, modality);
+  if (refusal) throw new SegmentationRefusedError(refusal);
+  return modality;
 }
 
 function labelsOf(segmentation: Segmentation) {
@@ -135,6 +148,9 @@ async function segment(args: string[]): Promise<number> {
   const t0 = performance.now();
   const series = await openOne(positionals[0]);
   const loadMs = performance.now() - t0;
+  const modality = modalityFor(series, values.modality);
+  const output = segmentationFormatFor(values.out, series);
+  if (output.problem) throw new SegmentationRefusedError(output.problem);
   const showProgress = !values.json && process.stderr.isTTY;
   // A terminal gets a live line; a pipe or log gets one line when the model has started working.
   let started = false;
@@ -158,14 +174,14 @@ async function segment(args: string[]): Promise<number> {
           propagate: values.propagate,
           name: values.name,
           maxMemoryBytes,
-          modality: values.modality,
+          modality,
           onProgress,
           signal: controller.signal,
         })
       : await service.segment(series.volume, series.path, {
           modelId: values.model,
           maxMemoryBytes,
-          modality: values.modality,
+          modality,
           onProgress,
           signal: controller.signal,
         });
@@ -182,12 +198,23 @@ async function segment(args: string[]): Promise<number> {
     await service.close();
   }
   const { segmentation } = result;
-  await writeSegmentation(values.out, 'nifti', segmentation, series);
+  const labels = labelsOf(segmentation);
+  if (output.format === 'dicom-seg' && labels.every((l) => l.voxels === 0)) {
+    throw new SegmentationRefusedError(
+      `${values.out}: the model found nothing in ${series.path}, and a DICOM SEG needs at least one segment; nothing was written`,
+    );
+  }
+  await writeSegmentation(values.out, output.format, segmentation, series, {
+    algorithm: {
+      name: result.model.id,
+      version: result.model.version,
+      type: prompt ? 'SEMIAUTOMATIC' : 'AUTOMATIC',
+    },
+  });
   await saveVolumeReport(segmentation, result.model, {
     csvPath: values['report-csv'],
     jsonPath: values['report-json'],
   });
-  const labels = labelsOf(segmentation);
   const timingsMs = { loadMs: Math.round(loadMs), ...result.timingsMs };
   if (values.json) {
     console.log(

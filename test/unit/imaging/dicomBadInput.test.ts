@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
-import { convert, mrDir, readFolder, readInput, requireTools } from './dicomFixtures';
+import { convert, expectReadableRefusal, mrDir, readFolder, readInput, requireTools } from './dicomFixtures';
 
 requireTools(['dcmodify', 'pdf2dcm', 'dcmconv', 'dcmmkdir']);
 let work: string;
@@ -97,6 +97,7 @@ describe('bad DICOM input', () => {
       const entries = errors.filter((e) => e.file === file);
       expect(entries, `one error for ${file}`).toHaveLength(1);
       expect(entries[0].message.startsWith(file)).toBe(true);
+      expectReadableRefusal(entries[0].message, file);
       return entries[0].message;
     };
     expect(message(bad.noPixels)).toMatch(/holds no pixel data/);
@@ -105,7 +106,9 @@ describe('bad DICOM input', () => {
     );
     expect(message(bad.sr)).toMatch(/is a DICOM Structured Report, not an image/);
     expect(message(bad.pdf)).toMatch(/is a DICOM Encapsulated PDF, not an image/);
-    expect(message(bad.truncated)).toMatch(/is truncated: \d+ bytes, but its pixel data alone needs 524288/);
+    expect(message(bad.truncated)).toMatch(
+      /is truncated: its pixel data has \d+ of 524288 bytes, so its only frame is incomplete; copy or export the file again/,
+    );
     expect(message(bad.text)).toMatch(/is not a DICOM file/);
     expect(message(bad.dicomdir)).toMatch(/is a DICOM DICOMDIR \(media directory\), not an image/);
     expect(errors).toHaveLength(Object.keys(bad).length);

@@ -3,12 +3,15 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 import type { InputFile } from '../../../src/main/services/imaging/types';
 
 export const dataRoot = resolve(__dirname, '../../../../shared/data');
 export const mrDir = join(dataRoot, 'niivue/vs_seg_001_t1c_dicom');
 export const ctDir = join(dataRoot, 'highdicom-pydicom/pydicom_CT2');
 export const segDir = join(dataRoot, 'highdicom-pydicom');
+/** pydicom's own test files, as Debian's python3-pydicom installs them. */
+export const corpusDir = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
 export function readInput(path: string): InputFile {
   return { path, bytes: new Uint8Array(readFileSync(path)) };
@@ -46,4 +49,21 @@ export function requireTools(tools: string[]): void {
   if (missing.length > 0) {
     throw new Error(`missing ${missing.join(', ')}: run scripts/install-system-packages.sh`);
   }
+}
+
+/**
+ * A refusal as the user reads it: one line, naming the file, with no stack trace, no JavaScript
+ * internals, no `undefined` and no raw bytes (control characters or U+FFFD).
+ */
+export function expectReadableRefusal(message: string, file?: string): void {
+  const problems: string[] = [];
+  if (/[\n\r]/.test(message)) problems.push('more than one line');
+  if (/\bat \S+ \(|\bat .*:\d+:\d+|^\s+at /m.test(message)) problems.push('a stack trace');
+  if (/\bundefined\b|\bnull\b|\bNaN\b|\[object /.test(message)) problems.push('a JavaScript value');
+  if (/TypeError|ReferenceError|RangeError|Cannot read propert|is not a function/.test(message))
+    problems.push('a JavaScript error');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(message)) problems.push('raw bytes');
+  if (file !== undefined && !message.includes(file)) problems.push(`no mention of ${file}`);
+  expect(problems, `refusal "${message}"`).toEqual([]);
 }

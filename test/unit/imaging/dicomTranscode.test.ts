@@ -139,12 +139,17 @@ for name in sorted(os.listdir(src)):
     expect(encoded.warnings.join('\n')).toMatch(/lossy compressed/);
   });
 
-  it('reports 12-bit JPEG Extended as unsupported, naming the file', async () => {
+  it('decodes 12-bit JPEG Extended exactly as DCMTK dcmdjpeg does, and flags it as lossy', async () => {
     const folder = transcode(sources.mr, 'jpeg-extended-12', ['dcmcjpeg', ['+ee']]);
-    const { series, errors } = await loadDicomFiles(readFolder(folder));
-    expect(series).toEqual([]);
-    expect(errors).toHaveLength(1);
-    expect(errors[0].message).toContain(folder);
-    expect(errors[0].message).toMatch(/12-bit JPEG Extended frames are not supported/);
+    expect(transferSyntaxOf(folder)).toBe('1.2.840.10008.1.2.4.51');
+    const reference = transcode(folder, 'dcmdjpeg', ['dcmdjpeg', []]);
+    const [encoded, decoded] = [await loadOne(folder), await loadOne(reference)];
+    expect(encoded.volume.dims).toEqual(decoded.volume.dims);
+    expect(Array.from(encoded.volume.voxels)).toEqual(Array.from(decoded.volume.voxels));
+    // Lossy (dcmcjpeg's default quality 90): close to the original 12-bit values, not equal to them.
+    const { max, mean } = differences(encoded, await loadOne(sources.mr));
+    expect(max).toBeGreaterThan(0);
+    expect(mean).toBeLessThan(4);
+    expect(encoded.warnings.join('\n')).toMatch(/lossy compressed/);
   });
 });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Vec3 } from '../../../src/shared/volume';
-import { dicomLabToRgb } from '../../../src/main/services/imaging/dicom/cielab';
+import { dicomLabToSrgb } from '../../../src/main/services/imaging/dicom/cielab';
 import { unpackBitFrame, type PixelLayout } from '../../../src/main/services/imaging/dicom/frames';
 import { stackGeometry, type SliceGeometryInput } from '../../../src/main/services/imaging/dicom/geometry';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
@@ -218,9 +218,9 @@ describe('1-bit frames', () => {
 describe('DICOM colours', () => {
   it('converts scaled CIELab to sRGB', () => {
     // White, black and the Lab of sRGB red (L 53.24, a 80.09, b 67.20).
-    expect(dicomLabToRgb([65535, 32896, 32896])).toEqual([255, 255, 255]);
-    expect(dicomLabToRgb([0, 32896, 32896])).toEqual([0, 0, 0]);
-    const red = dicomLabToRgb([
+    expect(dicomLabToSrgb([65535, 32896, 32896])).toEqual([255, 255, 255]);
+    expect(dicomLabToSrgb([0, 32896, 32896])).toEqual([0, 0, 0]);
+    const red = dicomLabToSrgb([
       (53.24 / 100) * 65535,
       ((80.09 + 128) / 255) * 65535,
       ((67.2 + 128) / 255) * 65535,

@@ -5,6 +5,10 @@ Run with Debian's interpreter (/usr/bin/python3), the one that sees python3-pydi
                                                      voxels of the given slices (base64 float64)
   reference_dicom.py seg <seg file> <series dir>     per-segment voxel counts and the sorted slice
                                                      index each frame belongs to
+  reference_dicom.py files <file>...                 per file: frame size and count, and the plane
+                                                     geometry it states (position, orientation,
+                                                     spacing, RT dose frame offsets), as pydicom
+                                                     reads it
 Prints one JSON object.
 """
 
@@ -75,12 +79,39 @@ def seg(seg_path, folder):
     }
 
 
+def floats(value):
+    """A DICOM multi-value (DS/FD) as a list of floats, or None when absent or empty."""
+    if value is None or value == "":
+        return None
+    return [float(v) for v in (value if hasattr(value, "__len__") else [value])]
+
+
+def files(paths):
+    """Geometry each file states: dims [columns, rows, frames], origin, row/column directions,
+    pixel spacing [row, column] and, for RT dose grids, the frame offsets along the normal."""
+    out = {}
+    for path in paths:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        # An invalid NumberOfFrames (badVR.dcm has "1A") counts as one frame, as readers take it.
+        frames = str(ds.get("NumberOfFrames", "1") or "1").strip()
+        out[os.path.basename(path)] = {
+            "dims": [int(ds.Columns), int(ds.Rows), int(frames) if frames.isdigit() else 1],
+            "ipp": floats(ds.get("ImagePositionPatient")),
+            "iop": floats(ds.get("ImageOrientationPatient")),
+            "pixelSpacing": floats(ds.get("PixelSpacing")),
+            "gridFrameOffsets": floats(ds.get("GridFrameOffsetVector")),
+        }
+    return out
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "series":
         result = series(sys.argv[2], [int(v) for v in sys.argv[3:]])
     elif mode == "seg":
         result = seg(sys.argv[2], sys.argv[3])
+    elif mode == "files":
+        result = files(sys.argv[2:])
     else:
         raise SystemExit(f"unknown mode {mode}")
     print(json.dumps(result))

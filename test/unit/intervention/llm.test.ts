@@ -141,9 +141,10 @@ describe('LLM interpreter (node-llama-cpp, stories260K.gguf)', () => {
     try {
       answer = await llm.interpret(COMMAND, benchmarkContext);
     } catch (error) {
-      // A story model may run out of tokens mid-JSON: that must be a reported failure, not garbage.
+      // A story model may run out of tokens mid-JSON (or, on busy cores, out of its 30 s): that must
+      // be a reported failure, not garbage.
       expect(error).toBeInstanceOf(LlmFailure);
-      expect((error as LlmFailure).reason).toBe('invalid');
+      expect(['invalid', 'timeout']).toContain((error as LlmFailure).reason);
       outcomes.push(`failure: ${(error as Error).message}`);
     }
     timings.generate = Math.round(performance.now() - started);
@@ -171,16 +172,23 @@ describe('LLM interpreter (node-llama-cpp, stories260K.gguf)', () => {
     });
     await interpreter.load();
     expect((await interpreter.status()).llm).toBe('ready');
-    let started = performance.now();
-    const answer = await interpreter.interpret(COMMAND, benchmarkContext, { timeoutMs: 1 });
-    timings.timeoutFallback = Math.round(performance.now() - started);
+    // The LLM is busy with a long request; one with a 1 ms limit behind it must be answered by the
+    // built-in interpreter before the busy one ends, not after it (the latency is benchmarked).
+    const settled: string[] = [];
+    const busy = interpreter
+      .interpret(COMMAND, benchmarkContext, { timeoutMs: 30_000 })
+      .finally(() => settled.push('busy request'));
+    const answer = await interpreter
+      .interpret(COMMAND, benchmarkContext, { timeoutMs: 1 })
+      .finally(() => settled.push('1 ms request'));
+    await busy;
+    expect(settled).toEqual(['1 ms request', 'busy request']);
     expect(answer.interpreter).toBe('built-in');
     expect(answer.fallbackReason).toMatch(/did not answer within 1 ms/);
     expect(answer.kind).toBe('intervention');
-    expect(timings.timeoutFallback).toBeLessThan(2_000);
 
     // Whatever the LLM answers with time to spare is schema-valid or a reported fallback.
-    started = performance.now();
+    const started = performance.now();
     const full = await interpreter.interpret(COMMAND, benchmarkContext, { timeoutMs: 30_000 });
     timings.fallbackInterpreterGenerate = Math.round(performance.now() - started);
     outcomes.push(`via InterventionInterpreter: ${JSON.stringify(full)}`);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
 import type { Segmentation } from '../../../shared/volume';
+import { personNameText } from './dicom/attributeSets';
 import { loadSegmentationOnto } from './dicom/index';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
@@ -20,6 +21,21 @@ export { loadPaths } from './load';
 export { labelMapToSegmentation, resampleSegmentation } from './labelMaps';
 export type { InputFile, LoadedSeries, LoadResult } from './types';
 export type { LoadOptions } from './load';
+export {
+  LONG_LENGTH_VRS,
+  PATIENT_STUDY_KEYWORDS,
+  derivedPatientStudy,
+  personNameText,
+} from './dicom/attributeSets';
+export { decimalString } from './dicom/segWriter';
+export {
+  modalityRefusal,
+  oneSeriesOf,
+  parseModality,
+  segmentationAloneMessage,
+  segmentationFormatFor,
+  segmentationsWithoutTheirSeries,
+} from './openOne';
 
 export const openPaths = (paths: string[], options?: LoadOptions): Promise<LoadResult> =>
   loadInWorker({ paths }, options);
@@ -69,7 +85,7 @@ export class SeriesRegistry {
       description: series.description,
       studyUid: series.dicom?.studyInstanceUid,
       seriesUid: series.dicom?.seriesInstanceUid,
-      patientName: series.dicom?.patientStudy.PatientName as string | undefined,
+      patientName: personNameText(series.dicom?.patientStudy.PatientName),
       fileCount: series.files.length,
     };
   }

@@ -31,4 +31,6 @@ async function run(job: LoadJob): Promise<void> {
   }
 }
 
-void run(workerData as LoadJob);
+// Only inside a worker: a test runner that evaluates this module in place (vitest ignores the
+// ?nodeWorker import query) must not start a load.
+if (parentPort) void run(workerData as LoadJob);

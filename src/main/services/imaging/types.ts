@@ -19,8 +19,10 @@ export interface DicomSeriesIdentity {
     /** ImagePositionPatient as acquired: differs from the grid where slice spacing is uneven. */
     positionLps?: Vec3;
   }[];
-  /** Patient, study and equipment attributes copied into derived objects (dcmjs naturalized names). */
+  /** Patient, study and clinical-trial attributes copied into derived objects (dcmjs naturalized names). */
   patientStudy: Record<string, unknown>;
+  /** True when the files had no SeriesInstanceUID in common and were grouped by what else they share. */
+  groupedWithoutSeriesUid?: boolean;
 }
 
 export interface LoadedSeries {

@@ -5,7 +5,8 @@
 //
 // One model, one context, one sequence; requests run one after another (a queue), each from a
 // cleared sequence so that no earlier command leaks into the next. The time limit covers waiting
-// and generating; loading is separate (load() at start-up, or on the first request).
+// and generating, and the caller hears at the limit (the request stops in the background);
+// loading is separate (load() at start-up, or on the first request).
 import {
   getLlama,
   LlamaCompletion,
@@ -72,6 +73,25 @@ interface Loaded {
 
 export function abortError(message = 'interpretation cancelled'): DOMException {
   return new DOMException(message, 'AbortError');
+}
+
+function failureFor(callerSignal: AbortSignal | undefined, timeoutMs: number): Error {
+  if (callerSignal?.aborted) return abortError();
+  return new LlmFailure('timeout', `the LLM did not answer within ${timeoutMs} ms`);
+}
+
+/** Rejects with why() as soon as signal aborts; never settles (and lets go of signal) once settled does. */
+function rejectWhenAborted(signal: AbortSignal, settled: Promise<unknown>, why: () => Error): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) {
+      reject(why());
+      return;
+    }
+    const onAbort = (): void => reject(why());
+    signal.addEventListener('abort', onAbort, { once: true });
+    const release = (): void => signal.removeEventListener('abort', onAbort);
+    settled.then(release, release);
+  });
 }
 
 export class LlmInterpreter {
@@ -177,7 +197,11 @@ export class LlmInterpreter {
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
-    return next;
+    // The answer is due at the time limit whatever the model is doing: a tokenizer pass, a grammar
+    // build or a generation ahead in the queue does not notice the signal at once. The request goes
+    // on in the background with its signal aborted (it stops at its next check), and the caller
+    // hears now.
+    return Promise.race([next, rejectWhenAborted(signal, next, () => failureFor(options.signal, timeoutMs))]);
   }
 
   private grammarFor(names: string[]): Promise<LlamaGrammar> {

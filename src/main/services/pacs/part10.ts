@@ -2,22 +2,7 @@
 // instance UIDs, from the file meta information (group 0002, always Explicit VR Little Endian).
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-
-const LONG_LENGTH_VRS = new Set([
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'SQ',
-  'SV',
-  'UC',
-  'UN',
-  'UR',
-  'UT',
-  'UV',
-]);
+import { LONG_LENGTH_VRS } from '../imaging/index';
 
 export interface Part10Meta {
   sopClassUid: string;

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { segmentVolumes } from '../../../shared/segmentVolumes';
 import type { Segmentation } from '../../../shared/volume';
+import { decimalString, derivedPatientStudy, personNameText } from '../imaging/index';
 
 const ENCAPSULATED_PDF_STORAGE = '1.2.840.10008.5.1.4.1.1.104.1';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -79,23 +80,6 @@ export interface VolumeReportInput {
   now?: Date;
 }
 
-const PATIENT_STUDY_KEYWORDS = [
-  'SpecificCharacterSet',
-  'PatientName',
-  'PatientID',
-  'IssuerOfPatientID',
-  'PatientBirthDate',
-  'PatientSex',
-  'PatientIdentityRemoved',
-  'DeidentificationMethod',
-  'StudyDate',
-  'StudyTime',
-  'StudyID',
-  'AccessionNumber',
-  'ReferringPhysicianName',
-  'StudyDescription',
-];
-
 /** An Encapsulated PDF Part 10 file with the volume table; returns its bytes and UIDs. */
 export function writeVolumeReport(input: VolumeReportInput): {
   bytes: Uint8Array;
@@ -107,10 +91,7 @@ export function writeVolumeReport(input: VolumeReportInput): {
   const time = now.toISOString().slice(11, 19).replaceAll(':', '');
   const volumes = segmentVolumes(input.segmentation);
   const patient = input.patientStudy;
-  const name = (v: unknown) =>
-    typeof v === 'object' && v && 'Alphabetic' in v
-      ? String((v as { Alphabetic: string }).Alphabetic)
-      : String(v ?? '');
+  const name = (v: unknown) => personNameText(v) ?? '';
   const lines = [
     `Patient: ${name(patient.PatientName)}   ID: ${name(patient.PatientID)}`,
     `Study: ${name(patient.StudyDescription)} ${name(patient.StudyDate)}   Accession: ${name(patient.AccessionNumber)}`,
@@ -131,20 +112,11 @@ export function writeVolumeReport(input: VolumeReportInput): {
 
   const sopInstanceUid = newUid();
   const seriesInstanceUid = newUid();
+  // The same patient, study and clinical-trial attributes as the SEG beside it; text is Unicode.
   const dataset: Record<string, unknown> = {
     SpecificCharacterSet: 'ISO_IR 192',
-    PatientName: '',
-    PatientID: '',
-    PatientBirthDate: '',
-    PatientSex: '',
-    StudyDate: '',
-    StudyTime: '',
-    StudyID: '',
-    AccessionNumber: '',
-    ReferringPhysicianName: '',
+    ...derivedPatientStudy(patient, decimalString),
   };
-  for (const keyword of PATIENT_STUDY_KEYWORDS)
-    if (patient[keyword] !== undefined) dataset[keyword] = patient[keyword];
   Object.assign(dataset, {
     SOPClassUID: ENCAPSULATED_PDF_STORAGE,
     SOPInstanceUID: sopInstanceUid,

@@ -4,12 +4,8 @@
 import type { SeriesSummary } from '../../../shared/api';
 import type { ModelManifest } from '../../../shared/modelManifest';
 
-/** DICOM's code for "other": what the readers put where the file names no modality. */
-const unknownModalities = new Set(['', 'OT']);
-
-export function needsModalityChoice(modality: string | undefined): boolean {
-  return unknownModalities.has((modality ?? '').trim().toUpperCase());
-}
+// The main process's command line asks for --modality on the same rule.
+export { needsModalityChoice } from '../../../shared/volume';
 
 /** The modalities a model has normalisation for (its manifest's `intensity` keys, less `default`). */
 export function modalityChoices(manifest: Pick<ModelManifest, 'preprocessing'> | null | undefined): string[] {

@@ -1,5 +1,6 @@
-// The compressed-frame codecs: wasm builds of OpenJPEG, CharLS and libjpeg-turbo, and a JS JPEG
-// lossless decoder. Each returns little-endian samples; the caller interprets them with the pixel layout.
+// The compressed-frame codecs: wasm builds of OpenJPEG, CharLS and libjpeg-turbo, a JS JPEG
+// lossless decoder, and IJG's 12-bit DCT process for JPEG Extended (jpegExtended12.ts). Each returns little-endian samples; the caller interprets them with the pixel layout.
+import { decodeJpegExtended } from './jpegExtended12';
 import { loadJpegLossless, wasmDecoderClass, type WasmCodecName } from './vendor';
 
 export interface DecodedSamples {
@@ -42,12 +43,15 @@ export function decodeJpegLs(encoded: Uint8Array): Promise<DecodedSamples> {
   return decodeWithWasm('charls', encoded);
 }
 
-export function decodeJpegBaseline(encoded: Uint8Array): Promise<DecodedSamples> {
+export async function decodeJpegBaseline(encoded: Uint8Array): Promise<DecodedSamples> {
   const precision = jpegSamplePrecision(encoded);
   if (precision !== undefined && precision > 8) {
-    throw new Error(
-      `${precision}-bit JPEG Extended frames are not supported (only 8-bit JPEG baseline/extended)`,
-    );
+    // The wasm libjpeg-turbo is built for 8-bit samples only.
+    const frame = decodeJpegExtended(encoded);
+    const bytes = new Uint8Array(frame.samples.length * 2);
+    const view = new DataView(bytes.buffer);
+    frame.samples.forEach((v, n) => view.setUint16(2 * n, v, true));
+    return { bytes, bytesPerSample: 2, width: frame.width, height: frame.height, components: 1 };
   }
   return decodeWithWasm('libjpeg-turbo-8bit', encoded);
 }

@@ -69,6 +69,7 @@ export function framesOf(instance: ParsedInstance): FrameInfo[] {
     sliceThickness: numberOf(ds.SliceThickness),
     spacingBetweenSlices: numberOf(ds.SpacingBetweenSlices),
     rescale: { slope: numberOf(ds.RescaleSlope) ?? 1, intercept: numberOf(ds.RescaleIntercept) ?? 0 },
+    gridFrameOffsets: numbersOf(ds.GridFrameOffsetVector, numberOfFrames),
   };
   const enhanced =
     ds.PerFrameFunctionalGroupsSequence !== undefined || ds.SharedFunctionalGroupsSequence !== undefined;
@@ -105,8 +106,9 @@ export function framesOf(instance: ParsedInstance): FrameInfo[] {
 }
 
 /**
- * Classic multi-frame images (e.g. Multi-frame Grayscale Secondary Capture) give one position for the
- * first frame; the others follow along the slice normal, SpacingBetweenSlices (else SliceThickness) apart.
+ * Classic multi-frame images (e.g. Multi-frame Grayscale Secondary Capture, RT Dose) give one position
+ * for the first frame; the others follow along the slice normal at their GridFrameOffsetVector
+ * offsets, else SpacingBetweenSlices (else SliceThickness) apart.
  * Without a spacing the frames get no position, and the stack falls back to frame order.
  */
 function classicFramePosition(
@@ -115,16 +117,21 @@ function classicFramePosition(
     orientation?: number[];
     spacingBetweenSlices?: number;
     sliceThickness?: number;
+    gridFrameOffsets?: number[];
   },
   frameIndex: number,
   numberOfFrames: number,
 ): Vec3 | undefined {
-  const { positionLps, orientation } = classic;
+  const { positionLps, orientation, gridFrameOffsets } = classic;
   if (numberOfFrames === 1 || frameIndex === 0) return positionLps;
-  const step = classic.spacingBetweenSlices || classic.sliceThickness;
-  if (!positionLps || !orientation || !step) return undefined;
+  // RT Dose (PS3.3 C.8.8.3.2): each frame's offset along the normal, relative to the first frame
+  // when the first offset is 0, else absolute (then the first equals the position's own offset).
+  const offset = gridFrameOffsets
+    ? gridFrameOffsets[frameIndex] - gridFrameOffsets[0]
+    : frameIndex * (classic.spacingBetweenSlices || classic.sliceThickness || NaN);
+  if (!positionLps || !orientation || !Number.isFinite(offset)) return undefined;
   const [r0, r1, r2, c0, c1, c2] = orientation;
   const normal = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
   const length = Math.hypot(normal[0], normal[1], normal[2]);
-  return positionLps.map((v, n) => v + (frameIndex * step * normal[n]) / length) as Vec3;
+  return positionLps.map((v, n) => v + (offset * normal[n]) / length) as Vec3;
 }

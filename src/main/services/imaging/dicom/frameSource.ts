@@ -13,6 +13,7 @@ import {
 import type { ParsedInstance } from './parse';
 import { toStoredValues, type StoredFrame } from './pixels';
 import { bigEndianTransferSyntax } from './transferSyntaxes';
+import { readableReason } from '../errors';
 
 interface InstancePixels {
   layout: PixelLayout;
@@ -57,7 +58,7 @@ export class FrameSource {
         layout: decodeLayout,
       });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = readableReason(error, instance.path);
       throw new Error(`${instance.path}: frame ${frameIndex + 1} could not be decoded: ${reason}`);
     }
     if (layout.bitsAllocated === 1) {

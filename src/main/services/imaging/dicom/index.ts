@@ -1,11 +1,11 @@
 // DICOM → LoadResult: parse every file, group image instances into series, build one volume per series,
 // and read DICOM SEGs, placing each on its series when that series is loaded in the same call.
 import type { Segmentation } from '../../../../shared/volume';
-import { BadInputError } from '../errors';
+import { BadInputError, readableReason } from '../errors';
 import type { InputFile, LoadedSegmentationSource, LoadedSeries, LoadResult } from '../types';
-import { numberOf, stringOf } from './attributes';
 import { decodeFrame as decodeInThisThread, type DecodeFrame } from './decodeFrame';
 import { FrameSource } from './frameSource';
+import { groupSeries } from './grouping';
 import { parseDicom, type ParsedInstance } from './parse';
 import { segmentationOnOwnGrid, segmentationOnSeries } from './segPlacement';
 import { readSegmentation } from './segReader';
@@ -49,8 +49,8 @@ export async function loadDicomFiles(
     onProgress?.((parseShare * (n + 1)) / files.length);
   }
 
-  const { groups, duplicates } = groupSeries(images);
-  const totalFrames = groups.reduce((sum, g) => sum + frameCount(g), 0) + frameCount(segs);
+  const groups = groupSeries(images);
+  const totalFrames = groups.reduce((sum, g) => sum + frameCount(g.instances), 0) + frameCount(segs);
   let framesDone = 0;
   const source = new FrameSource(options.decodeFrame ?? decodeInThisThread);
   const frameDone = async () => {
@@ -60,25 +60,21 @@ export async function loadDicomFiles(
   };
 
   const series: LoadedSeries[] = [];
-  for (const group of groups) {
+  for (const { instances, warnings, withoutSeriesUid } of groups) {
     try {
-      const loaded = await buildSeries(group, {
+      const loaded = await buildSeries(instances, {
         frames: source,
         concurrency: options.concurrency ?? 4,
         frameDone,
       });
-      const skipped = duplicates.get(group);
-      if (skipped?.length) {
-        loaded.warnings.push(
-          `skipped ${skipped.length} duplicate file(s) of instances already loaded: ${skipped.join(', ')}`,
-        );
-      }
+      loaded.warnings.push(...warnings);
+      if (withoutSeriesUid && loaded.dicom) loaded.dicom.groupedWithoutSeriesUid = true;
       series.push(loaded);
     } catch (error) {
       if (isAbort(error)) throw error;
-      errors.push(errorEntry(group[0].path, error));
+      errors.push(errorEntry(instances[0].path, error));
     } finally {
-      group.forEach((i) => source.release(i));
+      instances.forEach((i) => source.release(i));
     }
   }
 
@@ -124,40 +120,10 @@ export async function loadSegmentationOnto(
   return segmentationOnSeries(definition, series);
 }
 
-/** Image instances grouped by series, in study → series number order; repeated SOP instances set aside. */
-function groupSeries(images: ParsedInstance[]): {
-  groups: ParsedInstance[][];
-  duplicates: Map<ParsedInstance[], string[]>;
-} {
-  const bySeries = new Map<string, ParsedInstance[]>();
-  const duplicates = new Map<ParsedInstance[], string[]>();
-  const seen = new Set<string>();
-  for (const image of images) {
-    // Instances without a SeriesInstanceUID cannot be grouped safely: each stands alone.
-    const key = `${stringOf(image.dataset.StudyInstanceUID) ?? ''}|${stringOf(image.dataset.SeriesInstanceUID) ?? image.path}`;
-    let group = bySeries.get(key);
-    if (!group) bySeries.set(key, (group = []));
-    const sop = stringOf(image.dataset.SOPInstanceUID);
-    // The same instance twice (a copied file, a folder chosen twice) would look like two slices at one position.
-    if (sop && seen.has(sop)) {
-      duplicates.set(group, [...(duplicates.get(group) ?? []), image.path]);
-      continue;
-    }
-    if (sop) seen.add(sop);
-    group.push(image);
-  }
-  const study = (g: ParsedInstance[]) => stringOf(g[0].dataset.StudyInstanceUID) ?? '';
-  const number = (g: ParsedInstance[]) => numberOf(g[0].dataset.SeriesNumber) ?? Number.MAX_SAFE_INTEGER;
-  const groups = [...bySeries.values()]
-    .filter((g) => g.length > 0)
-    .sort((a, b) => study(a).localeCompare(study(b)) || number(a) - number(b));
-  return { groups, duplicates };
-}
-
 function errorEntry(path: string, error: unknown): { file: string; message: string } {
   if (error instanceof BadInputError) return { file: error.file, message: error.message };
   if (isAbort(error)) throw error;
-  const text = error instanceof Error ? error.message : String(error);
+  const text = readableReason(error, path);
   return { file: path, message: text.startsWith(path) ? text : `${path}: ${text}` };
 }
 

@@ -1,7 +1,9 @@
 // Bytes → one parsed DICOM instance, or a BadInputError that says why the file is unusable.
 import { BadInputError } from '../errors';
 import type { InputFile } from '../types';
+import { metaString, readMetaGroup } from './metaHeader';
 import { nonImageObjectName, segmentationStorage } from './sopClasses';
+import { blankSpecificCharacterSet, decodeTextElements } from './textElements';
 import {
   bigEndianTransferSyntax,
   pixelEncoding,
@@ -16,45 +18,70 @@ export interface ParsedInstance {
   encoding: PixelEncoding;
   dataset: NaturalDataset;
   kind: 'image' | 'segmentation';
+  /** What the user should know about this file that did not stop it loading (text it could not decode). */
+  warnings: string[];
 }
 
 const implicitLittleEndian = '1.2.840.10008.1.2';
+const explicitLittleEndian = '1.2.840.10008.1.2.1';
 
 export function parseDicom(file: InputFile): ParsedInstance {
   const { path } = file;
   const bytes = withPart10Header(file);
   // Checked before parsing: dcmjs reads an unknown syntax as explicit VR little endian and fails obscurely.
   const declared = metaTransferSyntax(bytes);
+  if (declared === undefined && readMetaGroup(bytes).values.size > 0) {
+    throw new BadInputError(
+      path,
+      'has no transfer syntax (0002,0010) in its DICOM meta header, so its data cannot be read; export it again',
+    );
+  }
   if (declared && !pixelEncoding(declared) && !nonImageObjectName(metaSopClass(bytes) ?? '')) {
     throw unsupportedSyntax(path, declared);
   }
   let transferSyntaxUid: string;
   let mediaSopClassUid: string;
   let dataset: NaturalDataset;
+  const warnings: string[] = [];
+  const characterSet = blankSpecificCharacterSet(bytes, declared);
   try {
     const dcmjs = loadDcmjs();
     const buffer = arrayBufferOf(bytes);
     const native =
       declared !== undefined && pixelEncoding(declared) === 'native' && declared !== deflatedLittleEndian;
     // For native pixel data, read the header only and view the pixels in place: dcmjs would copy them.
-    let message = native
-      ? dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: false })
-      : dcmjs.data.DicomMessage.readFile(buffer);
+    // ignoreErrors: a character set dcmjs does not know must not stop the pixels; it is decoded below.
+    const read = (untilPixels: boolean) => {
+      const message = untilPixels
+        ? dcmjs.data.DicomMessage.readFile(buffer, {
+            untilTag: '7FE00010',
+            includeUntilTagValue: false,
+            ignoreErrors: true,
+          })
+        : dcmjs.data.DicomMessage.readFile(buffer, { ignoreErrors: true });
+      if (characterSet) warnings.push(...decodeTextElements(message.dict, characterSet.terms));
+      return message;
+    };
+    let message = read(native);
     dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
     if (native) {
       const pixels = trailingPixelData(bytes, dataset, declared === bigEndianTransferSyntax);
       if (pixels) {
         dataset.PixelData = [pixels];
       } else {
-        message = dcmjs.data.DicomMessage.readFile(buffer);
+        warnings.length = 0;
+        message = read(false);
         dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
       }
     }
     transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? '').trim();
     mediaSopClassUid = String(message.meta['00020002']?.Value?.[0] ?? '').trim();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new BadInputError(path, `cannot be read as DICOM (truncated or corrupt?): ${reason}`);
+    // dcmjs's own message names JavaScript internals or quotes raw bytes: it goes to the log only.
+    console.warn(`DICOM parse failed for ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new BadInputError(path, 'cannot be read as DICOM: it is truncated or corrupt');
+  } finally {
+    characterSet?.restore();
   }
   if (!transferSyntaxUid) throw new BadInputError(path, 'has no transfer syntax in its DICOM meta header');
 
@@ -75,17 +102,12 @@ export function parseDicom(file: InputFile): ParsedInstance {
   const encoding = pixelEncoding(transferSyntaxUid);
   if (!encoding) throw unsupportedSyntax(path, transferSyntaxUid);
   if (encoding === 'native' && transferSyntaxUid !== deflatedLittleEndian) {
-    // dcmjs zero-fills a value that runs past the end of the file; a file shorter than its own pixel data
-    // is the common case of that: a truncated copy or download.
-    const expected = nativePixelDataBytes(dataset);
-    if (bytes.length < expected) {
-      throw new BadInputError(
-        path,
-        `is truncated: ${bytes.length} bytes, but its pixel data alone needs ${expected}`,
-      );
-    }
+    // dcmjs zero-fills a value that runs past the end of the file. Invented pixels are never shown:
+    // a file shorter than its own pixel data (a cut-off copy or download) is refused, naming the frames.
+    const missing = missingNativeFrames(bytes, dataset, transferSyntaxUid === bigEndianTransferSyntax);
+    if (missing) throw new BadInputError(path, missing);
   }
-  return { path, transferSyntaxUid, encoding, dataset, kind };
+  return { path, transferSyntaxUid, encoding, dataset, kind, warnings };
 }
 
 const deflatedLittleEndian = '1.2.840.10008.1.2.1.99';
@@ -128,35 +150,50 @@ function trailingPixelData(
   return undefined;
 }
 
+/**
+ * Why the native pixel data is incomplete, or undefined when it is whole: the PixelData element is
+ * found by its header and the length it declares, and compared with the bytes the file still has.
+ */
+function missingNativeFrames(
+  bytes: Uint8Array,
+  dataset: NaturalDataset,
+  bigEndian: boolean,
+): string | undefined {
+  const expected = nativePixelDataBytes(dataset);
+  if (expected === 0) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = !bigEndian;
+  let valueStart = -1;
+  for (let n = 132; n + 12 <= bytes.length && valueStart < 0; n++) {
+    if (view.getUint16(n, le) !== 0x7fe0 || view.getUint16(n + 2, le) !== 0x0010) continue;
+    const vr = String.fromCharCode(bytes[n + 4], bytes[n + 5]);
+    const explicit = (vr === 'OW' || vr === 'OB') && view.getUint16(n + 6, le) === 0;
+    const declared = explicit ? view.getUint32(n + 8, le) : view.getUint32(n + 4, le);
+    if (declared === expected || declared === expected + 1) valueStart = n + (explicit ? 12 : 8);
+  }
+  const available = valueStart < 0 ? bytes.length - 132 : bytes.length - valueStart;
+  if (available >= expected) return undefined;
+  const frames = Number(dataset.NumberOfFrames ?? 1) || 1;
+  const frameBytes = expected / frames;
+  const whole = Math.max(0, Math.floor(available / frameBytes));
+  const which =
+    frames === 1
+      ? 'its only frame is incomplete'
+      : `frame${frames - whole > 1 ? 's' : ''} ${whole + 1}${frames - whole > 1 ? `–${frames}` : ''} of ${frames} ${frames - whole > 1 ? 'are' : 'is'} missing or incomplete`;
+  return `is truncated: its pixel data has ${Math.max(0, available)} of ${expected} bytes, so ${which}; copy or export the file again`;
+}
+
 function nativePixelDataBytes(dataset: NaturalDataset): number {
   const count = (key: string, fallback: number) => Number(dataset[key] ?? fallback) || fallback;
+  // YBR_FULL_422 and YBR_PARTIAL_422 store two samples per pixel: chroma is shared by pixel pairs.
+  const subsampled = /^YBR_(FULL|PARTIAL)_422$/.test(String(dataset.PhotometricInterpretation ?? '').trim());
   const bits =
     count('Rows', 0) *
     count('Columns', 0) *
-    count('SamplesPerPixel', 1) *
+    (subsampled ? 2 : count('SamplesPerPixel', 1)) *
     count('NumberOfFrames', 1) *
     count('BitsAllocated', 16);
   return Math.ceil(bits / 8);
-}
-
-/** A string element of the file meta group (always explicit VR little endian), read without dcmjs. */
-function metaString(bytes: Uint8Array, wanted: number): string | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let n = 132;
-  while (n + 8 <= bytes.length && view.getUint16(n, true) === 0x0002) {
-    const element = view.getUint16(n + 2, true);
-    const vr = String.fromCharCode(bytes[n + 4], bytes[n + 5]);
-    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
-    const length = long ? view.getUint32(n + 8, true) : view.getUint16(n + 6, true);
-    const start = n + (long ? 12 : 8);
-    if (element === wanted) {
-      return String.fromCharCode(...bytes.subarray(start, Math.min(start + length, bytes.length)))
-        .replace(/[\0 ]+$/, '')
-        .trim();
-    }
-    n = start + length;
-  }
-  return undefined;
 }
 
 function metaTransferSyntax(bytes: Uint8Array): string | undefined {
@@ -182,13 +219,20 @@ const dicmMagic = [0x44, 0x49, 0x43, 0x4d];
 function withPart10Header(file: InputFile): Uint8Array {
   const { bytes, path } = file;
   if (bytes.length >= 132 && dicmMagic.every((b, n) => bytes[128 + n] === b)) return bytes;
-  const group = bytes.length >= 8 ? bytes[0] | (bytes[1] << 8) : -1;
-  const element = bytes.length >= 8 ? bytes[2] | (bytes[3] << 8) : -1;
+  const bigEndian = bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x08;
+  const group = bytes.length >= 8 ? (bigEndian ? bytes[1] : bytes[0] | (bytes[1] << 8)) : -1;
+  const element =
+    bytes.length >= 8 ? (bigEndian ? (bytes[2] << 8) | bytes[3] : bytes[2] | (bytes[3] << 8)) : -1;
   const looksLikeDataset = (group === 0x0008 || group === 0x0002) && element < 0x0200;
   if (!looksLikeDataset)
     throw new BadInputError(path, 'is not a DICOM file (no DICM prefix and no DICOM dataset)');
   if (group === 0x0002) return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), bytes);
-  return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), metaHeader(implicitLittleEndian), bytes);
+  // Two capital letters after the tag are a VR: the dataset is explicit VR (big endian when its
+  // group number is).
+  const upper = (b: number) => b >= 0x41 && b <= 0x5a;
+  const explicit = upper(bytes[4]) && upper(bytes[5]);
+  const syntax = bigEndian ? bigEndianTransferSyntax : explicit ? explicitLittleEndian : implicitLittleEndian;
+  return concat(new Uint8Array(128), Uint8Array.from(dicmMagic), metaHeader(syntax), bytes);
 }
 
 /** A file meta group holding only its length and the transfer syntax, explicit VR little endian. */

@@ -4,7 +4,7 @@ import { fallbackColor, structureByName, structures } from '../../../../shared/a
 import type { SegmentInfo, Vec3 } from '../../../../shared/volume';
 import { BadInputError } from '../errors';
 import { firstItem, items, numberOf, numbersOf, stringOf } from './attributes';
-import { dicomLabToRgb } from './cielab';
+import { dicomLabToSrgb } from './cielab';
 import { framesOf, functionalGroup, type FrameInfo } from './frameInfo';
 import type { FrameSource } from './frameSource';
 import type { ParsedInstance } from './parse';
@@ -121,6 +121,6 @@ function segmentInfo(item: Record<string, unknown>): SegmentInfo {
     value,
     layer: 0,
     name: structure?.name ?? label ?? meaning ?? `segment ${value}`,
-    colorRgb: lab ? dicomLabToRgb(lab) : (structure?.colorRgb ?? fallbackColor(value)),
+    colorRgb: lab ? dicomLabToSrgb(lab) : (structure?.colorRgb ?? fallbackColor(value)),
   };
 }

@@ -3,9 +3,17 @@
 // Explicit VR Little Endian Part 10 file.
 import { ServiceError } from '../../../../shared/serviceError';
 import { createRequire } from 'node:module';
-import { structureByName } from '../../../../shared/anatomy';
 import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
 import type { LoadedSeries } from '../types';
+import { derivedPatientStudy } from './attributeSets';
+import {
+  ALGORITHM_FAMILY_AI,
+  DERIVATION_SEGMENTATION,
+  PURPOSE_SOURCE_IMAGE,
+  segmentCodes,
+  type CodedConcept,
+} from './segCodes';
+import { srgbToDicomLab } from './cielab';
 import { ExplicitLittleEndianWriter, type NameMap } from './segWriterEncoding';
 import { newUid } from './uid';
 
@@ -19,10 +27,6 @@ interface DcmjsWriteApi {
       denaturalizeDataset(dataset: Record<string, unknown>): Record<string, unknown>;
       nameMap: NameMap;
     };
-    Colors: {
-      rgb2DICOMLAB(rgb01: number[]): number[];
-      dicomlab2RGB(lab: number[]): number[];
-    };
   };
 }
 // dcmjs ships no type declarations. Loaded through createRequire, as the DICOM loader does (vendor.ts),
@@ -33,6 +37,10 @@ function dcmjs(): DcmjsWriteApi {
   dcmjsApi ??= requireCjs('dcmjs') as DcmjsWriteApi;
   return dcmjsApi;
 }
+
+// The colour conversion's home is cielab.ts; re-exported for the writer's callers.
+export { dicomLabToSrgb, srgbToDicomLab } from './cielab';
+export { segmentCodes, type CodedConcept } from './segCodes';
 
 export const SEGMENTATION_STORAGE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -49,51 +57,6 @@ const TAG_REFERENCED_SEGMENT_NUMBER = 0x0062000b;
 const TAG_SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
 const TAG_IMAGE_POSITION_PATIENT = 0x00200032;
 const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
-
-export interface CodedConcept {
-  CodeValue: string;
-  CodingSchemeDesignator: string;
-  CodeMeaning: string;
-}
-
-const sct = (code: string, meaning: string): CodedConcept => ({
-  CodeValue: code,
-  CodingSchemeDesignator: 'SCT',
-  CodeMeaning: meaning,
-});
-// Segmented property categories, all SNOMED CT concepts listed in DICOM CID 7150
-// (Segmentation Property Categories), with the code meanings DICOM gives them:
-/** 123037004 |Body structure| — DICOM's "Anatomical Structure" category, for catalogue organs. */
-const CATEGORY_ANATOMICAL_STRUCTURE = sct('123037004', 'Anatomical Structure');
-/** 49755003 |Morphologically abnormal structure| — the category for lesions (CID 7150 meaning). */
-const CATEGORY_MORPHOLOGICALLY_ABNORMAL = sct('49755003', 'Morphologically Altered Structure');
-/**
- * 85756007 |Body tissue| — "Tissue" is both a CID 7150 category and a CID 7151 type. A structure without
- * a catalogue SNOMED code is written as Tissue/Tissue (as 3D Slicer does for generic segments): a valid,
- * deliberately unspecific concept; its name survives in SegmentLabel.
- */
-const TISSUE = sct('85756007', 'Tissue');
-/** 52988006 |Lesion| — the type for a morphologic structure that has no code of its own. */
-const TYPE_LESION = sct('52988006', 'Lesion');
-
-/** DCM 121322: the per-frame source reference's purpose (PS3.3 C.7.6.16.2.6 Derivation Image). */
-const PURPOSE_SOURCE_IMAGE: CodedConcept = {
-  CodeValue: '121322',
-  CodingSchemeDesignator: 'DCM',
-  CodeMeaning: 'Source image for image processing operation',
-};
-/** DCM 113076: how each frame was derived (CID 7203). */
-const DERIVATION_SEGMENTATION: CodedConcept = {
-  CodeValue: '113076',
-  CodingSchemeDesignator: 'DCM',
-  CodeMeaning: 'Segmentation',
-};
-/** DCM 123110 "Artificial Intelligence" (CID 7162): the family of the workstation's models. */
-const ALGORITHM_FAMILY_AI: CodedConcept = {
-  CodeValue: '123110',
-  CodingSchemeDesignator: 'DCM',
-  CodeMeaning: 'Artificial Intelligence',
-};
 
 export interface SegAlgorithm {
   name: string;
@@ -122,37 +85,17 @@ export class DicomSegWriteError extends ServiceError {
   }
 }
 
-/** The catalogue's name for a segment and the SNOMED CT codes that say what it is. */
-export function segmentCodes(name: string): { label: string; category: CodedConcept; type: CodedConcept } {
-  const structure = structureByName(name);
-  const label = structure?.name ?? name;
-  if (structure?.category === 'morphologic') {
-    const type = structure.snomed ? sct(structure.snomed.code, structure.snomed.meaning) : TYPE_LESION;
-    return { label, category: CATEGORY_MORPHOLOGICALLY_ABNORMAL, type };
-  }
-  if (structure?.snomed) {
-    return {
-      label,
-      category: CATEGORY_ANATOMICAL_STRUCTURE,
-      type: sct(structure.snomed.code, structure.snomed.meaning),
-    };
-  }
-  return { label, category: TISSUE, type: TISSUE };
-}
-
 /**
- * sRGB (0..255) → DICOM scaled CIELab (0..65535 each; PS3.3 C.10.7.1.1). Uses dcmjs's conversion
- * (D65 white point, as dcmqi/3D Slicer and OHIF do) so that colours survive a round trip through them.
+ * Why the source's instances cannot be referenced one by one (anonymised files: UIDs blank, one
+ * UID in every file, or no series UID they share), or undefined when they can.
  */
-export function srgbToDicomLab(rgb: Vec3): Vec3 {
-  const lab = dcmjs().data.Colors.rgb2DICOMLAB(rgb.map((c) => c / 255));
-  return lab.map((v) => Math.min(65535, Math.max(0, Math.round(v)))) as Vec3;
-}
-
-/** DICOM scaled CIELab → sRGB 0..255: the inverse of srgbToDicomLab, for readers. */
-export function dicomLabToSrgb(lab: Vec3): Vec3 {
-  const rgb = dcmjs().data.Colors.dicomlab2RGB(lab);
-  return rgb.map((v) => Math.min(255, Math.max(0, Math.round(v * 255)))) as Vec3;
+function unreferenceableSource(identity: NonNullable<LoadedSeries['dicom']>): string | undefined {
+  if (identity.groupedWithoutSeriesUid || !identity.seriesInstanceUid)
+    return 'have no SeriesInstanceUID in common (they were grouped by what else they share)';
+  if (identity.slices.some((s) => !s.sopInstanceUid)) return 'have blank SOPInstanceUIDs';
+  const keys = identity.slices.map((s) => `${s.sopInstanceUid}|${s.frameNumber ?? 1}`);
+  if (new Set(keys).size !== keys.length) return 'share SOPInstanceUIDs between different images';
+  return undefined;
 }
 
 /**
@@ -188,83 +131,6 @@ function dicomDateTime(date: Date): { date: string; time: string } {
     time: `${pad2(date.getHours())}${pad2(date.getMinutes())}${pad2(date.getSeconds())}`,
   };
 }
-
-/**
- * Patient, study and clinical-trial attributes (Patient, General Study, Patient Study and Clinical Trial
- * Subject/Study modules) that a derived object in the same study must repeat. Equipment and series
- * attributes of the source are deliberately not copied: the SEG has its own.
- */
-const COPIED_PATIENT_STUDY_KEYWORDS = [
-  'PatientName',
-  'PatientID',
-  'IssuerOfPatientID',
-  'IssuerOfPatientIDQualifiersSequence',
-  'TypeOfPatientID',
-  'PatientBirthDate',
-  'PatientBirthTime',
-  'PatientSex',
-  'OtherPatientIDsSequence',
-  'OtherPatientNames',
-  'PatientComments',
-  'PatientSpeciesDescription',
-  'PatientSpeciesCodeSequence',
-  'PatientBreedDescription',
-  'PatientBreedCodeSequence',
-  'BreedRegistrationSequence',
-  'ResponsiblePerson',
-  'ResponsiblePersonRole',
-  'ResponsibleOrganization',
-  'PatientIdentityRemoved',
-  'DeidentificationMethod',
-  'DeidentificationMethodCodeSequence',
-  'StudyDate',
-  'StudyTime',
-  'ReferringPhysicianName',
-  'ReferringPhysicianIdentificationSequence',
-  'StudyID',
-  'AccessionNumber',
-  'IssuerOfAccessionNumberSequence',
-  'StudyDescription',
-  'PhysiciansOfRecord',
-  'NameOfPhysiciansReadingStudy',
-  'ProcedureCodeSequence',
-  'AdmittingDiagnosesDescription',
-  'AdmittingDiagnosesCodeSequence',
-  'PatientAge',
-  'PatientSize',
-  'PatientWeight',
-  'PatientBodyMassIndex',
-  'Occupation',
-  'AdditionalPatientHistory',
-  'PregnancyStatus',
-  'SmokingStatus',
-  'PatientSexNeutered',
-  'ClinicalTrialSponsorName',
-  'ClinicalTrialProtocolID',
-  'ClinicalTrialProtocolName',
-  'ClinicalTrialSiteID',
-  'ClinicalTrialSiteName',
-  'ClinicalTrialSubjectID',
-  'ClinicalTrialSubjectReadingID',
-  'ClinicalTrialTimePointID',
-  'ClinicalTrialTimePointDescription',
-] as const;
-
-/** The copied attributes whose VR is DS: numbers among them are formatted by decimalString. */
-const DS_KEYWORDS: ReadonlySet<string> = new Set(['PatientSize', 'PatientWeight', 'PatientBodyMassIndex']);
-
-/** Type 2 attributes of the Patient and General Study modules: present even when the source lacks them. */
-const REQUIRED_EMPTY_IF_UNKNOWN = [
-  'PatientName',
-  'PatientID',
-  'PatientBirthDate',
-  'PatientSex',
-  'StudyDate',
-  'StudyTime',
-  'ReferringPhysicianName',
-  'StudyID',
-  'AccessionNumber',
-] as const;
 
 interface SegmentPlan {
   number: number;
@@ -303,6 +169,12 @@ export function writeDicomSeg(
   if (identity.slices.length !== sliceCount) {
     throw new DicomSegWriteError(
       `the source series has ${identity.slices.length} DICOM slices for ${sliceCount} volume slices`,
+    );
+  }
+  const unreferenceable = unreferenceableSource(identity);
+  if (unreferenceable) {
+    throw new DicomSegWriteError(
+      `the source files ${unreferenceable}, so a DICOM SEG could not say which images it segments; save as NIfTI instead`,
     );
   }
   if (!identity.frameOfReferenceUid) {
@@ -454,14 +326,7 @@ export function writeDicomSeg(
   const referencedInstances = new Map<string, string>();
   for (const slice of identity.slices) referencedInstances.set(slice.sopInstanceUid, slice.sopClassUid);
 
-  const patientStudy: Record<string, unknown> = {};
-  for (const keyword of REQUIRED_EMPTY_IF_UNKNOWN) patientStudy[keyword] = '';
-  for (const keyword of COPIED_PATIENT_STUDY_KEYWORDS) {
-    const value = identity.patientStudy[keyword];
-    if (value === undefined || value === null) continue;
-    patientStudy[keyword] =
-      DS_KEYWORDS.has(keyword) && typeof value === 'number' ? decimalString(value) : value;
-  }
+  const patientStudy = derivedPatientStudy(identity.patientStudy, decimalString);
 
   const dataset: Record<string, unknown> = {
     // dcmjs writes strings as UTF-8, whatever the source's character set was.

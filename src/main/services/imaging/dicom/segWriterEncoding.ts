@@ -2,6 +2,7 @@
 // a SEG: the per-frame functional groups and the pixel data. dcmjs writes through a list of fixed-size
 // chunks that it searches on every write, so its time grows with the square of the output: 6,000
 // per-frame items took 22 s there, a few hundred ms here.
+import { LONG_LENGTH_VRS, TEXT_VRS } from './attributeSets';
 
 /** A data dictionary entry as dcmjs's DicomMetaDictionary.nameMap gives it: tag "(gggg,eeee)" and VR. */
 export interface DictionaryEntry {
@@ -10,24 +11,7 @@ export interface DictionaryEntry {
 }
 export type NameMap = Readonly<Record<string, DictionaryEntry | undefined>>;
 
-/** VRs whose length field is 32-bit, preceded by two reserved bytes (PS3.5 Table 7.1-1). */
-const LONG_LENGTH_VRS = new Set([
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'SQ',
-  'UC',
-  'UN',
-  'UR',
-  'UT',
-  'SV',
-  'UV',
-]);
-/** VRs whose characters follow the Specific Character Set; the SEG declares ISO_IR 192 (UTF-8). */
-const TEXT_VRS = new Set(['SH', 'LO', 'ST', 'LT', 'UT', 'PN', 'UC']);
+// The SEG declares ISO_IR 192: text VRs are written as UTF-8.
 const STRING_VRS = new Set([...TEXT_VRS, 'AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'TM', 'UI', 'UR']);
 const UNDEFINED_LENGTH = 0xffffffff;
 

@@ -1,6 +1,6 @@
 // The instances of one series → one LoadedSeries: check the slices fit together, order them, decode
 // their frames and write rescaled voxels of an exact type.
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { voxelArrayConstructors, type Volume } from '../../../../shared/volume';
 import { BadInputError } from '../errors';
 import type { LoadedSeries } from '../types';
@@ -72,7 +72,7 @@ export async function buildSeries(
   const voxels = new voxelArrayConstructors[voxelType](sliceSize * ordered.length);
   ordered.forEach((frame, k) => writeRescaled(voxels, k * sliceSize, stored[k].values, frame.rescale));
 
-  const warnings = [...geometry.warnings];
+  const warnings = [...geometry.warnings, ...instanceWarnings(instances)];
   if (instances.some((i) => context.frames.layout(i).photometricInterpretation === 'MONOCHROME1')) {
     warnings.push('MONOCHROME1 images were inverted so that higher values are brighter');
   }
@@ -130,6 +130,17 @@ async function readFrames(frames: FrameInfo[], context: SeriesContext): Promise<
 function errorText(error: unknown, path: string): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.startsWith(`${path}: `) ? text.slice(path.length + 2) : text;
+}
+
+/** Each file-level warning once, with the file it concerns or how many files share it. */
+function instanceWarnings(instances: ParsedInstance[]): string[] {
+  const files = new Map<string, string[]>();
+  for (const instance of instances)
+    for (const warning of instance.warnings)
+      files.set(warning, [...(files.get(warning) ?? []), instance.path]);
+  return [...files].map(([warning, paths]) =>
+    paths.length === 1 ? `${basename(paths[0])}: ${warning}` : `${paths.length} files: ${warning}`,
+  );
 }
 
 function commonFolder(paths: string[]): string {

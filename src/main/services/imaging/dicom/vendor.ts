@@ -10,6 +10,8 @@ const requireCjs = createRequire(import.meta.url);
 export interface DcmjsElement {
   vr: string;
   Value?: unknown[];
+  /** The value as read, before dcmjs split and trimmed it (a string for PN, else strings). */
+  _rawValue?: unknown;
 }
 
 export interface DcmjsDicomDict {
@@ -30,6 +32,12 @@ interface Dcmjs {
     };
     DicomMetaDictionary: {
       naturalizeDataset(dict: Record<string, DcmjsElement>): NaturalDataset;
+      /** Keyed by "(gggg,eeee)". */
+      dictionary: Record<string, { name?: string } | undefined>;
+    };
+    Colors: {
+      rgb2DICOMLAB(rgb01: number[]): number[];
+      dicomlab2RGB(lab: number[]): number[];
     };
   };
   log: { getLogger?(name: string): { setLevel(level: string): void } };
