@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
-import { cliBuilt, runCli, type CliRun } from '../runCli';
+import { builtFile, requireData } from '../requireData';
+import { runCli, type CliRun } from '../runCli';
 import { exampleCt, flair, modelsDir } from '../segmentation/helpers';
 import { corpusDir, ctDir, expectReadableRefusal, mrDir, readFolder, readInput } from './dicomFixtures';
 
-if (!cliBuilt) throw new Error('these tests run the built command line: run npm run build first');
+requireData(builtFile('out/main/cli.js'));
 
 let work: string;
 const run = (args: string[]): Promise<CliRun> =>
