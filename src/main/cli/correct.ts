@@ -24,8 +24,9 @@ export const correctUsage = `usage:
         image's grid (as \`causal-sam segment\` writes it)
 options:
   --slice <k>              the axial slice you are looking at (0-based, along the axis closest to
-                           superior-inferior): what "here" and "these slices" mean (default: the middle)
-  --cursor <i,j,k>         the voxel under the cursor, for "here"
+                           superior-inferior): what "these slices" mean (default: the cursor's
+                           slice, else the middle)
+  --cursor <i,j,k>         the voxel under the cursor, for "here" (on --slice when both are given)
   --model <id>             the segmentation model whose decoder makes the correction
   --models-dir <dir>       shipped models folder (default: CAUSAL_SAM_MODELS_DIR, else models/)
   --modality <CT|MR>       what the image is, where the file does not say

@@ -16,6 +16,12 @@ export {
   type LlmManifest,
   type VerifiedLlm,
 } from './llmManifest';
+export {
+  speechManifestSchema,
+  verifySpeechManifest,
+  type SpeechManifest,
+  type VerifiedSpeechModel,
+} from './speechManifest';
 
 export type InstalledModel =
   | { id: string; dir: string; status: 'verified'; manifest: ModelManifest }

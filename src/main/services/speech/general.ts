@@ -3,11 +3,10 @@
 // here, a speech model is data with a manifest: <models>/speech/<id>/manifest.json names each file
 // with its size and sha256, and nothing is loaded unless every file matches. Neither the package
 // nor a model ships with the workstation, so available() says exactly what to install.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
-import { ModelRefusedError, manifestChangelogSchema, verifyManifestFiles } from '../models/index';
+import { join } from 'node:path';
+import { verifySpeechManifest, type VerifiedSpeechModel } from '../models/index';
 import {
   SpeechCancelledError,
   SpeechUnavailableError,
@@ -21,33 +20,8 @@ import { SPEECH_SAMPLE_RATE, wavToSpeechPcm } from './wav';
 
 export const GENERAL_PACKAGE = 'sherpa-onnx-node';
 
-const file = z.object({
-  /** Relative to the manifest's folder; the file must stay inside it. */
-  path: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().positive(),
-});
-
-export const speechManifestSchema = z.object({
-  schemaVersion: z.literal(1),
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  name: z.string().min(1),
-  engine: z.literal('sherpa-onnx'),
-  /** sherpa-onnx offline model families: a transducer (zipformer) or Whisper. */
-  kind: z.enum(['transducer', 'whisper']),
-  files: z.object({
-    encoder: file,
-    decoder: file,
-    /** Transducers only. */
-    joiner: file.optional(),
-    tokens: file,
-  }),
-  language: z.string().min(2),
-  licence: z.string().min(1),
-  description: z.string().optional(),
-  changelog: manifestChangelogSchema.optional(),
-});
-export type SpeechManifest = z.infer<typeof speechManifestSchema>;
+// The manifest and its verifier belong to the models area, with every other kind of model.
+export { speechManifestSchema, verifySpeechManifest, type SpeechManifest } from '../models/index';
 
 export interface GeneralEngineOptions {
   /** Folders holding speech/<id>/manifest.json (the app's and the user's models folders). */
@@ -68,37 +42,6 @@ function installText(modelsDirs: string[], missing: string): string {
     '   "files":{"encoder":{"path","sha256","bytes"},…},"language","licence"} — `sha256sum` gives each file\'s sha256.',
     'Voice commands work without it through PocketSphinx (`--engine pocketsphinx`).',
   ].join('\n');
-}
-
-interface VerifiedSpeechModel {
-  manifest: SpeechManifest;
-  paths: Record<string, string>;
-}
-
-/** Reads and checks a manifest and its files; returns the problem instead when one does not match. */
-export async function verifySpeechManifest(manifestPath: string): Promise<VerifiedSpeechModel | string> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(manifestPath, 'utf8'));
-  } catch (error) {
-    return `cannot read ${manifestPath}: ${(error as Error).message}`;
-  }
-  const parsed = speechManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return `${manifestPath} is invalid: ${issue.path.join('.')}: ${issue.message}`;
-  }
-  const manifest = parsed.data;
-  if (manifest.kind === 'transducer' && !manifest.files.joiner)
-    return `${manifestPath}: a transducer needs a joiner`;
-  // The one verifier of model files (models area): inside the folder, size, sha256 hashed once.
-  try {
-    const paths = await verifyManifestFiles(dirname(resolve(manifestPath)), manifest.files, manifestPath);
-    return { manifest, paths };
-  } catch (error) {
-    if (!(error instanceof ModelRefusedError)) throw error;
-    return `${error.message}; not loading it`;
-  }
 }
 
 /** The subset of sherpa-onnx-node's API used here. */
