@@ -402,6 +402,8 @@ function piecesOf(
   if (action === 'remove' && !placed && !component && PARTIAL.test(rest)) {
     return `Which part of the ${displayName(target)}? Put the cursor on it and say "this piece", or name the slices.`;
   }
+  // A piece word with "here" or "at the cursor" points at one piece.
+  if (component === 'stray' && region.point) component = 'pointed';
   if (component === 'pointed' && action !== 'grow') {
     if (!pointAt()) return 'Which piece? Put the cursor on it and say "this piece", or name its slices.';
     region.component = 'pointed';

@@ -35,6 +35,8 @@ export function normaliseCommand(command: string): string {
   t = t
     .replace(/(\d),(\d)/g, '$1.$2')
     .replace(/(\d)\s*(mm|cm|%)/g, '$1 $2')
+    // "Under the cursor" is where the pointer is, not below its slice.
+    .replace(/\b(?:under|beneath) the (?:cursor|mouse|pointer|crosshairs?)\b/g, 'at the cursor')
     .replace(/\b(?:bigger|larger|wider|thicker) than\b/g, 'too big')
     .replace(/\b(?:smaller|narrower|thinner) than\b/g, 'too small')
     // "should not extend into the stomach" is a leak; "should not extend below slice 40" a removal.

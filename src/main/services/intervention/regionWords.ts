@@ -62,7 +62,7 @@ const POINTED_PIECE =
 
 /** "stray" for words about pieces away from the main body; "pointed" when the words point at one. */
 export function readComponent(cueText: string): 'stray' | 'pointed' | undefined {
-  const rest = cueText.replace(/§\d+/g, ' ');
+  const rest = cueText.replace(/§\d+/g, ' ').replace(/\s+/g, ' ');
   if (POINTED_PIECE.test(rest) && !/\b(?:stray|islands|blobs|fragments|specks|all)\b/.test(rest))
     return 'pointed';
   return STRAY_WORDS.test(rest) ? 'stray' : undefined;
