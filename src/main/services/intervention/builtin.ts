@@ -40,7 +40,7 @@ const ACTIONS: Record<Exclude<InterventionAction, 'relabel'>, RegExp> = {
       '\\b(?:grow|grown|enlarge|expand|extend|dilate|widen|bigger|larger|thicker|wider|undersized|under ?segment\\w*|missed|missing|misses|miss',
       'left out|leaves out|leaving out|cut off|cuts off|not enough|not big enough|not large enough|too (?:small|thin|narrow|tight)',
       'incomplete|fill in|fill|does not (?:cover|reach|include|extend)|do not (?:cover|reach|include)',
-      'not (?:included|covered|segmented|labell?ed)|add|more of|bring in)\\b|^(?:please )?include\\b',
+      'not (?:included|covered|segmented|labell?ed)|add|more of|bring in|(?:needs?|wants?|should have|could use) (?:a bit |a little |slightly |much |some )?(?:more|bigger|larger))\\b|^(?:please )?include\\b',
     ].join('|'),
   ),
   shrink: new RegExp(
@@ -48,7 +48,8 @@ const ACTIONS: Record<Exclude<InterventionAction, 'relabel'>, RegExp> = {
       '\\b(?:shrink|shrunk|reduce|erode|trim|tighten|contract|smaller|thinner|narrower|oversized|too (?:big|large|fat|wide|thick|much|generous|loose)',
       'over ?segment\\w*|leak\\w*|bleed\\w*|spill\\w*|overflow\\w*|(?:extends|extending|goes|going|creeps|creeping|crosses|crossing|runs|running|grows|growing) into',
       'includes|including|contains|containing|covering|covers|invad\\w*|overlap\\w*|overcall\\w*|overestimat\\w*|eating into|encroach\\w*',
-      'protrud\\w*|sticks out|sticking out|(?:covered|overlapped|invaded|overlaid) by|exclude|less of|take off|cut back|pull(?: \\S+){0,3} back)\\b',
+      'protrud\\w*|sticks out|sticking out|(?:covered|overlapped|invaded|overlaid) by|exclude|less of|take off|cut back|pull(?: \\S+){0,3} back',
+      '(?:needs?|wants?|should have|could use) (?:a bit |a little |slightly |much |some )?(?:less|smaller))\\b',
     ].join('|'),
   ),
   remove:

@@ -236,9 +236,9 @@ function imageChoice(
   const image = decoder.image;
   const labels = seg.layers[band.layer];
   if (!image || image.length !== labels.length) return null;
-  const range = structureIntensity(image, labels, band.value);
+  const range = structureIntensity(image, labels, band.value, seg.dims);
   if (!range) return null;
   const flip = Float32Array.from(packed, (p) => decoded.flipStrength[p]);
   const intensity = Float32Array.from(band.indices, (n) => image[n]);
-  return chooseStrength(direction, target, flip, intensity, band.distanceMm, range);
+  return chooseStrength(direction, target, flip, intensity, band.distanceMm, range, band.strength);
 }

@@ -5,12 +5,18 @@
 // steps and stops at the first step whose newly changed voxels no longer look like the
 // structure's own (grow: their intensity is outside the structure's range for most of them;
 // shrink: most of them look like the structure after all), or at the largest strength the search
-// allows. Bounded (MAX_SEARCH_STRENGTH, and the band's reach), monotone (a prefix of one order),
-// and explained ("grew up to 9 mm, stopped at the liver's edge").
+// allows. Within the strength reached, a voxel changes only where its own grey value agrees
+// (grow adds organ-like voxels, shrink takes away the others). Bounded (the strength the command
+// sets, and the band's reach), monotone (more strength never changes fewer voxels), and explained
+// ("grew up to 9 mm, stopped at the liver's edge").
 import { displayName } from '../../../shared/intervention';
 
-/** The search never goes past this many trained FiLM steps (the decoder was trained at ≤ 4). */
-export const MAX_SEARCH_STRENGTH = 6;
+/**
+ * The search never goes past this many trained FiLM steps unless the command asks for more
+ * ("markedly"): the strength a qualitative word sets is the ceiling, and with no word it is the
+ * moderate one (region.ts QUALITATIVE_STRENGTH). The image can only stop it earlier.
+ */
+export const MAX_SEARCH_STRENGTH = 2;
 /** Strength steps of the search. */
 export const STRENGTH_STEP = 0.25;
 /** A step is accepted while at least this share of its new voxels looks like the structure (grow) or not (shrink). */
@@ -25,29 +31,56 @@ export interface IntensityRange {
   hi: number;
 }
 
-/** The structure's own intensity range: median ± 2.5 robust SDs (1.4826 · MAD) of its voxels. */
+/**
+ * The structure's own intensity range: median ± 2.5 robust SDs (1.4826 · MAD) of its interior
+ * voxels (all six face neighbours in it too: the boundary's partial-volume voxels, and a boundary
+ * that is wrong, are what the search judges, so they do not set the range), or of all its voxels
+ * when it has too few inside.
+ */
 export function structureIntensity(
   image: ArrayLike<number>,
   labels: ArrayLike<number>,
   value: number,
+  dims?: [number, number, number],
 ): IntensityRange | null {
-  const values: number[] = [];
-  // A stride keeps a large organ's sample to about 50,000 voxels.
-  let count = 0;
-  for (let n = 0; n < labels.length; n++) if (labels[n] === value) count++;
-  if (count < 10) return null;
-  const stride = Math.max(1, Math.floor(count / 50_000));
-  let seen = 0;
-  for (let n = 0; n < labels.length; n++) {
-    if (labels[n] !== value) continue;
-    if (seen++ % stride === 0) values.push(image[n]);
-  }
+  const inside = (n: number) => {
+    if (!dims) return true;
+    const [nx, ny] = dims;
+    const plane = nx * ny;
+    const i = n % nx;
+    const j = Math.floor(n / nx) % ny;
+    const k = Math.floor(n / plane);
+    if (i === 0 || j === 0 || k === 0 || i === nx - 1 || j === ny - 1 || k === dims[2] - 1) return false;
+    return [1, nx, plane].every((step) => labels[n - step] === value && labels[n + step] === value);
+  };
+  let values = sample(image, labels, value, inside);
+  if (values.length < 50) values = sample(image, labels, value, () => true);
+  if (values.length < 10) return null;
   values.sort((a, b) => a - b);
   const median = values[Math.floor(values.length / 2)];
   const deviations = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
   // A flat structure (a synthetic mask, a saturated region) still gets a range of one grey level.
   const sd = Math.max(1.4826 * deviations[Math.floor(deviations.length / 2)], 1e-3 * Math.abs(median), 0.5);
   return { lo: median - INTENSITY_SDS * sd, hi: median + INTENSITY_SDS * sd };
+}
+
+/** Grey values of the structure's voxels that pass `keep`, at most about 50,000 (a stride). */
+function sample(
+  image: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  value: number,
+  keep: (n: number) => boolean,
+): number[] {
+  let count = 0;
+  for (let n = 0; n < labels.length; n++) if (labels[n] === value) count++;
+  const stride = Math.max(1, Math.floor(count / 50_000));
+  const values: number[] = [];
+  let seen = 0;
+  for (let n = 0; n < labels.length; n++) {
+    if (labels[n] !== value || seen++ % stride !== 0) continue;
+    if (keep(n)) values.push(image[n]);
+  }
+  return values;
 }
 
 export interface StrengthChoice {
@@ -72,26 +105,22 @@ export function chooseStrength(
   intensity: ArrayLike<number>,
   distanceMm: Float32Array,
   range: IntensityRange,
+  maxStrength = MAX_SEARCH_STRENGTH,
 ): StrengthChoice {
   const n = flip.length;
   const order = Array.from({ length: n }, (_, c) => c)
-    .filter((c) => flip[c] <= MAX_SEARCH_STRENGTH)
+    .filter((c) => flip[c] <= maxStrength)
     .sort((a, b) => flip[a] - flip[b]);
   const looksLike = (c: number) => intensity[c] >= range.lo && intensity[c] <= range.hi;
   const shown = displayName(name);
   let accepted = 0;
   let strength = 0;
-  let stop = `the model would not ${action === 'grow' ? 'add' : 'take away'} more below strength ${MAX_SEARCH_STRENGTH}`;
+  let stop = `the model would not ${action === 'grow' ? 'add' : 'take away'} more below strength ${maxStrength}`;
   let at = 0;
-  for (
-    let alpha = STRENGTH_STEP;
-    at < order.length && alpha <= MAX_SEARCH_STRENGTH + 1e-9;
-    alpha += STRENGTH_STEP
-  ) {
+  for (let alpha = STRENGTH_STEP; at < order.length && alpha <= maxStrength + 1e-9; alpha += STRENGTH_STEP) {
     let end = at;
     while (end < order.length && flip[order[end]] <= alpha) end++;
-    if (end - at < MIN_STEP_VOXELS && end < order.length && alpha + STRENGTH_STEP <= MAX_SEARCH_STRENGTH)
-      continue;
+    if (end - at < MIN_STEP_VOXELS && end < order.length && alpha + STRENGTH_STEP <= maxStrength) continue;
     if (end === at) continue;
     let fit = 0;
     for (let c = at; c < end; c++) if (looksLike(order[c])) fit++;
@@ -108,9 +137,12 @@ export function chooseStrength(
     accepted = end;
     strength = alpha;
   }
+  // Within the accepted strength a voxel changes only where its own grey value agrees: grow adds
+  // what looks like the structure, shrink takes away what does not (still monotone in strength).
   const changes = new Uint8Array(n);
   let reachedMm = 0;
   for (let c = 0; c < accepted; c++) {
+    if (looksLike(order[c]) !== (action === 'grow')) continue;
     changes[order[c]] = 1;
     reachedMm = Math.max(reachedMm, distanceMm[order[c]]);
   }
