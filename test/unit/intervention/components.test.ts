@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { connectedComponents } from '../../../src/main/services/intervention/components';
 import { InterventionError, executeIntervention } from '../../../src/main/services/intervention/index';
 import type { Segmentation, Vec3 } from '../../../src/shared/volume';
+import { axisAlignedStudy } from './helpers';
 
 const dims: Vec3 = [30, 30, 20];
 const LIVER = 5;
@@ -22,21 +23,7 @@ function study(): Segmentation {
   box([18, 18, 4], [26, 24, 10], PANCREAS);
   box([20, 4, 4], [23, 7, 6], LIVER); // island far from everything: 18 voxels
   box([18, 24, 6], [21, 27, 8], LIVER); // island against the pancreas: 18 voxels
-  return {
-    dims,
-    spacingMm: [1, 1, 2],
-    originLps: [0, 0, 0],
-    axesLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
-    layers: [labels],
-    segments: [
-      { value: LIVER, layer: 0, name: 'liver', colorRgb: [221, 130, 101] },
-      { value: PANCREAS, layer: 0, name: 'pancreas', colorRgb: [243, 231, 145] },
-    ],
-  };
+  return axisAlignedStudy(dims, [1, 1, 2], labels, { liver: LIVER, pancreas: PANCREAS });
 }
 
 describe('pieces of a structure', () => {

@@ -9,6 +9,7 @@ import { labelMapToSegmentation } from '../../../src/main/services/imaging/label
 import { distanceTransform } from '../../../src/main/services/metrics/index';
 import type { Intervention } from '../../../src/shared/intervention';
 import type { Segmentation, Vec3 } from '../../../src/shared/volume';
+import { axisAlignedStudy } from './helpers';
 
 const ORGAN = 5;
 const NEIGHBOUR = 6;
@@ -26,21 +27,7 @@ function study(spacing: Vec3, radii: Vec3): Segmentation {
         if ((p[0] / radii[0]) ** 2 + (p[1] / radii[1]) ** 2 + (p[2] / radii[2]) ** 2 <= 1) labels[n] = ORGAN;
         else if (Math.hypot(p[0] - radii[0] - 6, p[1], p[2]) <= 8) labels[n] = NEIGHBOUR;
       }
-  return {
-    dims,
-    spacingMm: spacing,
-    originLps: [0, 0, 0],
-    axesLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
-    layers: [labels],
-    segments: [
-      { value: ORGAN, layer: 0, name: 'liver', colorRgb: [221, 130, 101] },
-      { value: NEIGHBOUR, layer: 0, name: 'stomach', colorRgb: [255, 200, 0] },
-    ],
-  };
+  return axisAlignedStudy(dims, spacing, labels, { liver: ORGAN, stomach: NEIGHBOUR });
 }
 
 const sized = (action: 'grow' | 'shrink', target: string, mm: number): Intervention => ({
