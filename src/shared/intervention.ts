@@ -8,12 +8,16 @@
 //           "too big", and leaks — a leak is `shrink` with `region.near` = the neighbour it leaks into,
 //           so the gate is where the two touch;
 //   remove  delete the label inside the region outright (a mask edit, not a modulation): "remove
-//           the pancreas label below slice 40", "that is not liver".
+//           the pancreas label below slice 40", "remove the stray pancreas blob";
+//   relabel the `from` structure's voxels in the region become the target (a mask edit): "this is
+//           pancreas, not liver", "take the right kidney label out of the left kidney" — one
+//           intervention, one undo.
 // "add missed" and "exclude leak" are therefore not actions of their own: they are grow/shrink
 // with a region, which keeps the set orthogonal (action × region × magnitude).
 //
 // Region fields narrow the change and combine by intersection; an empty region means the whole
-// structure. Slices are 0-based indices along the axial stepping axis (the cursor's k), exactly
+// structure. `component` speaks of the structure's connected pieces: "stray" is every piece but
+// the largest (the main body, which it can never touch), "pointed" the piece under the cursor. Slices are 0-based indices along the axial stepping axis (the cursor's k), exactly
 // what the gate is built on; describeIntervention shows them 1-based, as the slice viewer does.
 //
 // The same zod definition is the runtime validator, the LLM's JSON grammar (through
@@ -23,7 +27,7 @@ import { z } from 'zod';
 import { structureByName } from './anatomy';
 import type { Axes3 } from './volume';
 
-export const interventionActions = ['grow', 'shrink', 'remove'] as const;
+export const interventionActions = ['grow', 'shrink', 'remove', 'relabel'] as const;
 export type InterventionAction = (typeof interventionActions)[number];
 
 /** "these slices" = the current slice ± this many slices (9 slices, about one organ's worth at 3–5 mm). */
@@ -56,6 +60,11 @@ export const regionSchema = z.object({
   mediolateral: z.enum(['medial', 'lateral']).optional(),
   /** Where the target borders this structure: a leak into it, or a gap towards it. */
   near: structureName.optional(),
+  /**
+   * Connected pieces of the structure changed (of `from` for relabel): "stray" = every piece but
+   * the largest (islands, blobs, fragments); "pointed" = the piece at `point` (the cursor).
+   */
+  component: z.enum(['stray', 'pointed']).optional(),
 });
 export type Region = z.infer<typeof regionSchema>;
 
@@ -70,6 +79,8 @@ export type Magnitude = z.infer<typeof magnitudeSchema>;
 export const interventionSchema = z.object({
   action: z.enum(interventionActions),
   target: structureName,
+  /** relabel only: the structure whose voxels in the region become the target. */
+  from: structureName.optional(),
   region: regionSchema,
   magnitude: magnitudeSchema.optional(),
 });
@@ -150,15 +161,25 @@ export function displayName(name: string): string {
   return [...side, ...rest].join(' ');
 }
 
-const verbs: Record<InterventionAction, string> = { grow: 'Grow', shrink: 'Shrink', remove: 'Remove' };
+const verbs: Record<InterventionAction, string> = {
+  grow: 'Grow',
+  shrink: 'Shrink',
+  remove: 'Remove',
+  relabel: 'Relabel',
+};
 
 /** Structures where radiologists say "pole" for the upper or lower end. */
 const hasPoles = /^(kidney|spleen|kidney_cyst)/;
 
 /** The readable line shown with Apply/Undo: "Shrink liver · slices 38–46 · near stomach · by 3 mm". */
 export function describeIntervention(i: Intervention): string {
-  const parts = [`${verbs[i.action]} ${displayName(i.target)}${i.action === 'remove' ? ' label' : ''}`];
+  const parts = [
+    i.action === 'relabel'
+      ? `Relabel ${displayName(i.from ?? '?')} as ${displayName(i.target)}`
+      : `${verbs[i.action]} ${displayName(i.target)}${i.action === 'remove' ? ' label' : ''}`,
+  ];
   const r = i.region;
+  if (r.component) parts.push(r.component === 'stray' ? 'stray pieces only' : 'the piece at the cursor');
   if (r.slices) {
     // 1-based, as the slice viewer numbers them.
     const [a, b] = [r.slices.from + 1, r.slices.to + 1];
@@ -180,6 +201,7 @@ export function describeIntervention(i: Intervention): string {
     else parts.push({ slight: 'slightly', moderate: 'moderately', marked: 'markedly' }[m.level]);
   }
   if (!r.slices && !r.point && Object.keys(r).length === 0) parts.push('whole structure');
+  else if (i.action === 'grow' && r.craniocaudal && !m) parts.push('beyond its current end');
   return parts.join(' · ');
 }
 
@@ -199,6 +221,31 @@ export function checkIntervention(i: Intervention, context: ViewContext): Interp
     };
   }
   const r = i.region;
+  if (i.action === 'relabel') {
+    if (!i.from)
+      return { kind: 'clarify', question: `Which structure's label should become ${named(i.target)}?` };
+    if (i.from === i.target) {
+      return { kind: 'clarify', question: `Relabel the ${named(i.target)} as what?` };
+    }
+    if (!visible.has(i.from)) {
+      return {
+        kind: 'clarify',
+        question: `The ${named(i.from)} is not in this segmentation (it has: ${shown}). Which label is wrong here?`,
+      };
+    }
+    if (!r.slices && !r.point && !r.component) {
+      // Relabelling a whole structure renames it: never a guess. A place or a piece is needed.
+      return {
+        kind: 'clarify',
+        question: `Where is the ${named(i.target)} labelled as ${named(i.from)}? Put the cursor on it and say "here", or name the slices.`,
+      };
+    }
+  } else if (i.from !== undefined) {
+    return { kind: 'clarify', question: `Should the ${named(i.from)} label become ${named(i.target)} here?` };
+  }
+  if (r.component === 'pointed' && !r.point) {
+    return { kind: 'clarify', question: 'Which piece? Put the cursor on it and say "this piece".' };
+  }
   if (r.near !== undefined) {
     if (r.near === i.target)
       return { kind: 'clarify', question: `Near what should the ${named(i.target)} change?` };

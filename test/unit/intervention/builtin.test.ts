@@ -548,7 +548,9 @@ describe('built-in interpreter', () => {
       'Shrink liver · slices 38–46 · near stomach',
     );
     const pole = interpretBuiltIn('you missed the lower pole of the left kidney', ctx);
-    expect(pole.kind === 'intervention' && pole.summary).toBe('Grow left kidney · lower pole');
+    expect(pole.kind === 'intervention' && pole.summary).toBe(
+      'Grow left kidney · lower pole · beyond its current end',
+    );
     const removal = interpretBuiltIn('remove the pancreas label below slice 40', ctx);
     expect(removal.kind === 'intervention' && removal.summary).toBe('Remove pancreas label · slices 1–39');
   });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { loadPaths } from '../../../src/main/services/imaging/load';
 import { verifyModel } from '../../../src/main/services/models/index';
 import { SegmentationEngine } from '../../../src/main/services/segmentation/engine';
+import { executeIntervention } from '../../../src/main/services/intervention/index';
+import type { Intervention } from '../../../src/shared/intervention';
 import type { Volume } from '../../../src/shared/volume';
 import { requireData, sharedFile } from '../requireData';
 import { demoDir, demoModel, exampleCtData, sharedData } from '../segmentation/helpers';
@@ -70,5 +72,43 @@ describe('decoder re-run with an intervention (demo model)', () => {
     expect(count(grownMore.labels, far)).toBe(count(base.labels, far));
     expect(count(shrunk.labels, far)).toBe(count(base.labels, far));
     expect(['film', 'logits']).toContain(shrunk.method);
+  }, 120_000);
+
+  it('lets the image choose how far an unnamed grow goes, within the ceiling the words set', async () => {
+    const { segmentation } = await engine.segmentVolume(volume, { volumeKey: 'sm' });
+    const decoder = {
+      classValues: new Set([LIVER]),
+      decode: (request: Parameters<typeof engine.decodeIntervention>[1]) =>
+        engine.decodeIntervention(volume, request, { volumeKey: 'sm' }),
+      image: volume.voxels,
+    };
+    const grow = (magnitude?: Intervention['magnitude']): Intervention => ({
+      action: 'grow',
+      target: 'liver',
+      region: { slices: { from: 10, to: 19 } },
+      ...(magnitude ? { magnitude } : {}),
+    });
+    const slight = await executeIntervention(
+      segmentation,
+      grow({ unit: 'qualitative', level: 'slight' }),
+      decoder,
+    );
+    const plain = await executeIntervention(segmentation, grow(), decoder);
+    const marked = await executeIntervention(
+      segmentation,
+      grow({ unit: 'qualitative', level: 'marked' }),
+      decoder,
+    );
+    // A higher ceiling never changes fewer voxels; every answer says how far and why it stopped.
+    expect(plain.voxelsChanged).toBeGreaterThanOrEqual(slight.voxelsChanged);
+    expect(marked.voxelsChanged).toBeGreaterThanOrEqual(plain.voxelsChanged);
+    for (const r of [slight, plain, marked]) {
+      expect(r.note).toMatch(/chosen by the image|^nothing changed/);
+      expect(Array.from(r.edit?.after ?? []).every((v) => v === LIVER)).toBe(true);
+    }
+    // A named size is obeyed exactly, without the model.
+    const sized = await executeIntervention(segmentation, grow({ unit: 'mm', value: 3 }), decoder);
+    expect(sized.method).toBe('geometric');
+    expect(sized.note).toMatch(/obeyed exactly: the boundary moved 3 mm/);
   }, 120_000);
 });

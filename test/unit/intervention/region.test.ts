@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { InterventionApplyResult } from '../../../src/shared/api';
 import type { Intervention } from '../../../src/shared/intervention';
 import type { Segmentation, Vec3 } from '../../../src/shared/volume';
+import { axisAlignedStudy } from './helpers';
 import {
   InterventionError,
   NEAR_MM,
@@ -32,21 +33,7 @@ function study(): Segmentation {
   };
   ball([15, 20, 15], 10, LIVER);
   ball([29, 20, 15], 6, STOMACH);
-  return {
-    dims,
-    spacingMm: spacing,
-    originLps: [0, 0, 0],
-    axesLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
-    layers: [labels],
-    segments: [
-      { value: LIVER, layer: 0, name: 'liver', colorRgb: [221, 130, 101] },
-      { value: STOMACH, layer: 0, name: 'stomach', colorRgb: [255, 200, 0] },
-    ],
-  };
+  return axisAlignedStudy(dims, spacing, labels, { liver: LIVER, stomach: STOMACH });
 }
 
 const ijk = (n: number): Vec3 => [

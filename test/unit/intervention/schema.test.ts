@@ -60,7 +60,7 @@ describe('intervention schema', () => {
 
   it('is exported as a JSON Schema', () => {
     const schema = interventionJsonSchema as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(schema.properties)).toEqual(['action', 'target', 'region', 'magnitude']);
+    expect(Object.keys(schema.properties)).toEqual(['action', 'target', 'from', 'region', 'magnitude']);
     expect(schema.required).toEqual(['action', 'target', 'region']);
   });
 

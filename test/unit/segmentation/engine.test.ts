@@ -97,6 +97,31 @@ describe('SegmentationEngine (demo model)', () => {
     ]);
   }, 60_000);
 
+  it('every run normalises the study once: prompts reuse the map the segmentation made', async () => {
+    const map = engine.normalisation(volume, 'sm');
+    const keys: string[] = [];
+    const original = engine.normalisation.bind(engine);
+    engine.normalisation = (v, key) => {
+      keys.push(key);
+      return original(v, key);
+    };
+    try {
+      await engine.promptSlice(
+        volume,
+        12,
+        { kind: 'box', from: { a: 40, b: 30 }, to: { a: 90, b: 70 } },
+        { volumeKey: 'sm', value: 200, colorRgb: [255, 0, 0] },
+      );
+      await engine.segmentVolume(volume, { volumeKey: 'sm' });
+    } finally {
+      engine.normalisation = original;
+    }
+    expect(keys).toEqual(['sm', 'sm']);
+    expect(engine.normalisation(volume, 'sm')).toBe(map);
+    engine.forget('sm-other');
+    expect(engine.normalisation(volume, 'sm')).toBe(map);
+  }, 60_000);
+
   it('neutral intervention inputs give the same logits as none', async () => {
     const emb = await engine.decoderOnly([engine.cache.get('sm#10')!]);
     const K = manifest.classes.length;

@@ -141,7 +141,57 @@ export const benchmarkCommands: readonly BenchmarkCommand[] = [
     ],
     benchmarkContextWithCursor,
   ),
+  ...group('stray', iv({ action: 'remove', target: 'pancreas', region: { component: 'stray' } }), [
+    'remove the stray pancreas blob',
+    'delete the isolated pancreas label',
+    'get rid of the pancreas island',
+    'the small bit of pancreas away from the organ is wrong, remove it',
+  ]),
+  ...group(
+    'stray',
+    iv({ action: 'remove', target: 'stomach', region: { point: here, component: 'pointed' } }),
+    ['delete this stomach blob', 'remove the stomach fragment under the cursor'],
+    benchmarkContextWithCursor,
+  ),
+  ...group(
+    'relabel',
+    iv({ action: 'relabel', target: 'pancreas', from: 'liver', region: { point: here } }),
+    [
+      'this part is pancreas, not liver',
+      'this is not liver, it is pancreas',
+      'relabel the liver as pancreas here',
+    ],
+    benchmarkContextWithCursor,
+  ),
+  ...group(
+    'relabel',
+    iv({ action: 'relabel', target: 'kidney_right', from: 'kidney_left', region: { component: 'stray' } }),
+    ['take the right kidney label out of the left kidney'],
+  ),
+  ...group('under', iv({ action: 'grow', target: 'liver', region: { craniocaudal: 'superior' } }), [
+    'the liver continues up, add it',
+    'the liver is cut off at the top',
+    'the top of the liver is missing',
+  ]),
+  ...group('under', iv({ action: 'grow', target: 'spleen', region: { craniocaudal: 'inferior' } }), [
+    'the spleen goes further down',
+    'the spleen label ends too high',
+  ]),
+  ...group(
+    'over',
+    iv({
+      action: 'shrink',
+      target: 'liver',
+      region: {},
+      magnitude: { unit: 'qualitative', level: 'slight' },
+    }),
+    ['pull the liver in a little', 'tighten the liver a bit', 'trim the liver slightly'],
+  ),
   ...group('ambiguous', { kind: 'clarify' }, [
+    'remove the small piece of liver',
+    'this is pancreas, not liver',
+    'delete this blob',
+
     'the kidney is too big',
     'shrink the kidneys',
     'fix the liver',

@@ -12,213 +12,35 @@
 // context.superiorIsIncreasingK.
 import {
   HERE_RADIUS_MM,
-  THESE_SLICES_HALF_WIDTH,
   checkIntervention,
   displayName,
   type InterpretResult,
   type Intervention,
   type InterventionAction,
-  type Magnitude,
   type Region,
   type ViewContext,
 } from '../../../shared/intervention';
-import { matchStructureAt, numbersToDigits, type StructurePhrase } from './lexicon';
+import { normaliseCommand, takeMagnitude, takeSlices, type Range } from './commandTakes';
+import { matchStructureAt, type StructurePhrase } from './lexicon';
+import { DEICTIC, PARTIAL, canonicalRegionWords, readComponent, readRelabel } from './regionWords';
 
-type Range = { from: number; to: number };
-type Where = { ranges: Range[]; point?: Region['point']; problem?: string };
-
-const SLICE = '(?:slices?|images?|sections?)';
-const SUPERIOR = 'above|over|superior to|cranial to|higher than';
-const INFERIOR = 'below|under|beneath|inferior to|caudal to|lower than';
-
-/** Lower case, contractions spelled out, number words as digits, units spaced: one spelling per idea. */
-export function normaliseCommand(command: string): string {
-  let t = command
-    .toLowerCase()
-    .replace(/[’‘`]/g, "'")
-    .replace(/[–—]/g, '-')
-    .replace(/\bcan't\b/g, 'cannot')
-    .replace(/\bwon't\b/g, 'will not')
-    .replace(/n't\b/g, ' not')
-    .replace(/'s\b/g, '')
-    .replace(/'/g, ' ');
-  t = numbersToDigits(t);
-  t = t
-    .replace(/(\d),(\d)/g, '$1.$2')
-    .replace(/(\d)\s*(mm|cm|%)/g, '$1 $2')
-    .replace(/\b(?:bigger|larger|wider|thicker) than\b/g, 'too big')
-    .replace(/\b(?:smaller|narrower|thinner) than\b/g, 'too small')
-    // "should not extend into the stomach" is a leak; "should not extend below slice 40" a removal.
-    .replace(/\b(?:should|must) not (?:extend|go|spread|continue) (?=into|onto|over)/g, 'leaks ')
-    .replace(/\b(?:should|must) not (?:extend|go|spread|continue)\b/g, 'should not be')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return t;
-}
-
-/** Takes out every match of `re` (global) from `text`, handing each to `take`. */
-function extract(text: string, re: RegExp, take: (m: RegExpExecArray) => void): string {
-  return text.replace(re, (...args) => {
-    const m = args.slice(0, -2) as unknown as RegExpExecArray;
-    take(m);
-    return ' , ';
-  });
-}
-
-function beyond(index: number, superior: boolean, context: ViewContext, inclusive: boolean): Range {
-  const last = context.sliceCount - 1;
-  const up = superior === context.superiorIsIncreasingK;
-  const step = inclusive ? 0 : 1;
-  return up ? { from: index + step, to: last } : { from: 0, to: index - step };
-}
-
-/** Slice references → index ranges (intersected later) or a point; the text without them. */
-function takeSlices(text: string, context: ViewContext): { text: string; where: Where } {
-  const where: Where = { ranges: [] };
-  const c = context.currentSlice;
-  const shown = (n: string) => Number(n) - 1;
-  const badNumber = (n: number) => {
-    if (n < 0 || n >= context.sliceCount) {
-      where.problem = `This series has slices 1–${context.sliceCount}; slice ${n + 1} is not one of them. Which slices did you mean?`;
-    }
-  };
-  text = extract(
-    text,
-    new RegExp(
-      `\\b(?:(?:on|in|at|from|between|for|over|across) )?(?:the )?${SLICE} (\\d+) ?(?:-|to|through|thru|until|and) ?(?:${SLICE} )?(\\d+)\\b`,
-      'g',
-    ),
-    (m) => {
-      const [a, b] = [shown(m[1]), shown(m[2])].sort((x, y) => x - y);
-      badNumber(a);
-      badNumber(b);
-      where.ranges.push({ from: a, to: b });
-    },
-  );
-  text = extract(text, new RegExp(`\\b(${SUPERIOR}|${INFERIOR}) (?:the )?${SLICE} (\\d+)\\b`, 'g'), (m) => {
-    const n = shown(m[2]);
-    badNumber(n);
-    where.ranges.push(beyond(n, new RegExp(`^(?:${SUPERIOR})$`).test(m[1]), context, false));
-  });
-  // "from slice 100 up", "slice 40 and below", "from slice 30 on": that slice and beyond it.
-  text = extract(
-    text,
-    new RegExp(
-      `\\b(?:from )?(?:the )?${SLICE} (\\d+) (?:and )?(up|upwards?|above|down|downwards?|below|onwards?|on)\\b`,
-      'g',
-    ),
-    (m) => {
-      const n = shown(m[1]);
-      badNumber(n);
-      if (m[2].startsWith('on')) where.ranges.push({ from: n, to: context.sliceCount - 1 });
-      else where.ranges.push(beyond(n, /^(?:up|above)/.test(m[2]), context, true));
-    },
-  );
-  text = extract(text, new RegExp(`\\b(after|before) (?:the )?${SLICE} (\\d+)\\b`, 'g'), (m) => {
-    const n = shown(m[2]);
-    badNumber(n);
-    where.ranges.push(
-      m[1] === 'after' ? { from: n + 1, to: context.sliceCount - 1 } : { from: 0, to: n - 1 },
-    );
-  });
-  text = extract(text, new RegExp(`\\b(?:(?:on|in|at|of) )?(?:the )?${SLICE} (\\d+)\\b`, 'g'), (m) => {
-    const n = shown(m[1]);
-    badNumber(n);
-    where.ranges.push({ from: n, to: n });
-  });
-  const thisSlice =
-    '(?:this|here|the current slice|this slice|the current image|this image|this level|the cursor)';
-  text = extract(text, new RegExp(`\\b(${SUPERIOR}|${INFERIOR}) ${thisSlice}`, 'g'), (m) => {
-    where.ranges.push(beyond(c, new RegExp(`^(?:${SUPERIOR})$`).test(m[1]), context, false));
-  });
-  text = extract(text, /\bfrom (?:here|this slice|this level) (up|upwards|down|downwards)\b/g, (m) => {
-    where.ranges.push(beyond(c, m[1].startsWith('up'), context, true));
-  });
-  text = extract(
-    text,
-    /\b(?:(?:on|in|across|over|for|through) )?(?:these|those|the current|the visible|nearby|neighbou?ring|adjacent|surrounding) (?:few )?(?:slices|images|sections|levels)\b/g,
-    () => {
-      const last = context.sliceCount - 1;
-      where.ranges.push({
-        from: Math.max(0, c - THESE_SLICES_HALF_WIDTH),
-        to: Math.min(last, c + THESE_SLICES_HALF_WIDTH),
-      });
-    },
-  );
-  text = extract(
-    text,
-    /\b(?:(?:on|in|at) )?(?:this|the current|current|the present) (?:slice|image|section|level)\b/g,
-    () => where.ranges.push({ from: c, to: c }),
-  );
-  text = extract(
-    text,
-    /\b(?:(?:right|just|around|at|in) )?(?:here|this (?:spot|point|location|place|area|region)|(?:at )?the cursor|where the cursor is|where i (?:clicked|pointed))\b/g,
-    () => {
-      const k = context.cursor;
-      if (k) where.point = { ...k, radiusMm: HERE_RADIUS_MM };
-      else where.ranges.push({ from: c, to: c });
-    },
-  );
-  return { text, where };
-}
-
-type Taken = { magnitude?: Magnitude; problem?: string };
-
-function takeMagnitude(text: string): { text: string; taken: Taken } {
-  const taken: Taken = {};
-  text = extract(
-    text,
-    /\b(?:by |of |about |around |approximately |roughly |another )?(\d+(?:\.\d+)?) ?(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?|%|percent|per cent)(?![a-z])/g,
-    (m) => {
-      const value = Number(m[1]);
-      const unit = m[2];
-      if (value <= 0) taken.problem = 'By how much should it change?';
-      else if (unit === '%' || unit.startsWith('per')) taken.magnitude = { unit: 'percent', value };
-      else if (unit.startsWith('c')) taken.magnitude = { unit: 'mm', value: Math.round(value * 1000) / 100 };
-      else taken.magnitude = { unit: 'mm', value };
-    },
-  );
-  text = extract(text, /\b(?:by )?(\d+(?:\.\d+)?) ?(voxels?|pixels?|px)\b/g, (m) => {
-    taken.problem = `${m[1]} ${m[2]} depends on the image grid; say it in mm or percent (e.g. "by 3 mm").`;
-  });
-  text = extract(text, /\bby (\d+(?:\.\d+)?)\b/g, (m) => {
-    taken.problem = `By ${m[1]} what: mm or percent?`;
-  });
-  const levels: [RegExp, 'slight' | 'moderate' | 'marked'][] = [
-    [/\b(?:slightly|a (?:little )?bit|a little|a tad|a touch|marginally|minimally|just a bit)\b/g, 'slight'],
-    [/\b(?:moderately|somewhat|fairly)\b/g, 'moderate'],
-    [
-      /\b(?:a lot|significantly|substantially|considerably|markedly|massively|hugely|grossly|much (?=smaller|bigger|larger|less|more))\b/g,
-      'marked',
-    ],
-  ];
-  for (const [re, level] of levels) {
-    text = extract(text, re, () => {
-      taken.magnitude ??= { unit: 'qualitative', level };
-    });
-  }
-  // "way too big" / "far too big": the intensity is qualitative, the cue stays.
-  text = text.replace(/\b(?:way|far|much) too\b/g, () => {
-    taken.magnitude ??= { unit: 'qualitative', level: 'marked' };
-    return 'too';
-  });
-  return { text, taken };
-}
+export { normaliseCommand } from './commandTakes';
 
 interface Mention {
   phrase: StructurePhrase;
   start: number;
   end: number;
-  role: 'target' | 'near' | 'negated' | 'notNear' | 'denied';
+  /** from: the structure whose voxels a relabel gives to the target. */
+  role: 'target' | 'near' | 'negated' | 'notNear' | 'denied' | 'from';
 }
 
-const ACTIONS: Record<InterventionAction, RegExp> = {
+const ACTIONS: Record<Exclude<InterventionAction, 'relabel'>, RegExp> = {
   grow: new RegExp(
     [
       '\\b(?:grow|grown|enlarge|expand|extend|dilate|widen|bigger|larger|thicker|wider|undersized|under ?segment\\w*|missed|missing|misses|miss',
       'left out|leaves out|leaving out|cut off|cuts off|not enough|not big enough|not large enough|too (?:small|thin|narrow|tight)',
       'incomplete|fill in|fill|does not (?:cover|reach|include|extend)|do not (?:cover|reach|include)',
-      'not (?:included|covered|segmented|labell?ed)|add|more of|bring in)\\b|^(?:please )?include\\b',
+      'not (?:included|covered|segmented|labell?ed)|add|more of|bring in|(?:needs?|wants?|should have|could use) (?:a bit |a little |slightly |much |some )?(?:more|bigger|larger))\\b|^(?:please )?include\\b',
     ].join('|'),
   ),
   shrink: new RegExp(
@@ -226,7 +48,8 @@ const ACTIONS: Record<InterventionAction, RegExp> = {
       '\\b(?:shrink|shrunk|reduce|erode|trim|tighten|contract|smaller|thinner|narrower|oversized|too (?:big|large|fat|wide|thick|much|generous|loose)',
       'over ?segment\\w*|leak\\w*|bleed\\w*|spill\\w*|overflow\\w*|(?:extends|extending|goes|going|creeps|creeping|crosses|crossing|runs|running|grows|growing) into',
       'includes|including|contains|containing|covering|covers|invad\\w*|overlap\\w*|overcall\\w*|overestimat\\w*|eating into|encroach\\w*',
-      'protrud\\w*|sticks out|sticking out|(?:covered|overlapped|invaded|overlaid) by|exclude|less of|take off|cut back|pull(?: \\S+){0,3} back)\\b',
+      'protrud\\w*|sticks out|sticking out|(?:covered|overlapped|invaded|overlaid) by|exclude|less of|take off|cut back|pull(?: \\S+){0,3} back',
+      '(?:needs?|wants?|should have|could use) (?:a bit |a little |slightly |much |some )?(?:less|smaller))\\b',
     ].join('|'),
   ),
   remove:
@@ -331,14 +154,24 @@ export function interpretBuiltIn(command: string, context: ViewContext): Interpr
 
   const slices = takeSlices(norm, context);
   const sized = takeMagnitude(slices.text);
-  const { mentions, cueText } = findMentions(sized.text);
+  const found = findMentions(sized.text);
+  const { mentions } = found;
+  const cueText = canonicalRegionWords(found.cueText);
   assignRoles(cueText, mentions);
+  // "This is pancreas, not liver": the liver's voxels here become pancreas.
+  const relabel = readRelabel(cueText);
+  if (relabel && mentions[relabel.to] && mentions[relabel.from] && relabel.to !== relabel.from) {
+    mentions[relabel.to].role = 'target';
+    mentions[relabel.from].role = 'from';
+  }
 
-  let action = pick<InterventionAction>(cueText, [
-    ['grow', ACTIONS.grow],
-    ['shrink', ACTIONS.shrink],
-    ['remove', ACTIONS.remove],
-  ]);
+  let action: InterventionAction | 'conflict' | undefined = relabel
+    ? 'relabel'
+    : pick<Exclude<InterventionAction, 'relabel'>>(cueText, [
+        ['grow', ACTIONS.grow],
+        ['shrink', ACTIONS.shrink],
+        ['remove', ACTIONS.remove],
+      ]);
   if (action === 'conflict') {
     const found = (['grow', 'shrink', 'remove'] as const).filter((a) => ACTIONS[a].test(cueText));
     // "remove the part that leaks into the stomach" is one shrink, not two actions.
@@ -352,6 +185,7 @@ export function interpretBuiltIn(command: string, context: ViewContext): Interpr
   const negated = mentions.filter((m) => m.role === 'negated');
   const notNear = mentions.filter((m) => m.role === 'notNear');
   const nearMentions = mentions.filter((m) => m.role === 'near');
+  const fromMention = mentions.find((m) => m.role === 'from');
 
   // "Is the liver too big?" asks; "can you shrink the liver?" and "shrink it?" command.
   const asks =
@@ -478,6 +312,16 @@ export function interpretBuiltIn(command: string, context: ViewContext): Interpr
   }
 
   const rest = cueText.replace(/§\d+/g, ' ');
+  let from: string | undefined;
+  if (action === 'relabel' && fromMention) {
+    const resolved = resolveSide(fromMention.phrase, cueText, context);
+    if (typeof resolved !== 'string') {
+      return clarify(`Which label is wrong here: ${resolved.visible.map(displayName).join(' or ')}?`);
+    }
+    from = resolved;
+  }
+  const pieces = piecesOf(action, readComponent(cueText), region, rest, context, target, from);
+  if (typeof pieces === 'string') return clarify(pieces);
   const craniocaudal = pick(rest, [
     ['superior', /\b(?:upper|top|superior|superiorly|cranial|cranially|cephalad|dome|upwards?)\b/],
     ['inferior', /\b(?:lower|bottom|inferior|inferiorly|caudal|caudally|lowest|downwards?)\b/],
@@ -532,9 +376,49 @@ export function interpretBuiltIn(command: string, context: ViewContext): Interpr
   if (nears.size > 1) return clarify(`Near which neighbour: ${[...nears].map(displayName).join(' or ')}?`);
   if (nears.size === 1) region.near = [...nears][0];
 
-  const intervention: Intervention = { action, target, region };
+  const intervention: Intervention = { action, target, ...(from ? { from } : {}), region };
   if (sized.taken.magnitude && action !== 'remove') intervention.magnitude = sized.taken.magnitude;
   return checkIntervention(intervention, context);
+}
+
+/**
+ * Narrows `region` to the pieces the words name (stray pieces, the piece at the cursor) and gives a
+ * relabel its place; returns a question when the place is missing. Grow has no pieces to name.
+ */
+function piecesOf(
+  action: InterventionAction,
+  component: 'stray' | 'pointed' | undefined,
+  region: Region,
+  rest: string,
+  context: ViewContext,
+  target: string,
+  from: string | undefined,
+): string | null {
+  const pointAt = () => {
+    region.point ??= context.cursor ? { ...context.cursor, radiusMm: HERE_RADIUS_MM } : undefined;
+    return region.point !== undefined;
+  };
+  const placed = region.slices !== undefined || region.point !== undefined;
+  // "Delete the small bit of liver" names a part without saying where: ask, never delete it all.
+  if (action === 'remove' && !placed && !component && PARTIAL.test(rest)) {
+    return `Which part of the ${displayName(target)}? Put the cursor on it and say "this piece", or name the slices.`;
+  }
+  // A piece word with "here" or "at the cursor" points at one piece.
+  if (component === 'stray' && region.point) component = 'pointed';
+  if (component === 'pointed' && action !== 'grow') {
+    if (!pointAt()) return 'Which piece? Put the cursor on it and say "this piece", or name its slices.';
+    region.component = 'pointed';
+  } else if (component === 'stray' && action !== 'grow') {
+    region.component = 'stray';
+  } else if (action === 'relabel' && !placed) {
+    // "This is pancreas, not liver" points at the screen; "take X out of Y" names no place, so
+    // it means the pieces of Y away from its main body — never Y as a whole.
+    if (!DEICTIC.test(rest)) region.component = 'stray';
+    else if (!pointAt()) {
+      return `Where is the ${displayName(target)} labelled as ${displayName(from ?? '')}? Put the cursor on it and say "here", or name the slices.`;
+    }
+  }
+  return null;
 }
 
 function shownList(context: ViewContext): string {

@@ -7,12 +7,15 @@ import { describeIntervention, displayName, type Intervention } from '../../../s
 import type { Segmentation } from '../../../shared/volume';
 import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
 import { interventionBand, type Band } from './region';
+import { chooseStrength, structureIntensity } from './strength';
 
 /** The segmentation model as the executor needs it: which classes it has, and its decoder. */
 export interface InterventionDecoder {
   /** Label values (catalogue ids) the model segments. */
   classValues: Set<number>;
   decode(request: InterventionDecode): Promise<InterventionDecodeResult>;
+  /** The study's grey values on the segmentation's grid: lets the image choose an unnamed strength. */
+  image?: ArrayLike<number>;
 }
 
 /** One packed plane per affected slice (the layout the decoder expects), and where each voxel lies. */
@@ -102,7 +105,9 @@ export async function executeIntervention(
   const started = performance.now();
   const summary = describeIntervention(intervention);
   const target = seg.segments.find((s) => s.name === intervention.target);
-  const geometric = !decoder || (target !== undefined && !decoder.classValues.has(target.value));
+  const geometric =
+    !decoder ||
+    (intervention.action !== 'relabel' && target !== undefined && !decoder.classValues.has(target.value));
   const band = interventionBand(seg, intervention, geometric);
   const bandMs = performance.now() - started;
   const labels = seg.layers[band.layer];
@@ -123,7 +128,8 @@ export async function executeIntervention(
   ): InterventionApplyResult => {
     const result = summarise(seg, band.layer, band.sliceAxis, indices, before, after);
     let why = note;
-    if (!result.edit) {
+    if (!result.edit && band.note) why = `nothing to change: ${band.note}`;
+    else if (!result.edit) {
       why = band.indices.length
         ? `nothing changed: the model already places the ${name} boundary there${note ? ` (${note})` : ''}; name a larger region or use the brush`
         : `nothing to change: the region holds no ${intervention.action === 'grow' ? `background within reach of the ${name}` : `${name} voxels`}`;
@@ -138,8 +144,9 @@ export async function executeIntervention(
     };
   };
 
-  if (intervention.action === 'remove') {
-    for (const n of band.indices) change(n, 0);
+  if (intervention.action === 'remove' || intervention.action === 'relabel') {
+    // One edit either way: a relabel takes the voxels from one structure and gives them to the other.
+    for (const n of band.indices) change(n, band.newValue ?? 0);
     return finish('mask-edit', null, undefined, {});
   }
   if (!band.indices.length) return finish(decoder ? 'film' : 'geometric', null, undefined, {});
@@ -154,11 +161,28 @@ export async function executeIntervention(
     );
   }
 
+  if (band.exact && !intervention.region.near) {
+    // A named size is obeyed exactly: the boundary moves by that distance (exact Euclidean distance
+    // transform) or by that share of the structure, nearest voxels first; the model is not asked.
+    for (const n of band.indices) change(n, intervention.action === 'grow' ? band.value : 0);
+    const size = intervention.magnitude;
+    const by =
+      size?.unit === 'mm'
+        ? `${size.value} mm`
+        : `to change ${size?.unit === 'percent' ? size.value : '?'} % of the ${name}`;
+    return finish(
+      'geometric',
+      null,
+      `a named size is obeyed exactly: the boundary moved ${by}, measured with the exact distance transform`,
+      {},
+    );
+  }
   const { slices, gate, packed } = packBand(seg, band);
+  const direction = intervention.action as 'grow' | 'shrink';
   const decoded = await decoder.decode({
     slices,
     classValue: band.value,
-    direction: intervention.action,
+    direction,
     strength: band.strength,
     gate,
   });
@@ -169,18 +193,27 @@ export async function executeIntervention(
   const near = intervention.region.near
     ? seg.segments.find((s) => s.name === intervention.region.near && s.layer === band.layer)?.value
     : undefined;
+  const chosen = band.exact
+    ? null
+    : imageChoice(seg, band, direction, intervention.target, decoded, packed, decoder);
   band.indices.forEach((n, c) => {
     const label = decoded.labels[packed[c]];
-    if (intervention.action === 'grow') {
-      if (label === band.value) change(n, band.value);
-    } else if (label !== band.value) {
-      change(n, near !== undefined && label === near ? near : 0);
+    if (band.exact) {
+      // A leak with a named depth: all of it goes, to the neighbour where the decoder sees it.
+      change(n, direction === 'grow' ? band.value : near !== undefined && label === near ? near : 0);
+    } else if (
+      chosen ? chosen.changes[c] : direction === 'grow' ? label === band.value : label !== band.value
+    ) {
+      change(n, direction === 'grow' ? band.value : near !== undefined && label === near ? near : 0);
     }
   });
-  const note =
+  const notes = [
+    chosen?.explanation,
     decoded.method === 'logits'
-      ? `the model has no learned ${intervention.action} direction for the ${name} that works here, so its class logits were ${intervention.action === 'grow' ? 'raised' : 'lowered'} inside the region instead`
-      : undefined;
+      ? `the model has no learned ${direction} direction for the ${name} that works here, so its class logits were ${direction === 'grow' ? 'raised' : 'lowered'} inside the region instead`
+      : undefined,
+  ].filter(Boolean);
+  const note = notes.length ? notes.join('; ') : undefined;
   return finish(decoded.method, decoded.model, note, {
     ...decoded.timingsMs,
     writeMs: round(performance.now() - t),
@@ -189,3 +222,23 @@ export async function executeIntervention(
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The image's choice of strength for a band with no named size, or null when there is no image. */
+function imageChoice(
+  seg: Segmentation,
+  band: Band,
+  direction: 'grow' | 'shrink',
+  target: string,
+  decoded: InterventionDecodeResult,
+  packed: Int32Array,
+  decoder: InterventionDecoder,
+) {
+  const image = decoder.image;
+  const labels = seg.layers[band.layer];
+  if (!image || image.length !== labels.length) return null;
+  const range = structureIntensity(image, labels, band.value, seg.dims);
+  if (!range) return null;
+  const flip = Float32Array.from(packed, (p) => decoded.flipStrength[p]);
+  const intensity = Float32Array.from(band.indices, (n) => image[n]);
+  return chooseStrength(direction, target, flip, intensity, band.distanceMm, range, band.strength);
+}

@@ -71,7 +71,7 @@ export const llmAnswerJsonSchema = z.toJSONSchema(llmAnswerSchema) as Json;
 /** The grammar for one request: structure names limited to those on screen. */
 export function llmAnswerGrammarSchema(structureNames: readonly string[]): GbnfJsonSchema {
   return toGrammarSchema(llmAnswerJsonSchema, {
-    stringEnums: { target: structureNames, near: structureNames },
+    stringEnums: { target: structureNames, near: structureNames, from: structureNames },
   });
 }
 

@@ -13,7 +13,10 @@ import { toGrammarJson } from './grammarSchema';
 const INSTRUCTIONS = [
   "Turn a radiologist's typed correction of an organ segmentation into JSON.",
   'Actions: grow = the label missed tissue; shrink = the label is too big or leaks into a neighbour',
-  '(put the neighbour in "near"); remove = delete the label in a region.',
+  '(put the neighbour in "near"); remove = delete the label in a region; relabel = the "from"',
+  'label in the region is really the target. component "stray" = the pieces away from the main body',
+  '(stray, island, blob, fragment); "pointed" = the piece at the cursor. A structure that continues',
+  'up or down missed its upper or lower pole (grow with craniocaudal).',
   'Structures are the names listed in the view. Slices are 0-based indices: slice N as typed is index N-1.',
   '"Above"/"upper" mean superior (towards the head). Use only the parts of the region the command states.',
   'Answer kind "clarify" with a short question when the structure, action or place is unclear,',
@@ -75,6 +78,25 @@ export const promptExamples: readonly PromptExample[] = [
     answer: {
       kind: 'intervention',
       intervention: { action: 'shrink', target: 'spleen', region: {}, magnitude: { unit: 'mm', value: 3 } },
+    },
+  },
+  {
+    command: 'remove the stray pancreas blob',
+    answer: {
+      kind: 'intervention',
+      intervention: { action: 'remove', target: 'pancreas', region: { component: 'stray' } },
+    },
+  },
+  {
+    command: 'take the right kidney label out of the left kidney',
+    answer: {
+      kind: 'intervention',
+      intervention: {
+        action: 'relabel',
+        target: 'kidney_right',
+        from: 'kidney_left',
+        region: { component: 'stray' },
+      },
     },
   },
   {

@@ -1,7 +1,8 @@
 // Where an intervention may change voxels, on the segmentation's own grid: the region it names
 // (slices, a ball around a point, a part of the target, where the target meets a neighbour) and,
 // inside it, the band of candidates — background within reach of the target for `grow`, target
-// voxels within reach of its boundary for `shrink`, every target voxel for `remove`. Nothing
+// voxels within reach of its boundary for `shrink`, every target voxel for `remove`, every voxel of
+// the `from` structure for `relabel`; with `component`, only voxels of the pieces it names. Nothing
 // outside the band can change, whatever the decoder says; that is the "no voxel outside the
 // region" guarantee, by construction.
 //
@@ -11,14 +12,21 @@ import { ServiceError } from '../../../shared/serviceError';
 import { HERE_RADIUS_MM, axialAxis, type Intervention, type Magnitude } from '../../../shared/intervention';
 import { labelExtent, type Segmentation, type Vec3 } from '../../../shared/volume';
 import { distanceTransform } from '../metrics/index';
+import { connectedComponents } from './components';
 
 /** How far "near the stomach" reaches from the stomach: the same ball as "here". */
 export const NEAR_MM = HERE_RADIUS_MM;
 
 /** Reach (mm) of a qualitative magnitude; "moderate" is also the default when none is said. */
 export const QUALITATIVE_REACH_MM = { slight: 3, moderate: 6, marked: 12 } as const;
-/** "You missed the lower pole" names no size: a pole is about a centimetre of organ. */
-export const DEFAULT_GROW_REACH_MM = 10;
+/**
+ * How far a change that names no size may reach at most; the image decides how far it goes within
+ * it (strength.ts). "You missed the lower pole" is about a centimetre or two of organ.
+ */
+export const DEFAULT_GROW_REACH_MM = 15;
+export const DEFAULT_SHRINK_REACH_MM = 9;
+/** Without a model nothing reads the image: a grow that names no size moves the boundary this far. */
+export const GEOMETRIC_GROW_REACH_MM = 10;
 
 /** Decoder strength (multiple of the trained FiLM step) for each qualitative magnitude. */
 export const QUALITATIVE_STRENGTH = { slight: 1, moderate: 2, marked: 4 } as const;
@@ -41,9 +49,17 @@ interface Box {
 export interface Band {
   /** Flat voxel indices (i fastest) that may change, ascending. */
   indices: Uint32Array;
-  /** The label layer and value of the target. */
+  /** Per band voxel: its distance (mm) from the structure's boundary (outside for grow, depth for shrink). */
+  distanceMm: Float32Array;
+  /** The label layer and value of the structure the band is drawn on (relabel: `from`). */
   layer: number;
   value: number;
+  /** relabel: the value the band's voxels become. */
+  newValue?: number;
+  /** A named size (mm, percent): every band voxel changes exactly; the model does not choose. */
+  exact: boolean;
+  /** Why the band is empty, when the region's words explain it ("the pancreas is one piece"). */
+  note?: string;
   /** The axis the slices of the region step along (closest to S–I). */
   sliceAxis: 0 | 1 | 2;
   /** Voxels of the target in the region before the change (for percent and for the summary). */
@@ -64,13 +80,19 @@ export function strengthOf(magnitude: Magnitude | undefined): number {
  */
 export function reachOf(intervention: Intervention, geometric = false): number {
   const m = intervention.magnitude;
-  if (intervention.action === 'remove' || m?.unit === 'percent') return Infinity;
+  if (intervention.action === 'remove' || intervention.action === 'relabel' || m?.unit === 'percent')
+    return Infinity;
   if (m?.unit === 'mm') return m.value;
   if (m?.unit === 'qualitative') return QUALITATIVE_REACH_MM[m.level];
-  if (intervention.action === 'grow') return DEFAULT_GROW_REACH_MM;
+  if (intervention.action === 'grow') return geometric ? GEOMETRIC_GROW_REACH_MM : DEFAULT_GROW_REACH_MM;
+  if (geometric) return QUALITATIVE_REACH_MM.moderate;
   // A leak ("near the stomach") is as deep as it is; the junction region bounds it.
-  return intervention.region.near && !geometric ? Infinity : QUALITATIVE_REACH_MM.moderate;
+  return intervention.region.near ? Infinity : DEFAULT_SHRINK_REACH_MM;
 }
+
+/** A named size (mm or percent) is obeyed exactly: the band is the change. */
+export const isExact = (intervention: Intervention): boolean =>
+  intervention.magnitude?.unit === 'mm' || intervention.magnitude?.unit === 'percent';
 
 const strides = (dims: Vec3): Vec3 => [1, dims[0], dims[0] * dims[1]];
 
@@ -203,7 +225,8 @@ function positionTests(
         : (i, j, k) => Math.abs(x(i, j, k) - midline) >= c,
     );
   }
-  if (r.point) {
+  // "This piece": the piece at the point is the region, not the ball around it.
+  if (r.point && r.component !== 'pointed') {
     const { i: pi, j: pj, k: pk, radiusMm } = r.point;
     const p = [x(pi, pj, pk), y(pi, pj, pk), z(pi, pj, pk)];
     const r2 = radiusMm * radiusMm;
@@ -215,25 +238,89 @@ function positionTests(
   return tests;
 }
 
+/** Which pieces of the subject the region keeps, as a test on voxel coordinates; null = all of them. */
+function componentTest(
+  intervention: Intervention,
+  labels: ArrayLike<number>,
+  value: number,
+  seg: Segmentation,
+  box: Box,
+): { test: ((i: number, j: number, k: number) => boolean) | null; note?: string } {
+  const r = intervention.region;
+  if (!r.component) return { test: null };
+  const name = intervention.action === 'relabel' ? intervention.from! : intervention.target;
+  const size: Vec3 = [box.hi[0] - box.lo[0], box.hi[1] - box.lo[1], box.hi[2] - box.lo[2]];
+  const pieces = connectedComponents(crop(labels, value, seg.dims, box), size);
+  const local = (i: number, j: number, k: number) =>
+    i - box.lo[0] + (j - box.lo[1]) * size[0] + (k - box.lo[2]) * size[0] * size[1];
+  if (r.component === 'stray') {
+    if (pieces.sizes.length <= 2)
+      return { test: () => false, note: `the ${name} is one piece: nothing stray to change` };
+    return { test: (i, j, k) => pieces.ids[local(i, j, k)] !== pieces.main };
+  }
+  // "This piece": the one at the cursor, or the nearest within the cursor's ball.
+  const p = r.point!;
+  const inBox = (i: number, j: number, k: number) =>
+    i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] && k < box.hi[2];
+  let id = inBox(p.i, p.j, p.k) ? pieces.ids[local(p.i, p.j, p.k)] : 0;
+  if (!id) {
+    const s = seg.spacingMm;
+    let best = p.radiusMm * p.radiusMm;
+    for (let k = box.lo[2]; k < box.hi[2]; k++)
+      for (let j = box.lo[1]; j < box.hi[1]; j++)
+        for (let i = box.lo[0]; i < box.hi[0]; i++) {
+          const c = pieces.ids[local(i, j, k)];
+          if (!c) continue;
+          const d = ((i - p.i) * s[0]) ** 2 + ((j - p.j) * s[1]) ** 2 + ((k - p.k) * s[2]) ** 2;
+          if (d <= best) [best, id] = [d, c];
+        }
+  }
+  if (!id) throw new InterventionError(`no piece of the ${name} is within ${p.radiusMm} mm of the cursor`);
+  if (id === pieces.main && pieces.sizes.length > 2 && intervention.action === 'remove') {
+    throw new InterventionError(
+      `the piece at the cursor is the main body of the ${name} (${pieces.sizes[id]} voxels), not a stray piece; to delete the whole label say "delete the ${name} label"`,
+    );
+  }
+  if (id === pieces.main && intervention.action !== 'shrink') {
+    throw new InterventionError(
+      `the piece at the cursor is the whole ${name}; say where on it ("here", or slices) instead of "this piece"`,
+    );
+  }
+  return { test: (i, j, k) => pieces.ids[local(i, j, k)] === id };
+}
+
 /** The voxels an intervention may change, or an InterventionError saying why there are none to consider. */
 export function interventionBand(seg: Segmentation, intervention: Intervention, geometric = false): Band {
   const target = seg.segments.find((s) => s.name === intervention.target);
+  const has = seg.segments.map((s) => s.name).join(', ') || 'nothing';
   if (!target) {
+    throw new InterventionError(`the ${intervention.target} is not in this segmentation (it has: ${has})`);
+  }
+  // The structure the band is drawn on: the target, or for relabel the label being replaced.
+  const relabel = intervention.action === 'relabel';
+  const subject = relabel ? seg.segments.find((s) => s.name === intervention.from) : target;
+  if (!subject)
     throw new InterventionError(
-      `the ${intervention.target} is not in this segmentation (it has: ${seg.segments.map((s) => s.name).join(', ') || 'nothing'})`,
+      `the ${intervention.from ?? '(none)'} is not in this segmentation (it has: ${has})`,
+    );
+  if (relabel && subject.layer !== target.layer) {
+    throw new InterventionError(
+      `the ${subject.name} and the ${target.name} are on different label layers; relabel by hand with the brush`,
     );
   }
-  const labels = seg.layers[target.layer];
+  const labels = seg.layers[subject.layer];
   const { dims, spacingMm } = seg;
   const full: Box = { lo: [0, 0, 0], hi: [dims[0], dims[1], dims[2]] };
-  const targetBox = boundingBox(labels, target.value, dims);
-  if (!targetBox) throw new InterventionError(`the ${intervention.target} has no voxels to change`);
+  const targetBox = boundingBox(labels, subject.value, dims);
+  if (!targetBox) throw new InterventionError(`the ${subject.name} has no voxels to change`);
   const sliceAxis = axialAxis(seg.axesLps);
   const r = intervention.region;
   const reachMm = reachOf(intervention, geometric);
   const strength = strengthOf(intervention.magnitude);
+  const exact = isExact(intervention);
+  const growing = intervention.action === 'grow';
 
-  let box = intervention.action === 'grow' ? grow(targetBox, reachMm, spacingMm, dims) : targetBox;
+  let box = growing ? grow(targetBox, reachMm, spacingMm, dims) : targetBox;
   if (r.slices) {
     const lo = [...full.lo] as Box['lo'];
     const hi = [...full.hi] as Box['hi'];
@@ -241,7 +328,7 @@ export function interventionBand(seg: Segmentation, intervention: Intervention, 
     hi[sliceAxis] = r.slices.to + 1;
     box = intersect(box, { lo, hi });
   }
-  if (r.point) {
+  if (r.point && r.component !== 'pointed') {
     const c = [r.point.i, r.point.j, r.point.k];
     box = intersect(
       box,
@@ -257,16 +344,21 @@ export function interventionBand(seg: Segmentation, intervention: Intervention, 
     if (!nearBox) throw new InterventionError(`the ${r.near} has no voxels, so nothing is near it`);
     box = intersect(box, grow(nearBox, NEAR_MM, spacingMm, dims));
   }
+  const pieces = componentTest(intervention, labels, subject.value, seg, targetBox);
   const empty = (): Band => ({
     indices: new Uint32Array(0),
-    layer: target.layer,
-    value: target.value,
+    distanceMm: new Float32Array(0),
+    layer: subject.layer,
+    value: subject.value,
+    ...(relabel ? { newValue: target.value } : {}),
+    exact,
     sliceAxis,
     targetVoxelsInRegion: 0,
     reachMm,
     strength,
+    ...(pieces.note ? { note: pieces.note } : {}),
   });
-  if (isEmpty(box)) return empty();
+  if (isEmpty(box) || pieces.note) return empty();
 
   // Distances are taken over the box grown by how far they matter, so a neighbour or the target's
   // boundary just outside the box still counts.
@@ -274,17 +366,17 @@ export function interventionBand(seg: Segmentation, intervention: Intervention, 
     Math.max(Number.isFinite(reachMm) ? reachMm : 0, near ? NEAR_MM : 0) + Math.max(...spacingMm);
   const dbox = grow(box, margin, spacingMm, dims);
   const dsize: Vec3 = [dbox.hi[0] - dbox.lo[0], dbox.hi[1] - dbox.lo[1], dbox.hi[2] - dbox.lo[2]];
-  const toTarget =
-    intervention.action === 'grow'
-      ? distanceTransform(crop(labels, target.value, dims, dbox), dsize, spacingMm)
-      : null;
-  const depth =
-    intervention.action === 'shrink' && Number.isFinite(reachMm) && intervention.magnitude?.unit !== 'percent'
-      ? distanceTransform(crop(labels, target.value, dims, dbox, true), dsize, spacingMm)
-      : null;
+  const toTarget = growing
+    ? distanceTransform(crop(labels, subject.value, dims, dbox), dsize, spacingMm)
+    : null;
+  // Depth inside the structure: the exact Euclidean distance to the nearest voxel outside it.
+  const depth = growing
+    ? null
+    : distanceTransform(crop(labels, subject.value, dims, dbox, true), dsize, spacingMm);
   const toNear = near ? distanceTransform(crop(near.labels, near.value, dims, dbox), dsize, spacingMm) : null;
-  const extent = targetExtent(labels, target.value, seg, targetBox);
+  const extent = targetExtent(labels, subject.value, seg, targetBox);
   const tests = positionTests(intervention, seg, extent);
+  if (pieces.test) tests.push(pieces.test);
 
   const st = strides(dims);
   const candidates: number[] = [];
@@ -297,45 +389,36 @@ export function interventionBand(seg: Segmentation, intervention: Intervention, 
         const d = i - dbox.lo[0] + (j - dbox.lo[1]) * dsize[0] + (k - dbox.lo[2]) * dsize[0] * dsize[1];
         if (toNear && toNear[d] > NEAR_MM) continue;
         if (!tests.every((test) => test(i, j, k))) continue;
-        const isTarget = labels[n] === target.value;
+        const isTarget = labels[n] === subject.value;
         if (isTarget) targetVoxelsInRegion++;
-        if (intervention.action === 'grow') {
+        if (growing) {
           // Grow claims background only: another structure is never eaten by a command about this one.
           if (labels[n] !== 0 || toTarget![d] > reachMm) continue;
           candidates.push(n);
           distances.push(toTarget![d]);
         } else if (isTarget) {
-          if (depth && depth[d] > reachMm) continue;
+          if (depth![d] > reachMm) continue;
           candidates.push(n);
-          distances.push(depth ? depth[d] : 0);
+          distances.push(depth![d]);
         }
       }
     }
   }
-  let indices = candidates;
+  let order = candidates.map((_, c) => c);
   const m = intervention.magnitude;
-  if (m?.unit === 'percent' && intervention.action !== 'remove') {
+  if (m?.unit === 'percent' && (growing || intervention.action === 'shrink')) {
     // The nearest candidates first: a percent grows (or peels) the boundary evenly.
     const wanted = Math.round((m.value / 100) * (targetVoxelsInRegion || extent.count));
-    const order = candidates.map((_, n) => n);
-    if (intervention.action === 'shrink') {
-      const inside = distanceTransform(crop(labels, target.value, dims, dbox, true), dsize, spacingMm);
-      candidates.forEach((n, c) => {
-        const i = n % dims[0];
-        const j = Math.floor(n / dims[0]) % dims[1];
-        const k = Math.floor(n / (dims[0] * dims[1]));
-        distances[c] =
-          inside[i - dbox.lo[0] + (j - dbox.lo[1]) * dsize[0] + (k - dbox.lo[2]) * dsize[0] * dsize[1]];
-      });
-    }
     order.sort((a, b) => distances[a] - distances[b]);
-    indices = order.slice(0, wanted).map((c) => candidates[c]);
-    indices.sort((a, b) => a - b);
+    order = order.slice(0, wanted).sort((a, b) => candidates[a] - candidates[b]);
   }
   return {
-    indices: Uint32Array.from(indices),
-    layer: target.layer,
-    value: target.value,
+    indices: Uint32Array.from(order, (c) => candidates[c]),
+    distanceMm: Float32Array.from(order, (c) => distances[c]),
+    layer: subject.layer,
+    value: subject.value,
+    ...(relabel ? { newValue: target.value } : {}),
+    exact,
     sliceAxis,
     targetVoxelsInRegion,
     reachMm,

@@ -186,6 +186,8 @@ export class SegmentationService {
   ): Promise<{
     classValues: Set<number>;
     decode: (request: InterventionDecode) => Promise<InterventionDecodeResult>;
+    /** The study's grey values (the segmentation's grid): the image chooses an unnamed strength. */
+    image: Volume['voxels'];
   } | null> {
     let classValues: Set<number>;
     try {
@@ -197,6 +199,7 @@ export class SegmentationService {
     return {
       classValues,
       decode: (request) => this.decodeIntervention(volume, volumeKey, request, options),
+      image: volume.voxels,
     };
   }
 

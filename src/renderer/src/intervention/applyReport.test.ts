@@ -49,6 +49,38 @@ describe('applyReport', () => {
     expect(changeLine(r.rows[0])).toBe('liver 1000 → 943 voxels (+3 −60), 27.0 → 25.5 mL');
   });
 
+  it('shows a relabel as one edit that moves voxels from one structure to another', () => {
+    const r = applyReport(
+      {
+        ...outcome,
+        summary: 'Relabel liver as pancreas · stray pieces only',
+        method: 'mask-edit',
+        changes: [
+          { name: 'liver', value: 5, added: 0, removed: 36 },
+          { name: 'pancreas', value: 7, added: 36, removed: 0 },
+        ],
+      },
+      new Map([
+        [5, 1000],
+        [7, 100],
+      ]),
+      [1, 1, 1],
+      10,
+    );
+    expect(r.method).toBe('voxels relabelled (one mask edit, one undo)');
+    expect(r.rows.map(changeLine)).toEqual([
+      'liver 1000 → 964 voxels (+0 −36), 1.0 → 0.96 mL',
+      'pancreas 100 → 136 voxels (+36 −0), 0.10 → 0.14 mL',
+    ]);
+    const removal = applyReport(
+      { ...outcome, method: 'mask-edit', changes: [{ name: 'liver', value: 5, added: 0, removed: 36 }] },
+      new Map(),
+      [1, 1, 1],
+      10,
+    );
+    expect(removal.method).toBe('label removed (mask edit)');
+  });
+
   it('says one slice, keeps the note, and falls back to the round trip without timings', () => {
     const r = applyReport(
       { ...outcome, slices: { from: 4, to: 4 }, note: 'no FiLM for this class', timingsMs: {} },

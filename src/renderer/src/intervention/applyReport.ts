@@ -80,7 +80,11 @@ export function applyReport(
   return {
     rows,
     slices,
-    method: methods[outcome.method] ?? outcome.method,
+    // A relabel is one mask edit that takes voxels from one structure and gives them to another.
+    method:
+      outcome.method === 'mask-edit' && outcome.changes.some((c) => c.added > 0)
+        ? 'voxels relabelled (one mask edit, one undo)'
+        : (methods[outcome.method] ?? outcome.method),
     ...(outcome.note ? { note: outcome.note } : {}),
     time: formatSeconds(ms),
   };
