@@ -1,14 +1,17 @@
 // Segmentation: whole-volume time and peak memory of `causal-sam segment` on example_ct.nii.gz
 // (122×101×112, 3 mm), per-slice encoder and decoder times, and the decoder-only re-run of 20 cached
-// slices (what a prompt or an intervention costs). Needs `npm run build` and a model in
+// slices (what a prompt or an intervention costs). The encoder's GFLOP/s (its FLOPs per slice from
+// the manifest, counted at export by training/optimize_onnx.py) stands beside onnxruntime-node's own
+// MatMul throughput on this machine with the same number of threads, and its graph's node count. Needs `npm run build` and a model in
 // models/causal-sam-demo (or CAUSAL_SAM_MODELS_DIR). The engine figures come from the TypeScript
 // source loaded through Vite's SSR loader, so they measure the same code the app runs.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root, sourceLoader } from './sources.mjs';
 import { writeResults } from './results.mjs';
+import { countNodes, matmulGflops } from './onnxGraph.mjs';
 
 const cli = join(root, 'bin/causal-sam.mjs');
 const input = join(root, '..', 'shared', 'data', 'totalsegmentator', 'example_ct.nii.gz');
@@ -121,8 +124,16 @@ for (let n = 0; n < 5; n++) {
   );
   promptTimes.push(r.timingsMs.totalMs);
 }
+const threads = engine.threads;
 await engine.release();
 await server.close();
+// What one matrix product reaches here: a 1024³ product and the encoder's own MLP shape (batch 8 ×
+// 256 tokens × 192 → 768 for the demo ViT), best of 10 each.
+const matmulPeak = await matmulGflops(1024, 1024, 1024, threads);
+const encoderFlops = manifest.encoder.flopsPerSample;
+const encoderMsPerSlice = encTimings.encoderMs / encTimings.encodedSlices;
+const encoderGflops = encoderFlops ? encoderFlops / (encoderMsPerSlice * 1e6) : NaN;
+const encoderNodes = countNodes(readFileSync(join(modelDir, manifest.files.encoder.path)));
 
 const whole = cliRuns.map((r) => r.result.timingsMs.totalMs);
 writeResults(
@@ -141,9 +152,18 @@ writeResults(
       value: `preprocess ${t.preprocessMs}, encoder ${t.encoderMs}, decoder ${t.decoderMs}, postprocess ${t.postprocessMs} (encoder overlaps the rest)`,
       unit: 'ms',
     },
-    'encoder per slice (batch 8, sequential)': {
-      value: round(encTimings.encoderMs / encTimings.encodedSlices, 2),
-      unit: 'ms',
+    'encoder per slice (batch 8, sequential)': { value: round(encoderMsPerSlice, 2), unit: 'ms' },
+    'encoder work per slice': { value: round((encoderFlops ?? NaN) / 1e9, 3), unit: 'GFLOP' },
+    'encoder throughput (batch 8)': { value: round(encoderGflops, 1), unit: 'GFLOP/s' },
+    'MatMul throughput, onnxruntime-node 1024³ (same threads)': {
+      value: round(matmulPeak, 1),
+      unit: 'GFLOP/s',
+    },
+    'encoder throughput / MatMul throughput': { value: round(encoderGflops / matmulPeak, 2), unit: '' },
+    'encoder graph nodes': { value: encoderNodes, unit: 'ONNX nodes' },
+    'model files (all graphs the manifest names)': {
+      value: round(Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) / 1024 ** 2, 1),
+      unit: 'MiB',
     },
     'decoder per slice (batch 8, median of 5)': { value: round(median(decoderBatch) / 8, 2), unit: 'ms' },
     'decoder-only re-run of 20 cached slices (one batch, best of 5)': {
@@ -166,7 +186,10 @@ writeResults(
     },
   },
   {
-    'whole volume (engine, median)': { target: 5000, unit: 'ms', better: 'lower' },
+    'whole volume (engine, median)': { target: 3000, unit: 'ms', better: 'lower' },
+    // Within 2× of what a plain matrix product reaches on the same threads (issue 14).
+    'encoder throughput / MatMul throughput': { target: 0.5, unit: '', better: 'higher' },
+    'model files (all graphs the manifest names)': { target: 30, unit: 'MiB', better: 'lower' },
     'decoder-only re-run of 20 cached slices (one batch, best of 5)': {
       target: 150,
       unit: 'ms',

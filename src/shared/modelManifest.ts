@@ -20,6 +20,8 @@ export interface GraphSpec {
   opset: number;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /** Multiplies and adds of the graph's matrix products and convolutions for one sample. */
+  flopsPerSample?: number;
 }
 
 export type IntensityNormalisation =
