@@ -50,7 +50,8 @@ export interface ModelManifest {
    * promptDecoder (optional): the decoder with a prompt-only refinement head, run for prompts; the
    * plain decoder runs automatic segmentation and interventions without paying for the head.
    */
-  files: { encoder: ModelFile; decoder: ModelFile; promptDecoder?: ModelFile };
+  /** ood (optional): out-of-distribution statistics and thresholds (scripts/calibrate-ood.mjs). */
+  files: { encoder: ModelFile; decoder: ModelFile; promptDecoder?: ModelFile; ood?: ModelFile };
   encoder: GraphSpec;
   decoder: GraphSpec;
   promptDecoder?: GraphSpec;
