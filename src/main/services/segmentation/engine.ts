@@ -5,12 +5,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../../../shared/modelManifest';
+import type { StudyOod } from '../../../shared/ood';
 import type { Segmentation, Volume } from '../../../shared/volume';
 import { voxelCount } from '../../../shared/volume';
 import { EmbeddingCache } from './cache';
 import { SegmentationCancelledError, SegmentationRefusedError } from './errors';
 import { argmaxClasses, classTable, promptMask, type ClassTable } from './labels';
 import { estimateMemory, formatMb, tensorBytes, type MemoryEstimate } from './memory';
+import { OodAccumulator, oodWarnings, type OodStats } from './ood';
+import { readOodStats } from './oodFile';
 import {
   gatePlane,
   intensityMap,
@@ -60,6 +63,8 @@ export interface SegmentResult {
   memoryEstimate: MemoryEstimate;
   /** What the user should know about this run (an oblique study, for instance). */
   warnings: string[];
+  /** Out-of-distribution score of an automatic segmentation, where the model ships its statistics. */
+  ood?: StudyOod;
 }
 
 export interface PromptOptions extends RunOptions {
@@ -141,6 +146,8 @@ export class SegmentationEngine {
   private readonly C8: number;
   private readonly embShape: number[];
   private readonly neutral = new Map<number, Record<'film_scale' | 'film_shift' | 'gate', ort.Tensor>>();
+  /** The model's out-of-distribution statistics (manifest files.ood); null when it has none. */
+  oodStats: OodStats | null = null;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -193,7 +200,9 @@ export class SegmentationEngine {
       provider = `cpu (${provider} failed: ${(error as Error).message.split('\n')[0]})`;
       sessions = await openAll('cpu');
     }
-    return new SegmentationEngine(manifest, ...sessions, provider, threads, options);
+    const engine = new SegmentationEngine(manifest, ...sessions, provider, threads, options);
+    engine.oodStats = await readOodStats(dir, manifest);
+    return engine;
   }
 
   async release(): Promise<void> {
@@ -553,6 +562,7 @@ export class SegmentationEngine {
     const lookups = { col: nearestPixels(frame.col, this.S), row: nearestPixels(frame.row, this.S) };
     const pixels = this.S * this.S;
     const classMap = new Uint8Array(pixels);
+    const ood = this.oodStats && new OodAccumulator(this.oodStats, this.K, this.embShape[0]);
     const batches: number[][] = [];
     for (let start = 0; start < frame.slices; start += this.batch) {
       batches.push(Array.from({ length: Math.min(this.batch, frame.slices - start) }, (_, n) => start + n));
@@ -575,6 +585,7 @@ export class SegmentationEngine {
         t = performance.now();
         batches[n].forEach((k, b) => {
           argmaxClasses(classLogits, b, this.K, pixels, classMap);
+          ood?.addSlice(embeddings[b], classLogits, b, classMap);
           writeSliceBack(frame, volume.dims, k, classMap, this.classes.lut, layer, lookups);
         });
         timings.postprocessMs += performance.now() - t;
@@ -589,8 +600,13 @@ export class SegmentationEngine {
     const present = new Set<number>();
     for (let n = 0; n < layer.length; n++) if (layer[n]) present.add(layer[n]);
     segmentation.segments = this.classes.segments.filter((s) => present.has(s.value)).map((s) => ({ ...s }));
+    const oodReport = ood?.finish(this.classes.lut, segmentation.segments);
     timings.postprocessMs += performance.now() - t;
-    return this.result(segmentation, timings, t0, estimate, warnings);
+    const result = this.result(segmentation, timings, t0, estimate, [
+      ...warnings,
+      ...(oodReport ? oodWarnings(oodReport) : []),
+    ]);
+    return oodReport ? { ...result, ood: oodReport } : result;
   }
 
   /**
