@@ -149,7 +149,7 @@ writeResults(
       unit: 'MiB',
     },
     'whole volume stages (engine, last CLI run)': {
-      value: `preprocess ${t.preprocessMs}, encoder ${t.encoderMs}, decoder ${t.decoderMs}, postprocess ${t.postprocessMs} (encoder overlaps the rest)`,
+      value: `preprocess ${t.preprocessMs}, encoder ${t.encoderMs}, decoder ${t.decoderMs}, postprocess ${t.postprocessMs} (the decoder's time includes the next encoder batch: onnxruntime-node runs each session.run on the calling thread, so the engine's encoder/decoder pipelining does not overlap them)`,
       unit: 'ms',
     },
     'encoder per slice (batch 8, sequential)': { value: round(encoderMsPerSlice, 2), unit: 'ms' },
