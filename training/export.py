@@ -526,6 +526,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         extra,
     )
     print(f"exported to {out}")
+    print(f"out-of-distribution score: node scripts/calibrate-ood.mjs {out} (writes ood.json)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 // The out-of-distribution score's pure parts: pooled features, the distance, per-pixel entropy, the
-// per-study and per-structure report and its warnings, the statistics fit and the threshold rule,
-// and the segment list's cell. The shipped model's calibrated behaviour (the demo CT not flagged,
-// noise flagged) is tested through the CLI in cli.test.ts.
+// per-study and per-structure report and its warnings, the statistics fit and the threshold rule.
+// The segment list's cell: src/renderer/src/format/oodScore.test.ts. The shipped model's calibrated
+// behaviour (the demo CT not flagged, noise flagged) is tested through the CLI in cli.test.ts.
 import { describe, expect, it } from 'vitest';
 import {
   OodAccumulator,
@@ -16,7 +16,6 @@ import {
   separatingThreshold,
   symmetricEigen,
 } from '../../../src/main/services/segmentation/oodFit';
-import { oodCell } from '../../../src/renderer/src/format/oodScore';
 
 /** Deterministic standard normal numbers (Box–Muller on a linear congruential generator). */
 function normals(seed: number) {
@@ -156,18 +155,5 @@ describe('fitting and calibrating the statistics', () => {
   it('threshold: between the groups when they separate, else a margin above the in-distribution maximum', () => {
     expect(separatingThreshold([1, 2], [8, 9, 10, 11])).toBeCloseTo(Math.sqrt(2 * 8.75), 10);
     expect(separatingThreshold([1, 2], [2.1, 2.2, 2.3, 11])).toBeCloseTo(2.5, 10);
-  });
-});
-
-describe('segment list cell', () => {
-  it('shows the score, marks 1 or more, and says what it means', () => {
-    const base = { value: 5, name: 'liver', pixels: 10, entropy: 0.1, distance: 1.2 };
-    expect(oodCell({ ...base, score: 0.4, flagged: false })).toMatchObject({ text: '0.40', flagged: false });
-    const bad = oodCell({ ...base, score: 2.5, flagged: true });
-    expect(bad.text).toBe('⚠ 2.50');
-    expect(bad.title).toMatch(
-      /unlike the training scans: check it before use .*distance 1\.20, decoder entropy 0\.10/,
-    );
-    expect(oodCell(undefined).text).toBe('');
   });
 });
