@@ -94,6 +94,15 @@ await engine.embed(
   { volumeKey: 'bench-encoder' },
   encTimings,
 );
+// The encoder's best batch of 8 (fresh slices each time, so nothing comes from the cache), to set
+// beside the best MatMul run: on a shared machine the best runs are the least disturbed ones.
+const encoderBest = [];
+for (let n = 0; n < 5; n++) {
+  const timings = { ...encTimings, encoderMs: 0, encodedSlices: 0 };
+  const slices = Array.from({ length: 8 }, (_, i) => 50 + i);
+  await engine.embed(volume, frame, map, slices, { volumeKey: `bench-encoder-best-${n}` }, timings);
+  encoderBest.push(timings.encoderMs / timings.encodedSlices);
+}
 const batch8 = Array.from({ length: 8 }, (_, n) => engine.cache.get(`bench#${50 + n}`));
 const decoderBatch = [];
 for (let n = 0; n < 5; n++) {
@@ -132,7 +141,8 @@ await server.close();
 const matmulPeak = await matmulGflops(1024, 1024, 1024, threads);
 const encoderFlops = manifest.encoder.flopsPerSample;
 const encoderMsPerSlice = encTimings.encoderMs / encTimings.encodedSlices;
-const encoderGflops = encoderFlops ? encoderFlops / (encoderMsPerSlice * 1e6) : NaN;
+const encoderBestMs = Math.min(...encoderBest);
+const encoderGflops = encoderFlops ? encoderFlops / (encoderBestMs * 1e6) : NaN;
 const encoderNodes = countNodes(readFileSync(join(modelDir, manifest.files.encoder.path)));
 
 const whole = cliRuns.map((r) => r.result.timingsMs.totalMs);
@@ -154,8 +164,9 @@ writeResults(
     },
     'encoder per slice (batch 8, sequential)': { value: round(encoderMsPerSlice, 2), unit: 'ms' },
     'encoder work per slice': { value: round((encoderFlops ?? NaN) / 1e9, 3), unit: 'GFLOP' },
-    'encoder throughput (batch 8)': { value: round(encoderGflops, 1), unit: 'GFLOP/s' },
-    'MatMul throughput, onnxruntime-node 1024³ (same threads)': {
+    'encoder per slice (best of 5 batches of 8)': { value: round(encoderBestMs, 2), unit: 'ms' },
+    'encoder throughput (best batch of 8)': { value: round(encoderGflops, 1), unit: 'GFLOP/s' },
+    'MatMul throughput, onnxruntime-node 1024³ (same threads, best of 10)': {
       value: round(matmulPeak, 1),
       unit: 'GFLOP/s',
     },
