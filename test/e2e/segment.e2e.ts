@@ -178,6 +178,7 @@ describe('segmentation in the workstation', () => {
     expect(await page.getByTestId(`segment-${liverRow.value}-ood`).getAttribute('title')).toMatch(
       /^out-of-distribution score 0\.\d\d, below 1: like the training scans/,
     );
+    await page.getByTestId('segment-panel').screenshot({ path: join(artefacts, 'segment-list-ood.png') });
     const result = await debug<string>('labelDigest');
     expect(result).not.toBe(edited);
 
