@@ -97,6 +97,22 @@ export function embeddingDistance(stats: OodStats, features: Float64Array): numb
   return Math.sqrt(total / stats.dim);
 }
 
+/** Normalised predictive entropy (0 certain, 1 uniform) at pixel p of the slice starting at `base`. */
+function entropyAt(logits: Float32Array, base: number, k: number, pixels: number, p: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) max = Math.max(max, logits[base + c * pixels + p]);
+  let z = 0;
+  let weighted = 0;
+  for (let c = 0; c < k; c++) {
+    const d = logits[base + c * pixels + p] - max;
+    const e = Math.exp(d);
+    z += e;
+    weighted += e * d;
+  }
+  // H = log Z − Σ e·d / Z, with d the logits shifted by their maximum.
+  return (Math.log(z) - weighted / z) / Math.log(k);
+}
+
 /**
  * Predictive entropy of the softmax over K channels at each pixel of one slice of [B, K, S, S]
  * logits, divided by log K (0 certain, 1 uniform).
@@ -109,21 +125,7 @@ export function pixelEntropy(
   out: Float32Array,
 ): Float32Array {
   const base = batchIndex * k * pixels;
-  const norm = Math.log(k);
-  for (let p = 0; p < pixels; p++) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, logits[base + c * pixels + p]);
-    let z = 0;
-    let weighted = 0;
-    for (let c = 0; c < k; c++) {
-      const d = logits[base + c * pixels + p] - max;
-      const e = Math.exp(d);
-      z += e;
-      weighted += e * d;
-    }
-    // H = log Z − Σ e·d / Z, with d the logits shifted by their maximum.
-    out[p] = (Math.log(z) - weighted / z) / norm;
-  }
+  for (let p = 0; p < pixels; p++) out[p] = entropyAt(logits, base, k, pixels, p);
   return out;
 }
 
@@ -140,7 +142,6 @@ export class OodAccumulator {
   private readonly pixels: Float64Array;
   private readonly entropySum: Float64Array;
   private readonly distanceSum: Float64Array;
-  private entropy: Float32Array;
 
   constructor(
     private readonly stats: OodStats,
@@ -150,20 +151,21 @@ export class OodAccumulator {
     this.pixels = new Float64Array(classes);
     this.entropySum = new Float64Array(classes);
     this.distanceSum = new Float64Array(classes);
-    this.entropy = new Float32Array(0);
   }
 
   /** One slice: its embeddings [C, h, w], the decoder's logits (batch element b) and argmax map. */
   addSlice(embedding: Float32Array, logits: Float32Array, b: number, classMap: Uint8Array): number {
     const distance = embeddingDistance(this.stats, pooledFeatures(embedding, this.channels));
     this.distances.push(distance);
-    if (this.entropy.length !== classMap.length) this.entropy = new Float32Array(classMap.length);
-    pixelEntropy(logits, b, this.classes, classMap.length, this.entropy);
+    const pixels = classMap.length;
+    const base = b * this.classes * pixels;
     const counts = new Float64Array(this.classes);
-    for (let p = 0; p < classMap.length; p++) {
+    // Only structures are reported: background pixels (most of a slice) need no entropy.
+    for (let p = 0; p < pixels; p++) {
       const c = classMap[p];
+      if (c === 0) continue;
       counts[c]++;
-      this.entropySum[c] += this.entropy[p];
+      this.entropySum[c] += entropyAt(logits, base, this.classes, pixels, p);
     }
     for (let c = 0; c < this.classes; c++) {
       this.pixels[c] += counts[c];
