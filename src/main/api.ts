@@ -84,6 +84,7 @@ export function createApi(context: ApiContext): Api {
     provider: r.provider,
     timingsMs: { ...r.timingsMs },
     warnings: r.warnings,
+    ...(r.ood ? { ood: r.ood } : {}),
     task,
   });
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
 import type { ModelManifest } from './modelManifest';
+import type { StudyOod } from './ood';
 import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
 import {
   interpreterKinds,
@@ -152,6 +153,8 @@ export interface SegmentationRunResult {
   timingsMs: Record<string, number>;
   /** What the user should see with the result (e.g. an oblique study). */
   warnings: string[];
+  /** Out-of-distribution score per study and per structure (automatic runs of a model with statistics). */
+  ood?: StudyOod;
   task: string;
 }
 

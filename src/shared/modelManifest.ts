@@ -20,6 +20,8 @@ export interface GraphSpec {
   opset: number;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /** Multiplies and adds of the graph's matrix products and convolutions for one sample. */
+  flopsPerSample?: number;
 }
 
 export type IntensityNormalisation =
@@ -59,7 +61,8 @@ export interface ModelManifest {
    * promptDecoder (optional): the decoder with a prompt-only refinement head, run for prompts; the
    * plain decoder runs automatic segmentation and interventions without paying for the head.
    */
-  files: { encoder: ModelFile; decoder: ModelFile; promptDecoder?: ModelFile };
+  /** ood (optional): out-of-distribution statistics and thresholds (scripts/calibrate-ood.mjs). */
+  files: { encoder: ModelFile; decoder: ModelFile; promptDecoder?: ModelFile; ood?: ModelFile };
   encoder: GraphSpec;
   decoder: GraphSpec;
   promptDecoder?: GraphSpec;

@@ -107,6 +107,31 @@ describe('exported model parity (onnxruntime-node vs PyTorch)', () => {
       }
     }, 60_000);
 
+    // The encoder is exported for inference with its shape arithmetic folded for a dynamic batch
+    // (training/optimize_onnx.py): three copies of the reference slice in one batch must each give
+    // the reference embeddings.
+    it(`${id}: encoder gives the reference for every slice of a batch of 3`, async () => {
+      const [input] = ref.encoder.inputs;
+      const [output] = ref.encoder.outputs;
+      const one = readTensor(parityDir, input).data as Float32Array;
+      const three = new Float32Array(one.length * 3);
+      for (let b = 0; b < 3; b++) three.set(one, b * one.length);
+      const session = await ort.InferenceSession.create(join(dir, manifest.files.encoder.path), {
+        intraOpNumThreads: 1,
+      });
+      const result = await session.run({
+        [input.name]: new ort.Tensor('float32', three, [3, ...input.shape.slice(1)]),
+      });
+      await session.release();
+      const got = result[output.name];
+      const expected = readTensor(parityDir, output).data as Float32Array;
+      expect(got.dims).toEqual([3, ...output.shape.slice(1)]);
+      for (let b = 0; b < 3; b++) {
+        const slice = (got.data as Float32Array).subarray(b * expected.length, (b + 1) * expected.length);
+        expect(maxAbsDiff(slice, expected)).toBeLessThanOrEqual(tol);
+      }
+    }, 60_000);
+
     // The reference was made by the full model; a model with a prompt decoder answers prompts with it,
     // and its plain decoder (no prompt head) must still give the same class logits.
     const graphs = manifest.files.promptDecoder

@@ -26,4 +26,6 @@ $PY -m training.experiments.train_prompt --init "$RUNS/demo_b/final.pt" --out "$
 $PY -m training.evaluate --ckpt "$RUNS/demo_p/final.pt" --out training/results/demo_eval.json
 $PY -m training.export --ckpt "$RUNS/demo_p/final.pt" --id causal-sam-demo \
     --scores training/results/demo_eval.json
+# Out-of-distribution statistics and thresholds (ood.json), through the app's own engine.
+node scripts/calibrate-ood.mjs models/causal-sam-demo
 $PY training/results/make_demo_md.py

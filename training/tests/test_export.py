@@ -50,6 +50,10 @@ def test_tiny_export(tmp_path) -> None:
             list(g.graph.input) + list(g.graph.output), spec["inputs"] + spec["outputs"]
         ):
             assert _dims(vi) == t["shape"], (vi.name, _dims(vi), t["shape"])
+    # Exported for inference: the encoder's shape arithmetic is folded, FLOPs are counted.
+    enc = onnx.load(str(tmp_path / man["files"]["encoder"]["path"]))
+    assert not {"Shape", "Gather", "Range", "Mod"} & {n.op_type for n in enc.graph.node}
+    assert all(man[p]["flopsPerSample"] > 0 for p in ("encoder", "decoder", "promptDecoder"))
     ref = json.loads((tmp_path / "parity" / "reference.json").read_text())
     out = ref["decoder"]["outputs"][0]
     data = np.frombuffer((tmp_path / "parity" / out["file"]).read_bytes(), "<f4")

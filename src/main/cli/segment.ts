@@ -44,7 +44,9 @@ options:
   --max-memory-mb <n>      refuse a run estimated to need more (default: 80 % of free memory)
   --modality <CT|MR>       what the image is, where the file does not say (normalisation follows it;
                            needed when the file does not say and its intensities are not HU)
-  --json                   print {"model", "provider", "labels": [...], "timingsMs": {...}}
+  --json                   print {"model", "provider", "labels": [...], "timingsMs": {...}, "warnings",
+                           "ood"}; ood (models with out-of-distribution statistics): the study's
+                           score and each structure's (1 or more: do not trust; see README)
 
   causal-sam metrics --pred <labels> --ref <labels> [--json]
         per label name: Dice, HD95 (mm), ASSD (mm). Labels are matched by name where both files
@@ -224,6 +226,7 @@ async function segment(args: string[]): Promise<number> {
         labels,
         timingsMs,
         warnings: result.warnings,
+        ...(result.ood ? { ood: result.ood } : {}),
       }),
     );
   } else {

@@ -13,6 +13,7 @@ import { loadPaths } from '../../../src/main/services/imaging/load';
 import { writeNiftiVolume } from '../../../src/main/services/imaging/niftiWriter';
 import { structureById, structureByName } from '../../../src/shared/anatomy';
 import type { Volume } from '../../../src/shared/volume';
+import type { StudyOod } from '../../../src/shared/ood';
 import { builtFile, requireData, sharedFile } from '../requireData';
 import { demoDir, demoModel, exampleCt, exampleCtData, exampleSeg, modelsDir } from './helpers';
 
@@ -87,6 +88,12 @@ describe('causal-sam segment / metrics (built CLI)', () => {
       expect(l.volumeMl).toBeCloseTo((l.voxels * 27) / 1000, 2);
     }
     found = out.labels;
+    // The scan the model was trained on is not flagged: a score per structure, all below 1.
+    const ood = (out as unknown as { ood: StudyOod }).ood;
+    expect(ood.flagged).toBe(false);
+    expect(ood.slices).toBe(112);
+    expect(ood.structures.map((s) => s.value).sort()).toEqual(out.labels.map((l) => l.id).sort());
+    for (const s of ood.structures) expect(s.score, s.name).toBeLessThan(1);
     expect(out.timingsMs.encoderMs).toBeGreaterThan(0);
     expect(out.timingsMs.slices).toBe(112);
     const [a, b] = [await info(exampleCt), await info(labels)];
@@ -116,6 +123,41 @@ describe('causal-sam segment / metrics (built CLI)', () => {
     const liver = report.structures.find((s: { name: string }) => s.name === 'liver');
     expect(liver.voxels).toBe(out.labels.find((l) => l.name === 'liver')!.voxels);
     expect(liver.bboxMaxLps[2]).toBeGreaterThan(liver.bboxMinLps[2]);
+  }, 120_000);
+
+  it('pure noise does not silently report organs: the study and every structure are flagged', async () => {
+    // Uniform noise over the CT range (the case is 512 × 512 × 1000; checked by hand, the
+    // README gives its figures): what the model finds in it must come with a warning.
+    const noise = join(work, 'noise.nii');
+    const [nx, ny, nz] = [160, 160, 24];
+    let seed = 12345;
+    const voxels = Int16Array.from({ length: nx * ny * nz }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return -1024 + Math.floor((seed / 2147483648) * 2524);
+    });
+    const axesLps: Volume['axesLps'] = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    const volume = { dims: [nx, ny, nz], spacingMm: [2.5, 2.5, 3], originLps: [0, 0, 0], axesLps };
+    await writeFile(
+      noise,
+      writeNiftiVolume({ ...volume, voxelType: 'int16', voxels, modality: 'CT' } as Volume),
+    );
+    const r = await run(['segment', noise, '--out', join(work, 'noise-labels.nii.gz'), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { warnings: string[]; ood: StudyOod; labels: { id: number }[] };
+    expect(out.ood.flagged).toBe(true);
+    expect(out.ood.score).toBeGreaterThanOrEqual(1);
+    expect(out.ood.slicesFlagged).toBe(nz);
+    expect(out.ood.structures.length).toBe(out.labels.length);
+    for (const s of out.ood.structures) expect(s.flagged, s.name).toBe(true);
+    expect(out.warnings.join(' ')).toMatch(/unlike the scans the model was trained on/);
+    // Without --json the warning goes to the terminal.
+    const text = await run(['segment', noise, '--out', join(work, 'noise-labels.nii.gz')]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/warning: this study looks unlike the scans the model was trained on/);
   }, 120_000);
 
   // Model quality rather than code: the shipped demo checkpoint finds these three (its manifest's

@@ -1,6 +1,7 @@
 // SegmentationEngine on the demo model (models/causal-sam-demo or CAUSAL_SAM_MODELS_DIR): progress,
 // cancellation within a second, the embedding cache (prompts re-run the decoder only), neutral
-// intervention inputs, and the worker's job runner.
+// intervention inputs, the out-of-distribution score (with, without and with a bad statistics file),
+// and the worker's job runner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPaths } from '../../../src/main/services/imaging/load';
 import { verifyModel } from '../../../src/main/services/models/index';
@@ -11,6 +12,9 @@ import type { ModelManifest } from '../../../src/shared/modelManifest';
 import type { Volume } from '../../../src/shared/volume';
 import { requireData } from '../requireData';
 import { demoDir, demoModel, exampleCtData } from './helpers';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const small = join(process.cwd(), '..', 'shared', 'data', 'totalsegmentator', 'example_ct_sm.nii.gz');
@@ -41,6 +45,48 @@ describe('SegmentationEngine (demo model)', () => {
     const again = await engine.segmentVolume(volume, { volumeKey: 'sm' });
     expect(again.timingsMs.encodedSlices).toBe(0);
     expect(again.segmentation.layers[0]).toEqual(r.segmentation.layers[0]);
+  }, 120_000);
+
+  it('scores the run out of distribution; a model without statistics runs without; a bad file is refused', async () => {
+    const r = await engine.segmentVolume(volume, { volumeKey: 'sm' });
+    expect(r.ood?.slices).toBe(30);
+    expect(r.ood?.structures.map((s) => s.value).sort()).toEqual(
+      r.segmentation.segments.map((s) => s.value).sort(),
+    );
+    const copy = await mkdtemp(join(tmpdir(), 'ood-model-'));
+    try {
+      await cp(demoDir, copy, { recursive: true });
+      const plain = JSON.parse(await readFile(join(copy, 'manifest.json'), 'utf8')) as ModelManifest;
+      delete plain.files.ood;
+      await writeFile(join(copy, 'manifest.json'), JSON.stringify(plain));
+      const without = await SegmentationEngine.create(copy, await verifyModel(copy), {
+        intraOpNumThreads: 1,
+      });
+      const run = await without.segmentVolume(volume, { volumeKey: 'sm' });
+      await without.release();
+      expect(run.ood).toBeUndefined();
+      expect(run.segmentation.layers[0]).toEqual(r.segmentation.layers[0]);
+      // A statistics file that is not one: refused at load, naming the file (sha256 made to match).
+      const bad = Buffer.from('{"format":"causal-sam-ood-1","dim":2}');
+      await writeFile(join(copy, 'ood.json'), bad);
+      const withBad = {
+        ...plain,
+        files: {
+          ...plain.files,
+          ood: {
+            path: 'ood.json',
+            bytes: bad.length,
+            sha256: createHash('sha256').update(bad).digest('hex'),
+          },
+        },
+      };
+      await writeFile(join(copy, 'manifest.json'), JSON.stringify(withBad));
+      await expect(SegmentationEngine.create(copy, await verifyModel(copy))).rejects.toThrow(
+        /ood\.json: not an out-of-distribution statistics file/,
+      );
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('a prompt on a cached slice runs the decoder only', async () => {

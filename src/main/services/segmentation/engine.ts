@@ -24,6 +24,8 @@ import { SegmentationRefusedError } from './errors';
 import { classTable, type ClassTable } from './labels';
 import { estimateMemory, formatMb, tensorBytes, type MemoryEstimate } from './memory';
 import { NormalisationCache } from './normalisationCache';
+import type { OodStats } from './ood';
+import { readOodStats } from './oodFile';
 import { learnedDirection, type FilmDirection } from './interventionDecode';
 import { sliceFrame, type IntensityMap, type SliceFrame } from './preprocess';
 import type { EncodedPrompt, Prompt } from './prompt';
@@ -53,6 +55,8 @@ export class SegmentationEngine implements InterventionHost {
   readonly S: number;
   readonly K: number;
   readonly C8: number;
+  /** The model's out-of-distribution statistics (manifest files.ood); null when it has none. */
+  oodStats: OodStats | null = null;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -70,7 +74,9 @@ export class SegmentationEngine implements InterventionHost {
     manifest: ModelManifest,
     options: EngineOptions = {},
   ): Promise<SegmentationEngine> {
-    return new SegmentationEngine(manifest, await ModelSessions.create(dir, manifest, options));
+    const engine = new SegmentationEngine(manifest, await ModelSessions.create(dir, manifest, options));
+    engine.oodStats = await readOodStats(dir, manifest);
+    return engine;
   }
 
   async release(): Promise<void> {
@@ -87,6 +93,10 @@ export class SegmentationEngine implements InterventionHost {
   /** Whether the decoder takes the FiLM and gate inputs (a plain SAM-style decoder does not). */
   get hasFilmInputs(): boolean {
     return this.sessions.hasFilmInputs;
+  }
+  /** Channels of one slice's embedding (the encoder output's first dimension after the batch). */
+  get embeddingChannels(): number {
+    return Number(this.manifest.encoder.outputs[0].shape[1]);
   }
   /** Bytes one slice's embeddings take in the cache. */
   get embeddingBytes(): number {

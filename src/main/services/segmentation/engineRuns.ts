@@ -14,6 +14,7 @@ import {
   type SegmentTimings,
 } from './engineTypes';
 import { SegmentationCancelledError } from './errors';
+import { OodAccumulator, oodWarnings, type OodStats } from './ood';
 import { argmaxClasses, promptMask, type ClassTable } from './labels';
 import type { MemoryEstimate } from './memory';
 import {
@@ -41,6 +42,10 @@ export interface RunHost {
   readonly classes: ClassTable;
   readonly provider: string;
   readonly modelRef: { id: string; version: string };
+  /** Out-of-distribution statistics of the model; null when it ships none. */
+  readonly oodStats: OodStats | null;
+  /** Channels of one embedding (its first dimension). */
+  readonly embeddingChannels: number;
   plan(
     volume: Volume,
     maxMemoryBytes?: number,
@@ -110,6 +115,7 @@ export async function segmentVolume(
   const lookups = { col: nearestPixels(frame.col, host.S), row: nearestPixels(frame.row, host.S) };
   const pixels = host.S * host.S;
   const classMap = new Uint8Array(pixels);
+  const ood = host.oodStats && new OodAccumulator(host.oodStats, host.K, host.embeddingChannels);
   const batches: number[][] = [];
   for (let start = 0; start < frame.slices; start += host.batch) {
     batches.push(Array.from({ length: Math.min(host.batch, frame.slices - start) }, (_, n) => start + n));
@@ -132,6 +138,7 @@ export async function segmentVolume(
       t = performance.now();
       batches[n].forEach((k, b) => {
         argmaxClasses(classLogits, b, host.K, pixels, classMap);
+        ood?.addSlice(embeddings[b], classLogits, b, classMap);
         writeSliceBack(frame, volume.dims, k, classMap, host.classes.lut, layer, lookups);
       });
       timings.postprocessMs += performance.now() - t;
@@ -146,8 +153,13 @@ export async function segmentVolume(
   const present = new Set<number>();
   for (let n = 0; n < layer.length; n++) if (layer[n]) present.add(layer[n]);
   segmentation.segments = host.classes.segments.filter((s) => present.has(s.value)).map((s) => ({ ...s }));
+  const oodReport = ood?.finish(host.classes.lut, segmentation.segments);
   timings.postprocessMs += performance.now() - t;
-  return result(host, segmentation, timings, t0, estimate, warnings);
+  const run = result(host, segmentation, timings, t0, estimate, [
+    ...warnings,
+    ...(oodReport ? oodWarnings(oodReport) : []),
+  ]);
+  return oodReport ? { ...run, ood: oodReport } : run;
 }
 
 /**

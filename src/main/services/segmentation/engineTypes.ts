@@ -1,5 +1,6 @@
 // What the segmentation engine's runs take and answer, shared by its parts (sessions, runs, the
 // intervention decode) and by the worker that hosts it.
+import type { StudyOod } from '../../../shared/ood';
 import type { Segmentation } from '../../../shared/volume';
 import { SegmentationRefusedError } from './errors';
 import type { MemoryEstimate } from './memory';
@@ -31,6 +32,8 @@ export interface SegmentResult {
   memoryEstimate: MemoryEstimate;
   /** What the user should know about this run (an oblique study, for instance). */
   warnings: string[];
+  /** Out-of-distribution score of an automatic segmentation, where the model ships its statistics. */
+  ood?: StudyOod;
 }
 
 export interface PromptOptions extends RunOptions {

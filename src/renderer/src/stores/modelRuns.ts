@@ -143,6 +143,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
         ...result.model,
         automatic: true,
       });
+    if (result.ood) segmentation.setModelScores(result.ood.structures);
     message.value = `Found ${result.segmentation.segments.length} structures (Undo restores the previous segmentation).`;
   }
 
@@ -152,6 +153,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     pending.value = null;
     if (!p) return;
     segmentation.adopt(p.result.segmentation, { ...p.result.model, automatic: true });
+    if (p.result.ood) segmentation.setModelScores(p.result.ood.structures);
     message.value = `Replaced the segmentation with ${p.result.segmentation.segments.length} structures.`;
   }
 

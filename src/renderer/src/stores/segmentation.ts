@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
+import type { StructureOod } from '../../../shared/ood';
 import { fallbackColor } from '../../../shared/anatomy';
 import { api } from '../bridge';
 import {
@@ -37,6 +38,8 @@ export interface SegmentRow extends SegmentInfo {
   volumeMl: number;
   visible: boolean;
   opacity: number;
+  /** The model's out-of-distribution score for this structure, from the run that made it. */
+  ood?: StructureOod;
 }
 
 export const useSegmentationStore = defineStore('segmentation', () => {
@@ -47,6 +50,8 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   const revisions = ref<number[]>([]);
   const display = reactive(new Map<number, SegmentDisplay>());
   const counts = ref(new Map<number, number>());
+  /** Per label value: the out-of-distribution score of the automatic run the segmentation came from. */
+  const modelScores = shallowRef(new Map<number, StructureOod>());
   const selected = ref<number | null>(null);
   /**
    * Whether the reader picked the selected segment (or added it), rather than it being the first
@@ -78,7 +83,8 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     return seg.segments.map((s) => {
       const voxels = counts.value.get(s.value) ?? 0;
       const d = display.get(s.value) ?? { visible: true, opacity: 1 };
-      return { ...s, voxels, volumeMl: volumeMl(voxels, seg.spacingMm), ...d };
+      const ood = modelScores.value.get(s.value);
+      return { ...s, voxels, volumeMl: volumeMl(voxels, seg.spacingMm), ...d, ...(ood ? { ood } : {}) };
     });
   });
   const selectedSegment = computed(() => segments.value.find((s) => s.value === selected.value) ?? null);
@@ -97,6 +103,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   function show(seg: Segmentation | null) {
     comparing.value = false;
     origin = null;
+    modelScores.value = new Map();
     segmentation.value = seg ? markRaw(seg) : null;
     display.clear();
     history.clear();
@@ -125,6 +132,11 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   function adopt(seg: Segmentation, madeBy: ModelProvenance | null = null) {
     show(seg);
     origin = madeBy;
+  }
+
+  /** The scores of the automatic run whose result is now on screen (shown beside each segment). */
+  function setModelScores(structures: StructureOod[]) {
+    modelScores.value = new Map(structures.map((s) => [s.value, s]));
   }
 
   /** How the segmentation on screen was made, for a DICOM SEG's algorithm fields. */
@@ -375,6 +387,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     comparing,
     displayOf,
     adopt,
+    setModelScores,
     algorithm,
     load,
     loadSample,
