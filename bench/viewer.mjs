@@ -14,8 +14,11 @@ import { writeResults } from './results.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'bench/tmp/viewer');
-const ctPath = join(work, 'ct-512x512x400.nii');
-const [ni, nj, nk] = [512, 512, 400];
+// VIEWER_SLICES=100 runs a smaller CT while developing; the committed figures are for 400.
+const [ni, nj, nk] = [512, 512, Number(process.env.VIEWER_SLICES ?? 400)];
+const ctPath = join(work, `ct-512x512x${nk}.nii`);
+// VIEWER_PROFILE=1 records Chromium's CPU profile of the open (CDP) and prints where the time goes.
+const profiling = process.env.VIEWER_PROFILE === '1';
 
 function generate() {
   mkdirSync(work, { recursive: true });
@@ -161,6 +164,21 @@ async function sliceChangeMs(page, view, changes = 40) {
   );
 }
 
+/** The functions with the most self time in a CDP CPU profile, with their script and line. */
+function printProfile(profile) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const dt = profile.timeDeltas;
+  profile.samples.forEach((id, n) => {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[n] ?? 0) / 1000);
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  console.log('renderer main thread, self time (ms):');
+  for (const [key, ms] of top) console.log(`  ${ms.toFixed(0).padStart(7)}  ${key}`);
+}
+
 if (!existsSync(ctPath)) generate();
 const shell = await startShell();
 const browser = await chromium.launch({
@@ -175,8 +193,36 @@ const sampler = setInterval(() => {
 }, 100);
 try {
   const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+  if (profiling) {
+    // Logs every WebSocket frame's size and time, so transfer shows apart from work in the page.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args);
+          const t0 = performance.now();
+          const size = (d) => d?.byteLength ?? d?.length ?? 0;
+          const send = this.send.bind(this);
+          this.send = (data) => {
+            console.log(`ws send ${size(data)} B at ${(performance.now() - t0).toFixed(0)} ms`);
+            send(data);
+          };
+          this.addEventListener('message', (e) =>
+            console.log(`ws message ${size(e.data)} B at ${(performance.now() - t0).toFixed(0)} ms`),
+          );
+        }
+      };
+    });
+    page.on('console', (message) => console.log(`  page: ${message.text()}`));
+  }
   await page.goto(shell.url);
   await page.getByTestId('path-input').fill(ctPath);
+  const cdp = profiling ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+    await cdp.send('Profiler.start');
+  }
   const t0 = Date.now();
   await page.getByTestId('open-path').click();
   await page.getByTestId('axial-slice-index').waitFor({ timeout: 300_000 });
@@ -185,6 +231,11 @@ try {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const firstImageS = (Date.now() - t0) / 1000;
   console.log(`first image after ${firstImageS.toFixed(2)} s`);
+  // The rest of the volume streams in behind the first image; the bar goes when the last slice is in.
+  await page.getByTestId('load-progress').waitFor({ state: 'hidden', timeout: 300_000 });
+  const fullVolumeS = (Date.now() - t0) / 1000;
+  console.log(`whole volume after ${fullVolumeS.toFixed(2)} s`);
+  if (cdp) printProfile((await cdp.send('Profiler.stop')).profile);
   // Let the 3D view build its texture and draw its first frame before timing anything else.
   await page.waitForTimeout(5000);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));

@@ -16,6 +16,7 @@ import {
 import {
   BadInputError,
   LoadCancelledError,
+  LoadTasks,
   SeriesRegistry,
   openFiles,
   openPaths,
@@ -83,6 +84,7 @@ export interface Api {
 
 export function createApi(context: ApiContext): Api {
   const registry = new SeriesRegistry();
+  const loads = new LoadTasks();
   const recent = new RecentStudies(context.dataDir);
   const sessions = new SessionStore(context.dataDir);
   const sampleDir = join(context.resourcesDir, 'sample');
@@ -123,21 +125,28 @@ export function createApi(context: ApiContext): Api {
       dataDir: context.dataDir,
       startupPaths: context.startupPaths,
     }),
-    'studies.open': async ({ paths }) => {
-      const opened = registerLoaded(await openPaths(paths, { onProgress: progress('open') }));
+    'studies.open': async ({ paths, task = 'open' }) => {
+      const loaded = await loads.run(task, (signal) =>
+        openPaths(paths, { onProgress: progress(task), signal }),
+      );
+      const opened = registerLoaded(loaded);
       if (opened.series.length > 0) await recent.remember(paths);
       return opened;
     },
-    'studies.openFiles': async ({ files }) =>
+    'studies.openFiles': async ({ files, task = 'open' }) =>
       registerLoaded(
-        await openFiles(
-          files.map((f) => ({ path: f.name, bytes: f.bytes })),
-          { onProgress: progress('open') },
+        await loads.run(task, (signal) =>
+          openFiles(
+            files.map((f) => ({ path: f.name, bytes: f.bytes })),
+            { onProgress: progress(task), signal },
+          ),
         ),
       ),
+    'studies.cancel': async ({ task }) => ({ cancelled: loads.cancel(task) }),
     'studies.recent': async () => ({ items: await recent.list() }),
     'files.list': async ({ path }) => listDirectory(path),
     'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
+    'series.slices': async ({ seriesId, first, count }) => registry.slices(seriesId, first, count),
     'series.close': async ({ seriesId }) => {
       segmentation.forget(seriesId);
       return { closed: registry.remove(seriesId) };

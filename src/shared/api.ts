@@ -1,7 +1,7 @@
 // The one contract between the renderer and the main side. Every request is named here with its
 // runtime schema (validated on the main side before a service sees it) and its response type.
 import { z } from 'zod';
-import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
+import type { Axes3, Segmentation, Vec3, Volume, VoxelArray, VoxelType } from './volume';
 import type { ModelManifest } from './modelManifest';
 import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
 import {
@@ -33,6 +33,17 @@ export interface SeriesSummary extends SeriesInfo {
   patientName?: string;
   /** Files the series was read from (DICOM: one per slice or frame set). */
   fileCount: number;
+  /** Smallest and largest voxel value: known before the voxels arrive (streaming, display range). */
+  valueRange: [number, number];
+}
+
+/** Whole k-slices of an open series' voxels: the renderer streams a volume in these. */
+export interface SliceChunk {
+  seriesId: string;
+  first: number;
+  count: number;
+  /** count × dims[0] × dims[1] voxels of the series' voxel type. */
+  voxels: VoxelArray;
 }
 
 export interface OpenResult {
@@ -227,15 +238,24 @@ export interface TranscribeResult {
 
 export const requestSchemas = {
   'app.info': z.object({}),
-  'studies.open': z.object({ paths: z.array(path).min(1) }),
+  /** Opens files or folders; progress under `task` (default 'open'), stopped by 'studies.cancel'. */
+  'studies.open': z.object({ paths: z.array(path).min(1), task: z.string().min(1).optional() }),
   'studies.openFiles': z.object({
     files: z
       .array(z.object({ name: z.string().min(1), bytes: z.instanceof(Uint8Array) }))
       .min(1, 'no files were dropped'),
+    task: z.string().min(1).optional(),
   }),
+  'studies.cancel': z.object({ task: z.string().min(1) }),
   'studies.recent': z.object({}),
   'files.list': z.object({ path: z.string().optional() }),
   'series.volume': z.object({ seriesId }),
+  /** Whole k-slices first…first+count-1 of an open series (a view on the main side, one copy on the wire). */
+  'series.slices': z.object({
+    seriesId,
+    first: z.number().int().nonnegative(),
+    count: z.number().int().positive().max(4096),
+  }),
   'series.close': z.object({ seriesId }),
   'segmentation.load': z.object({ seriesId, paths: z.array(path).min(1) }),
   'segmentation.save': z.object({
@@ -327,9 +347,11 @@ export interface Responses {
   'app.info': AppInfo;
   'studies.open': OpenResult;
   'studies.openFiles': OpenResult;
+  'studies.cancel': { cancelled: boolean };
   'studies.recent': { items: RecentStudy[] };
   'files.list': DirectoryListing;
   'series.volume': Volume;
+  'series.slices': SliceChunk;
   'series.close': { closed: boolean };
   'segmentation.load': Segmentation;
   'segmentation.save': SavedFile;

@@ -2,8 +2,8 @@
 // segmentations on their grids.
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
-import type { Segmentation } from '../../../shared/volume';
+import type { SeriesInfo, SeriesSummary, SliceChunk } from '../../../shared/api';
+import { kSlices, valueRange, type Segmentation } from '../../../shared/volume';
 import { loadSegmentationOnto } from './dicom/index';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
@@ -16,6 +16,7 @@ import type { InputFile, LoadedSeries, LoadResult } from './types';
 
 export { BadInputError } from './errors';
 export { LoadCancelledError } from './loadInWorker';
+export { LoadTasks } from './loadTasks';
 export { loadPaths } from './load';
 export type { InputFile, LoadedSeries, LoadResult } from './types';
 export type { LoadOptions } from './load';
@@ -57,6 +58,16 @@ export class SeriesRegistry {
     return series;
   }
 
+  /** Whole k-slices of a series, as a view on its voxels (the transport copies them once). */
+  slices(seriesId: string, first: number, count: number): SliceChunk {
+    const { volume, path } = this.get(seriesId);
+    try {
+      return { seriesId, first, count, voxels: kSlices(volume.voxels, volume.dims, first, count) };
+    } catch (error) {
+      throw new BadInputError(path, (error as Error).message);
+    }
+  }
+
   remove(seriesId: string): boolean {
     return this.series.delete(seriesId);
   }
@@ -70,6 +81,8 @@ export class SeriesRegistry {
       seriesUid: series.dicom?.seriesInstanceUid,
       patientName: series.dicom?.patientStudy.PatientName as string | undefined,
       fileCount: series.files.length,
+      // The load worker measures it off the main thread; series loaded in this thread are measured here.
+      valueRange: series.valueRange ?? valueRange(series.volume.voxels),
     };
   }
 }
