@@ -98,6 +98,27 @@ describe('web shell', () => {
       };
       expect(ArrayBuffer.isView(volume.result.voxels)).toBe(true);
       expect(volume.result.voxels.length).toBe(122 * 101 * 112);
+      // Streaming: whole k-slices, byte for byte those of the volume, and the display range up front.
+      const slice = 122 * 101;
+      const chunk = (await call(ws, 'series.slices', { seriesId: series.seriesId, first: 50, count: 3 })) as {
+        ok: true;
+        result: { first: number; count: number; voxels: Volume['voxels'] };
+      };
+      expect(chunk.result.voxels.constructor).toBe(volume.result.voxels.constructor);
+      expect([...chunk.result.voxels]).toEqual([...volume.result.voxels.subarray(50 * slice, 53 * slice)]);
+      const [lo, hi] = series.valueRange;
+      expect(lo).toBe(volume.result.voxels.reduce((a, b) => Math.min(a, b)));
+      expect(hi).toBe(volume.result.voxels.reduce((a, b) => Math.max(a, b)));
+      const outside = (await call(ws, 'series.slices', {
+        seriesId: series.seriesId,
+        first: 110,
+        count: 3,
+      })) as {
+        ok: false;
+        error: { code: string; message: string };
+      };
+      expect(outside.error.code).toBe('bad-input');
+      expect(outside.error.message).toMatch(/slices 110…112 are outside 0…111/);
       const recent = (await call(ws, 'studies.recent', {})) as {
         ok: true;
         result: { items: { paths: string[] }[] };
