@@ -107,8 +107,9 @@ describe('web shell', () => {
       expect(chunk.result.voxels.constructor).toBe(volume.result.voxels.constructor);
       expect([...chunk.result.voxels]).toEqual([...volume.result.voxels.subarray(50 * slice, 53 * slice)]);
       const [lo, hi] = series.valueRange;
-      expect(lo).toBe(volume.result.voxels.reduce((a, b) => Math.min(a, b)));
-      expect(hi).toBe(volume.result.voxels.reduce((a, b) => Math.max(a, b)));
+      const values = Array.from(volume.result.voxels as ArrayLike<number>);
+      expect(lo).toBe(values.reduce((a, b) => Math.min(a, b)));
+      expect(hi).toBe(values.reduce((a, b) => Math.max(a, b)));
       const outside = (await call(ws, 'series.slices', {
         seriesId: series.seriesId,
         first: 110,

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { SeriesInfo, SeriesSummary, SliceChunk } from '../../../shared/api';
 import { kSlices, valueRange, type Segmentation } from '../../../shared/volume';
 import { loadSegmentationOnto } from './dicom/index';
+import { collectGarbage } from './collectGarbage';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
 import { BadInputError, badInputFromEntry } from './errors';
@@ -69,7 +70,10 @@ export class SeriesRegistry {
   }
 
   remove(seriesId: string): boolean {
-    return this.series.delete(seriesId);
+    const removed = this.series.delete(seriesId);
+    // After the reply has gone out, not before: a collection takes tens of milliseconds.
+    if (removed) setTimeout(collectGarbage, 0);
+    return removed;
   }
 
   private summary(seriesId: string, series: LoadedSeries): SeriesSummary {

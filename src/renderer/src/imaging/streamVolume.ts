@@ -7,9 +7,9 @@ import type { SeriesSummary } from '../../../shared/api';
 import { SliceStreamPlan, type SliceRun } from './sliceStreamPlan';
 
 /** About this many bytes per request: large enough to keep the pipe full, small enough to follow a scroll. */
-const chunkBytes = 8 * 1024 ** 2;
-/** Requests in flight at once: one being sent while the next is copied in. */
-const inFlight = 2;
+const chunkBytes = 16 * 1024 ** 2;
+/** Requests in flight at once: the pipe stays full while one run is copied in and drawn. */
+const inFlight = 3;
 
 export interface StreamOptions {
   fetchSlices(request: { seriesId: string; first: number; count: number }): Promise<SliceChunk>;

@@ -27,7 +27,7 @@ export interface VolumeLoading {
 }
 
 /** Redraws while slices stream in: in the next frame when urgent, else at most every `intervalMs`. */
-function redrawPacer(draw: () => void, intervalMs = 250) {
+function redrawPacer(draw: () => void, intervalMs = 400) {
   let frame = 0;
   let timer = 0;
   let last = 0;
