@@ -65,6 +65,15 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // Slices travel at 40 MB/s, so that "before the load finishes" holds on a fast machine too.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: 40e6,
+    uploadThroughput: -1,
+  });
   await page.goto(shell.url);
 });
 

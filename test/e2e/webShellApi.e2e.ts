@@ -120,6 +120,20 @@ describe('web shell', () => {
       };
       expect(outside.error.code).toBe('bad-input');
       expect(outside.error.message).toMatch(/slices 110…112 are outside 0…111/);
+
+      // The page fetches slices as HTTP bodies: the same bytes, behind the same token, the same errors.
+      const cookie = { Cookie: `csam_token=${shell.token}` };
+      const url = `${shell.origin}/api/series-slices?seriesId=${series.seriesId}&first=50&count=3`;
+      expect((await fetch(url)).status).toBe(401);
+      const http = await fetch(url, { headers: cookie });
+      expect(http.status).toBe(200);
+      expect(http.headers.get('x-voxel-type')).toBe(series.voxelType);
+      const body = new Uint8Array(await http.arrayBuffer());
+      const wire = chunk.result.voxels;
+      expect(Buffer.from(body).equals(Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength))).toBe(true);
+      const refused = await fetch(url.replace('first=50', 'first=110'), { headers: cookie });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/outside/);
       const recent = (await call(ws, 'studies.recent', {})) as {
         ok: true;
         result: { items: { paths: string[] }[] };
