@@ -133,9 +133,8 @@ export const useStudiesStore = defineStore('studies', () => {
         return;
       }
       const previous = series.value.map((s) => s.seriesId);
-      const shown = await show(first, mine);
+      const shown = await show(first, mine, result.series);
       if (!shown) return void closeQuietly(opened);
-      series.value = result.series;
       errors.value = fileErrors;
       void closeQuietly(previous.filter((id) => !opened.includes(id)));
       void refreshRecent();
@@ -155,10 +154,11 @@ export const useStudiesStore = defineStore('studies', () => {
   }
 
   /**
-   * Shows a series as soon as its first slice (the one the axial view opens on) has arrived and
-   * streams the rest behind it. False when a newer open overtook this one before anything was shown.
+   * Shows a series (of `study`, a newly opened one, else of the open study) as soon as its first
+   * slice (the one the axial view opens on) has arrived and streams the rest behind it. False when a
+   * newer open overtook this one before anything was shown.
    */
-  async function show(summary: SeriesSummary, mine: number): Promise<boolean> {
+  async function show(summary: SeriesSummary, mine: number, study?: SeriesSummary[]): Promise<boolean> {
     const next = emptyVolume(summary);
     const plan = new SliceStreamPlan(summary.dims[2]);
     // view.reset centres the cursor: its k is the first slice every view needs.
@@ -168,6 +168,8 @@ export const useStudiesStore = defineStore('studies', () => {
     placeSlices(next, firstChunk);
     plan.markLoaded(firstRun);
     stopStream();
+    // The series list first: whoever watches the volume (autosave's restore) looks the series up in it.
+    if (study) series.value = study;
     activeSeriesId.value = summary.seriesId;
     valueRange.value = summary.valueRange;
     loading.value = plan.complete ? null : { loadedSlices: plan.loadedCount, totalSlices: plan.total };
