@@ -381,30 +381,16 @@ if (nifti) {
   }
   figures['3D rotation frame'] = { value: round(nifti.rotate.mean), unit: 'ms' };
   figures['3D rotation frame p95'] = { value: round(nifti.rotate.p95), unit: 'ms' };
-  figures['web shell memory with the NIfTI CT open'] = {
-    value: round(mib(nifti.open.shell), 0),
-    unit: 'MiB',
+  const memory = {
+    'web shell memory with the NIfTI CT open': nifti.open.shell,
+    'web shell memory after closing it (sample study open)': nifti.closed.shell,
+    'browser memory with the NIfTI CT open': nifti.open.browser,
+    'browser memory after closing it (sample study open)': nifti.closed.browser,
+    'web shell memory before opening anything': nifti.idle.shell,
+    'browser memory before opening anything': nifti.idle.browser,
   };
-  figures['web shell memory after closing it (sample study open)'] = {
-    value: round(mib(nifti.closed.shell), 0),
-    unit: 'MiB',
-  };
-  figures['browser memory with the NIfTI CT open'] = {
-    value: round(mib(nifti.open.browser), 0),
-    unit: 'MiB',
-  };
-  figures['browser memory after closing it (sample study open)'] = {
-    value: round(mib(nifti.closed.browser), 0),
-    unit: 'MiB',
-  };
-  figures['web shell memory before opening anything'] = {
-    value: round(mib(nifti.idle.shell), 0),
-    unit: 'MiB',
-  };
-  figures['browser memory before opening anything'] = {
-    value: round(mib(nifti.idle.browser), 0),
-    unit: 'MiB',
-  };
+  for (const [name, bytes] of Object.entries(memory))
+    figures[name] = { value: round(mib(bytes), 0), unit: 'MiB' };
 }
 figures['machine load average (1 min) at the start and end of the run'] = {
   value: `${loadBefore.toFixed(1)}, ${loadAfter.toFixed(1)}`,

@@ -520,8 +520,10 @@ describe('NIfTI writer round trip', () => {
 });
 
 describe('readNifti memory', () => {
+  // 128 KiB of int16: above the size below which samples are always copied.
+  const values = Array.from({ length: 64 * 64 * 16 }, (_, n) => (n % 3000) - 1000);
+
   it('reads a large uncompressed volume in place, without a second copy of its voxels', () => {
-    const values = Array.from({ length: 64 * 64 * 16 }, (_, n) => (n % 3000) - 1000);
     const bytes = nifti1({ dim: [3, 64, 64, 16, 1, 1, 1, 1], datatype: 4, data: int16Cube(values) });
     const { volume } = readNifti({ path: 'big.nii', bytes });
     expect(volume.voxels.buffer).toBe(bytes.buffer);
@@ -530,7 +532,6 @@ describe('readNifti memory', () => {
   });
 
   it('still copies (and swaps) voxels stored big-endian, and small volumes', () => {
-    const values = Array.from({ length: 64 * 64 * 16 }, (_, n) => (n % 3000) - 1000);
     const big = nifti1({
       dim: [3, 64, 64, 16, 1, 1, 1, 1],
       datatype: 4,
