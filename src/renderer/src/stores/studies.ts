@@ -77,6 +77,14 @@ export const useStudiesStore = defineStore('studies', () => {
   /** Each open gets a number; a slower earlier open that finishes late must not replace a newer one. */
   let generation = 0;
   let stream: AbortController | null = null;
+  /** Which slices of `volume` have arrived, while it streams. */
+  let arriving: SliceStreamPlan | null = null;
+
+  /** Whether k-slice `k` of the volume on screen holds its real voxels yet (reactive). */
+  function sliceArrived(k: number): boolean {
+    void voxelsRevision.value;
+    return !loading.value || !!arriving?.isLoaded(k);
+  }
 
   function reportError(error: unknown) {
     errors.value = [...errors.value, describeError(error)];
@@ -168,6 +176,7 @@ export const useStudiesStore = defineStore('studies', () => {
     placeSlices(next, firstChunk);
     plan.markLoaded(firstRun);
     stopStream();
+    arriving = plan;
     // The series list first: whoever watches the volume (autosave's restore) looks the series up in it.
     if (study) series.value = study;
     activeSeriesId.value = summary.seriesId;
@@ -300,6 +309,7 @@ export const useStudiesStore = defineStore('studies', () => {
     openTask,
     reportError,
     dismissErrors,
+    sliceArrived,
     loadAppInfo,
     start,
     refreshRecent,
