@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const name = process.argv[2];
 const available = readdirSync(fileURLToPath(new URL('.', import.meta.url)))
-  .filter((f) => f.endsWith('.mjs') && !['run.mjs', 'results.mjs'].includes(f))
+  .filter((f) => f.endsWith('.mjs') && !['run.mjs', 'results.mjs', 'ctSeries.mjs'].includes(f))
   .map((f) => f.replace(/\.mjs$/, ''));
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <name>   (one of: ${available.join(', ')})`);

@@ -16,6 +16,7 @@ import { describeError } from '../shared/serviceError';
 import { TaskRegistry } from '../shared/tasks';
 import {
   BadInputError,
+  LoadCancelledError,
   SeriesRegistry,
   openFiles,
   openPaths,
@@ -114,22 +115,28 @@ export function createApi(context: ApiContext): Api {
       dataDir: context.dataDir,
       startupPaths: context.startupPaths,
     }),
-    'studies.open': async ({ paths }) => {
-      const opened = registerLoaded(await openPaths(paths, { onProgress: progress('open') }));
+    'studies.open': async ({ paths, task = 'open' }) => {
+      const loaded = await tasks.run(task, (signal) =>
+        openPaths(paths, { onProgress: progress(task), signal }),
+      );
+      const opened = registerLoaded(loaded);
       if (opened.series.length > 0) await recent.remember(paths);
       return opened;
     },
-    'studies.openFiles': async ({ files }) =>
+    'studies.openFiles': async ({ files, task = 'open' }) =>
       registerLoaded(
-        await openFiles(
-          files.map((f) => ({ path: f.name, bytes: f.bytes })),
-          { onProgress: progress('open') },
+        await tasks.run(task, (signal) =>
+          openFiles(
+            files.map((f) => ({ path: f.name, bytes: f.bytes })),
+            { onProgress: progress(task), signal },
+          ),
         ),
       ),
     'studies.recent': async () => ({ items: await recent.list() }),
     'tasks.cancel': async ({ task }) => ({ cancelled: tasks.cancel(task) }),
     'files.list': async ({ path }) => listDirectory(path),
     'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
+    'series.slices': async ({ seriesId, first, count }) => registry.slices(seriesId, first, count),
     'series.close': async ({ seriesId }) => {
       segmentation.forget(seriesId);
       return { closed: registry.remove(seriesId) };

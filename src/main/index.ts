@@ -4,6 +4,7 @@ import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
 import { join } from 'node:path';
 import { ipcChannels } from '../shared/api';
 import { createApi } from './api';
+import { compactViews } from './ipcPayload';
 import { appVersion, preloadPath, rendererDir, resourcesDir } from './appPaths';
 import { contentSecurityPolicy } from './webShell/security';
 import { EncryptedFileSecretStore } from './services/pacs/index';
@@ -65,8 +66,8 @@ void app.whenReady().then(() => {
       if (!window.isDestroyed()) window.webContents.send(ipcChannels.event, event, payload);
     },
   });
-  ipcMain.handle(ipcChannels.invoke, (_event, method: string, request: unknown) =>
-    api.dispatch(method, request),
+  ipcMain.handle(ipcChannels.invoke, async (_event, method: string, request: unknown) =>
+    compactViews(await api.dispatch(method, request)),
   );
 });
 

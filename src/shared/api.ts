@@ -1,7 +1,7 @@
 // The one contract between the renderer and the main side. Every request is named here with its
 // runtime schema (validated on the main side before a service sees it) and its response type.
 import { z } from 'zod';
-import type { Axes3, Segmentation, Vec3, Volume, VoxelType } from './volume';
+import type { Axes3, Segmentation, Vec3, Volume, VoxelArray, VoxelType } from './volume';
 import type { ModelManifest } from './modelManifest';
 import type { StudyOod } from './ood';
 import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
@@ -34,6 +34,17 @@ export interface SeriesSummary extends SeriesInfo {
   patientName?: string;
   /** Files the series was read from (DICOM: one per slice or frame set). */
   fileCount: number;
+  /** Smallest and largest voxel value: known before the voxels arrive (streaming, display range). */
+  valueRange: [number, number];
+}
+
+/** Whole k-slices of an open series' voxels: the renderer streams a volume in these. */
+export interface SliceChunk {
+  seriesId: string;
+  first: number;
+  count: number;
+  /** count × dims[0] × dims[1] voxels of the series' voxel type. */
+  voxels: VoxelArray;
 }
 
 export interface OpenResult {
@@ -230,9 +241,10 @@ export interface TranscribeResult {
 
 export const requestSchemas = {
   'app.info': z.object({}),
-  'studies.open': z.object({ paths: z.array(path).min(1) }),
+  /** Opens files or folders; progress under `task` (default 'open'), stopped by 'tasks.cancel'. */
+  'studies.open': z.object({ paths: z.array(path).min(1), task: z.string().min(1).optional() }),
   /**
-   * Stops a long task (a segmentation, a prompt, a PACS retrieve) by the task name it was started
+   * Stops a long task (an opening, a segmentation, a prompt, a PACS retrieve) by the task name it was started
    * under. A newer task under a name still running supersedes it the same way.
    */
   'tasks.cancel': z.object({ task: z.string().min(1) }),
@@ -240,10 +252,17 @@ export const requestSchemas = {
     files: z
       .array(z.object({ name: z.string().min(1), bytes: z.instanceof(Uint8Array) }))
       .min(1, 'no files were dropped'),
+    task: z.string().min(1).optional(),
   }),
   'studies.recent': z.object({}),
   'files.list': z.object({ path: z.string().optional() }),
   'series.volume': z.object({ seriesId }),
+  /** Whole k-slices first…first+count-1 of an open series (a view on the main side, one copy on the wire). */
+  'series.slices': z.object({
+    seriesId,
+    first: z.number().int().nonnegative(),
+    count: z.number().int().positive().max(4096),
+  }),
   'series.close': z.object({ seriesId }),
   'segmentation.load': z.object({ seriesId, paths: z.array(path).min(1) }),
   'segmentation.save': z.object({
@@ -338,6 +357,7 @@ export interface Responses {
   'studies.recent': { items: RecentStudy[] };
   'files.list': DirectoryListing;
   'series.volume': Volume;
+  'series.slices': SliceChunk;
   'series.close': { closed: boolean };
   'segmentation.load': Segmentation;
   'segmentation.save': SavedFile;

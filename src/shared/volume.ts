@@ -138,3 +138,37 @@ const unknownModalities = new Set(['', 'OT']);
 export function needsModalityChoice(modality: string | undefined): boolean {
   return unknownModalities.has((modality ?? '').trim().toUpperCase());
 }
+
+/** Smallest and largest voxel value ([0, 0] for no voxels): one pass, no allocation. */
+export function valueRange(voxels: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let n = 0; n < voxels.length; n++) {
+    const v = voxels[n];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : [0, 0];
+}
+
+/** Voxels of one k-slice (index axis 2, the slowest in memory). */
+export function sliceVoxelCount(dims: Vec3): number {
+  return dims[0] * dims[1];
+}
+
+/**
+ * A view (no copy) of `count` whole k-slices from `first`: the unit in which a volume streams to the
+ * renderer, since k-slices are contiguous in memory.
+ */
+export function kSlices<T extends VoxelArray>(voxels: T, dims: Vec3, first: number, count: number): T {
+  if (
+    !Number.isInteger(first) ||
+    !Number.isInteger(count) ||
+    first < 0 ||
+    count < 1 ||
+    first + count > dims[2]
+  )
+    throw new RangeError(`slices ${first}…${first + count - 1} are outside 0…${dims[2] - 1}`);
+  const size = sliceVoxelCount(dims);
+  return voxels.subarray(first * size, (first + count) * size) as T;
+}

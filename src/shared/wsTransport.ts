@@ -1,5 +1,6 @@
 // The web shell's side of the contract: requests and events as binary frames over one WebSocket.
 import type { Envelope, EventName, Method, Transport } from './api';
+import { sliceEnvelope, sliceUrl, type FetchLike } from './sliceRoute';
 import { decodeFrame, encodeFrame } from './wire';
 
 interface Pending {
@@ -17,7 +18,11 @@ export interface SocketLike {
   addEventListener(type: 'open' | 'close' | 'message', listener: (event: { data?: unknown }) => void): void;
 }
 
-export function createWsTransport(socket: SocketLike): Transport {
+/**
+ * `fetchBinary`: the page's fetch, when there is one: 'series.slices' then travels as an HTTP body
+ * (see sliceRoute.ts), every other request as a frame on the socket.
+ */
+export function createWsTransport(socket: SocketLike, fetchBinary?: FetchLike): Transport {
   socket.binaryType = 'arraybuffer';
   let nextId = 1;
   const pending = new Map<number, Pending>();
@@ -48,6 +53,17 @@ export function createWsTransport(socket: SocketLike): Transport {
 
   return {
     async invoke(method: Method, request: unknown): Promise<Envelope> {
+      if (method === 'series.slices' && fetchBinary) {
+        const slices = request as { seriesId: string; first: number; count: number };
+        try {
+          return await sliceEnvelope(slices, await fetchBinary(sliceUrl(slices)));
+        } catch {
+          return {
+            ok: false,
+            error: { code: 'internal', message: 'the connection to the workstation was lost' },
+          };
+        }
+      }
       await opened;
       const id = nextId++;
       return new Promise<Envelope>((resolve) => {

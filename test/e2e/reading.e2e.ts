@@ -386,6 +386,9 @@ describe('reading view', () => {
 
   it("restores a study's edits when it is opened again after a reload (session autosave)", async () => {
     await page.getByTestId('open-sample').click();
+    // The sample is already on screen: wait for this open to replace it (the button is disabled
+    // meanwhile), or the labels would load onto the study being replaced.
+    await expect.poll(() => page.getByTestId('open-sample').isEnabled(), { timeout: 60_000 }).toBe(true);
     await page.getByTestId('dims').getByText('122 × 101 × 112').waitFor({ timeout: 60_000 });
     await page.getByTestId('load-sample-labels').click();
     await page.getByTestId(`segment-${liver}`).waitFor({ timeout: 60_000 });

@@ -181,6 +181,9 @@ describe('segmentation in the workstation', () => {
     await page.getByTestId('segment-panel').screenshot({ path: join(artefacts, 'segment-list-ood.png') });
     const result = await debug<string>('labelDigest');
     expect(result).not.toBe(edited);
+    // The views jumped to what was found: the crosshair sits on a structure, so every view shows one.
+    const found = await debug<number[]>('labelsAt', await debug<Vec3>('cursor'));
+    expect(found.some((value) => value !== 0)).toBe(true);
 
     // The overlay: the liver's colour over interior liver voxels of an axial slice through it.
     const inLiver = await debug<Vec3[]>('interiorVoxels', 'coronal', liverRow.value, 9);

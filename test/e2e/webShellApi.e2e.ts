@@ -98,6 +98,42 @@ describe('web shell', () => {
       };
       expect(ArrayBuffer.isView(volume.result.voxels)).toBe(true);
       expect(volume.result.voxels.length).toBe(122 * 101 * 112);
+      // Streaming: whole k-slices, byte for byte those of the volume, and the display range up front.
+      const slice = 122 * 101;
+      const chunk = (await call(ws, 'series.slices', { seriesId: series.seriesId, first: 50, count: 3 })) as {
+        ok: true;
+        result: { first: number; count: number; voxels: Volume['voxels'] };
+      };
+      expect(chunk.result.voxels.constructor).toBe(volume.result.voxels.constructor);
+      expect([...chunk.result.voxels]).toEqual([...volume.result.voxels.subarray(50 * slice, 53 * slice)]);
+      const [lo, hi] = series.valueRange;
+      const values = Array.from(volume.result.voxels as ArrayLike<number>);
+      expect(lo).toBe(values.reduce((a, b) => Math.min(a, b)));
+      expect(hi).toBe(values.reduce((a, b) => Math.max(a, b)));
+      const outside = (await call(ws, 'series.slices', {
+        seriesId: series.seriesId,
+        first: 110,
+        count: 3,
+      })) as {
+        ok: false;
+        error: { code: string; message: string };
+      };
+      expect(outside.error.code).toBe('bad-input');
+      expect(outside.error.message).toMatch(/slices 110…112 are outside 0…111/);
+
+      // The page fetches slices as HTTP bodies: the same bytes, behind the same token, the same errors.
+      const cookie = { Cookie: `csam_token=${shell.token}` };
+      const url = `${shell.origin}/api/series-slices?seriesId=${series.seriesId}&first=50&count=3`;
+      expect((await fetch(url)).status).toBe(401);
+      const http = await fetch(url, { headers: cookie });
+      expect(http.status).toBe(200);
+      expect(http.headers.get('x-voxel-type')).toBe(series.voxelType);
+      const body = new Uint8Array(await http.arrayBuffer());
+      const wire = chunk.result.voxels;
+      expect(Buffer.from(body).equals(Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength))).toBe(true);
+      const refused = await fetch(url.replace('first=50', 'first=110'), { headers: cookie });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/outside/);
       const recent = (await call(ws, 'studies.recent', {})) as {
         ok: true;
         result: { items: { paths: string[] }[] };

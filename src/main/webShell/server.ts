@@ -6,6 +6,8 @@ import type { Events } from '../../shared/api';
 import { decodeFrame, encodeFrame } from '../../shared/wire';
 import type { Api } from '../api';
 import { readStatic } from './staticFiles';
+import { serveSlices } from './slices';
+import { sliceRoutePrefix } from '../../shared/sliceRoute';
 import { allowedHosts, checkRequest, contentSecurityPolicy, newToken, tokenCookie } from './security';
 
 export interface WebShellOptions {
@@ -54,7 +56,9 @@ export async function startWebShell(api: () => Api, options: WebShellOptions): P
       res.writeHead(405).end();
       return;
     }
-    const file = await readStatic(options.rendererDir, new URL(req.url ?? '/', 'http://x').pathname);
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === sliceRoutePrefix) return serveSlices(api(), url, res);
+    const file = await readStatic(options.rendererDir, url.pathname);
     if (!file) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
       return;

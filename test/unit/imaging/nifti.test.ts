@@ -518,3 +518,30 @@ describe('NIfTI writer round trip', () => {
     ).toThrow(/voxel count 7/);
   });
 });
+
+describe('readNifti memory', () => {
+  // 128 KiB of int16: above the size below which samples are always copied.
+  const values = Array.from({ length: 64 * 64 * 16 }, (_, n) => (n % 3000) - 1000);
+
+  it('reads a large uncompressed volume in place, without a second copy of its voxels', () => {
+    const bytes = nifti1({ dim: [3, 64, 64, 16, 1, 1, 1, 1], datatype: 4, data: int16Cube(values) });
+    const { volume } = readNifti({ path: 'big.nii', bytes });
+    expect(volume.voxels.buffer).toBe(bytes.buffer);
+    expect(volume.voxels.byteOffset).toBe(352);
+    expect(Array.from(volume.voxels.subarray(0, 5))).toEqual(values.slice(0, 5));
+  });
+
+  it('still copies (and swaps) voxels stored big-endian, and small volumes', () => {
+    const big = nifti1({
+      dim: [3, 64, 64, 16, 1, 1, 1, 1],
+      datatype: 4,
+      data: int16Cube(values, false),
+      littleEndian: false,
+    });
+    const swapped = readNifti({ path: 'be.nii', bytes: big }).volume.voxels;
+    expect(swapped.buffer).not.toBe(big.buffer);
+    expect(Array.from(swapped.subarray(0, 5))).toEqual(values.slice(0, 5));
+    const small = nifti1({ dim: [3, 2, 2, 2, 1, 1, 1, 1], datatype: 4, data: int16Cube() });
+    expect(readNifti({ path: 'small.nii', bytes: small }).volume.voxels.buffer).not.toBe(small.buffer);
+  });
+});

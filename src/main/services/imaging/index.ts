@@ -2,10 +2,11 @@
 // segmentations on their grids.
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { SeriesInfo, SeriesSummary } from '../../../shared/api';
-import type { Segmentation } from '../../../shared/volume';
+import type { SeriesInfo, SeriesSummary, SliceChunk } from '../../../shared/api';
+import { kSlices, valueRange, type Segmentation } from '../../../shared/volume';
 import { personNameText } from './dicom/attributeSets';
 import { loadSegmentationOnto } from './dicom/index';
+import { collectGarbage } from './collectGarbage';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
 import { BadInputError, badInputFromEntry } from './errors';
@@ -74,8 +75,21 @@ export class SeriesRegistry {
     return series;
   }
 
+  /** Whole k-slices of a series, as a view on its voxels (the transport copies them once). */
+  slices(seriesId: string, first: number, count: number): SliceChunk {
+    const { volume, path } = this.get(seriesId);
+    try {
+      return { seriesId, first, count, voxels: kSlices(volume.voxels, volume.dims, first, count) };
+    } catch (error) {
+      throw new BadInputError(path, (error as Error).message);
+    }
+  }
+
   remove(seriesId: string): boolean {
-    return this.series.delete(seriesId);
+    const removed = this.series.delete(seriesId);
+    // After the reply has gone out, not before: a collection takes tens of milliseconds.
+    if (removed) setTimeout(collectGarbage, 0);
+    return removed;
   }
 
   private summary(seriesId: string, series: LoadedSeries): SeriesSummary {
@@ -87,6 +101,8 @@ export class SeriesRegistry {
       seriesUid: series.dicom?.seriesInstanceUid,
       patientName: personNameText(series.dicom?.patientStudy.PatientName),
       fileCount: series.files.length,
+      // The load worker measures it off the main thread; series loaded in this thread are measured here.
+      valueRange: series.valueRange ?? valueRange(series.volume.voxels),
     };
   }
 }

@@ -53,7 +53,9 @@ export async function loadPaths(paths: string[], options: LoadOptions = {}): Pro
   for (const [n, path] of files.entries()) {
     options.signal?.throwIfAborted();
     try {
-      inputs.push({ path, bytes: new Uint8Array(await readFile(path)) });
+      // A view on the buffer read, not a copy of it: a large file is held once.
+      const read = await readFile(path);
+      inputs.push({ path, bytes: new Uint8Array(read.buffer, read.byteOffset, read.byteLength) });
     } catch (error) {
       errors.push({ file: path, message: `${path}: cannot be read (${(error as Error).message})` });
     }

@@ -5,6 +5,7 @@ import { createDecodePool } from './dicom/decodePool';
 import { loadFiles, loadPaths } from './load';
 import type { LoadJob, LoadWorkerMessage } from './loadInWorker';
 import type { LoadResult } from './types';
+import { valueRange } from '../../../shared/volume';
 
 function transferables(result: LoadResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
@@ -23,6 +24,8 @@ async function run(job: LoadJob): Promise<void> {
   const options = { onProgress, decodeFrame: pool.decodeFrame, concurrency: 2 * pool.size };
   try {
     const result = 'paths' in job ? await loadPaths(job.paths, options) : await loadFiles(job.files, options);
+    // Measured here, off the main thread: the renderer needs the display range before any voxel arrives.
+    for (const series of result.series) series.valueRange = valueRange(series.volume.voxels);
     post({ type: 'result', result }, transferables(result));
   } catch (error) {
     post({ type: 'error', message: (error as Error).message, file: (error as { file?: string }).file });

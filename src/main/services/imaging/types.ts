@@ -34,6 +34,8 @@ export interface LoadedSeries {
   files: string[];
   warnings: string[];
   dicom?: DicomSeriesIdentity;
+  /** Smallest and largest voxel value, where the loader measured it. */
+  valueRange?: [number, number];
 }
 
 export interface LoadResult {

@@ -32,7 +32,14 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Copies `count` samples into a fresh (hence aligned) typed array in host byte order. */
+/** Below this, samples are always copied: small reads may share Node's pooled buffers. */
+const viewMinBytes = 64 * 1024;
+
+/**
+ * `count` samples in host byte order. A large, aligned block already in host order is returned as a
+ * view into `bytes` (no copy: a 200 MB CT is not held twice); otherwise the samples are copied into
+ * a fresh typed array, byte-swapped where the file's order differs from the host's.
+ */
 export function decodeSamples(
   bytes: Uint8Array,
   offset: number,
@@ -41,9 +48,17 @@ export function decodeSamples(
   littleEndian: boolean,
 ): VoxelArray {
   const size = BYTES_PER_VOXEL[type];
+  const start = bytes.byteOffset + offset;
+  if (
+    (size === 1 || littleEndian === HOST_IS_LITTLE_ENDIAN) &&
+    start % size === 0 &&
+    count * size >= viewMinBytes
+  ) {
+    return new voxelArrayConstructors[type](bytes.buffer as ArrayBuffer, start, count);
+  }
   const copy = new Uint8Array(bytes.subarray(offset, offset + count * size));
   if (size > 1 && littleEndian !== HOST_IS_LITTLE_ENDIAN) {
-    for (let start = 0; start < copy.length; start += size) copy.subarray(start, start + size).reverse();
+    for (let at = 0; at < copy.length; at += size) copy.subarray(at, at + size).reverse();
   }
   return new voxelArrayConstructors[type](copy.buffer, 0, count);
 }

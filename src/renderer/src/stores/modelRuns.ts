@@ -19,6 +19,8 @@ import { runSummary, timingDetails, needsModalityChoice } from '../ai';
 import { useStudiesStore } from './studies';
 import { useSegmentationStore } from './segmentation';
 import { useModelsStore } from './models';
+import { useViewStore } from './view';
+import { segmentFocus } from '../imaging/segmentFocus';
 
 export type RunKind = 'segment' | 'prompt';
 
@@ -145,6 +147,14 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
       });
     if (result.ood) segmentation.setModelScores(result.ood.structures);
     message.value = `Found ${result.segmentation.segments.length} structures (Undo restores the previous segmentation).`;
+    showFound(result);
+  }
+
+  /** The views jump to the structures found, as Slicer does: a slice without any would hide the result. */
+  function showFound(result: SegmentationRunResult) {
+    const view = useViewStore();
+    const focus = segmentFocus(result.segmentation, view.axes.axial);
+    if (focus) view.setCursor(focus);
   }
 
   /** The reader chose to replace a segmentation that cannot be replaced undoably. */
@@ -155,6 +165,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     segmentation.adopt(p.result.segmentation, { ...p.result.model, automatic: true });
     if (p.result.ood) segmentation.setModelScores(p.result.ood.structures);
     message.value = `Replaced the segmentation with ${p.result.segmentation.segments.length} structures.`;
+    showFound(p.result);
   }
 
   function keepCurrent() {

@@ -4,7 +4,7 @@
 // views read it, interactions write it through the actions below.
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
-import type { Vec3, Volume, VolumeGeometry } from '../../../shared/volume';
+import type { Vec3, Volume, VolumeGeometry, VoxelArray } from '../../../shared/volume';
 import {
   defaultWindowLevel,
   percentileWindow,
@@ -49,7 +49,8 @@ export const useViewStore = defineStore('view', () => {
 
   const hasSlices = computed(() => geometry.value !== null);
 
-  function reset(volume: Volume | null) {
+  /** `sample`: the voxels to set the window from (a streaming volume's first slices), default all. */
+  function reset(volume: Volume | null, sample: VoxelArray = volume?.voxels ?? new Int16Array(0)) {
     hover.value = null;
     if (!volume) {
       geometry.value = null;
@@ -64,7 +65,7 @@ export const useViewStore = defineStore('view', () => {
       pan[v] = [0, 0];
     }
     modality.value = volume.modality.toUpperCase();
-    const sorted = sortedSample(volume.voxels);
+    const sorted = sortedSample(sample);
     const [lo, hi] = valueRange(sorted);
     valueSpan.value = hi > lo ? hi - lo : 1;
     autoWindow = percentileWindow(sorted);

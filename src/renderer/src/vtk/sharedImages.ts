@@ -16,10 +16,10 @@ export interface SharedImages {
 const key: InjectionKey<SharedImages> = Symbol('shared vtk images');
 
 export function provideSharedImages(): SharedImages {
-  const { volume } = storeToRefs(useStudiesStore());
+  const { volume, voxelsRevision, valueRange } = storeToRefs(useStudiesStore());
   const { segmentation, revisions } = storeToRefs(useSegmentationStore());
   const shared = {
-    image: useVtkImageData(volume),
+    image: useVtkImageData(volume, { revision: voxelsRevision, range: valueRange }),
     labels: useLabelImages(segmentation, revisions),
   };
   provide(key, shared);

@@ -38,3 +38,14 @@ describe('toVtkImageData', () => {
     }
   });
 });
+
+describe('toVtkImageData with a known range', () => {
+  it('keeps the given range instead of scanning voxels that have not arrived yet', () => {
+    const streaming = { ...oblique, voxels: oblique.voxels.slice() };
+    const image = toVtkImageData(streaming, [-1024, 3071]);
+    const scalars = image.getPointData().getScalars();
+    streaming.voxels.set([5000], 0);
+    scalars.modified();
+    expect([...scalars.getRange(0)]).toEqual([-1024, 3071]);
+  });
+});
