@@ -16,7 +16,6 @@ import { describeError } from '../shared/serviceError';
 import { TaskRegistry } from '../shared/tasks';
 import {
   BadInputError,
-  LoadCancelledError,
   SeriesRegistry,
   openFiles,
   openPaths,

@@ -15,3 +15,6 @@ export * from './viewGeometry';
 export * from './volumePresets';
 export * from './windowLevel';
 export * from './windowPresets';
+export * from './segmentFocus';
+export * from './sliceStreamPlan';
+export * from './streamVolume';

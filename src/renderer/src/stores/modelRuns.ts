@@ -20,7 +20,7 @@ import { useStudiesStore } from './studies';
 import { useSegmentationStore } from './segmentation';
 import { useModelsStore } from './models';
 import { useViewStore } from './view';
-import { segmentFocus } from '../imaging/segmentFocus';
+import { segmentFocus } from '../imaging';
 
 export type RunKind = 'segment' | 'prompt';
 

@@ -8,14 +8,14 @@ import type { AppInfo, OpenResult, RecentStudy, RequestOf, SeriesSummary } from 
 import type { Volume } from '../../../shared/volume';
 import { api } from '../bridge';
 import { describeError, describeFileError } from '../errors';
-import { SliceStreamPlan } from '../imaging/sliceStreamPlan';
 import {
   blackenMissing,
   emptyVolume,
   placeSlices,
   StreamCancelledError,
   streamVolume,
-} from '../imaging/streamVolume';
+  SliceStreamPlan,
+} from '../imaging';
 import { useViewStore } from './view';
 
 export type DroppedFile = RequestOf<'studies.openFiles'>['files'][number];
