@@ -26,6 +26,8 @@ export type IntensityNormalisation =
   | { method: 'window'; window: [number, number]; unit?: string }
   | { method: 'percentile'; percentiles: [number, number]; scope?: string };
 
+export type SlicePlane = 'axial' | 'coronal' | 'sagittal';
+
 export interface ModelManifest {
   schemaVersion: 1;
   id: string;
@@ -61,6 +63,11 @@ export interface ModelManifest {
     channels: string;
     /** Per modality (CT, MR, …, and `default`). */
     intensity: Record<string, IntensityNormalisation>;
+    /**
+     * Planes the model was trained on (absent: axial only). With more than one, a volume is sliced
+     * along its acquisition plane when the model knows it (see segmentation/preprocess.sliceFrame).
+     */
+    planes?: SlicePlane[];
     postprocessing?: string;
   };
   classes: { index: number; name: string; catalogueId?: number; colorRgb: Vec3 }[];
