@@ -458,6 +458,8 @@ def scores_from_eval(ev: Dict[str, Any], dataset: str) -> Dict[str, Any]:
                 "point_prompt_dice",
                 "interventions",
                 "breast1_box_dice",
+                "brain_flair_box_dice",
+                "ukat_mr_kidneys",
             )
             if k in ev
         },
