@@ -100,7 +100,8 @@ export function sliceFrame(
   const rest = [0, 1, 2].filter((n) => n !== sliceAxis);
   const [colDir, colSense] = layout.col;
   const [rowDir, rowSense] = layout.row;
-  const colAxis = Math.abs(axesLps[rest[0]][colDir]) >= Math.abs(axesLps[rest[1]][colDir]) ? rest[0] : rest[1];
+  const colAxis =
+    Math.abs(axesLps[rest[0]][colDir]) >= Math.abs(axesLps[rest[1]][colDir]) ? rest[0] : rest[1];
   const rowAxis = rest[0] === colAxis ? rest[1] : rest[0];
   const S = manifest.preprocessing.inputSize;
   const target = manifest.preprocessing.inPlaneSpacingMm;
