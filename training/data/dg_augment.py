@@ -134,9 +134,10 @@ def smooth_bias_field(img: np.ndarray, rng: np.random.Generator) -> Tuple[np.nda
     g = rng.normal(0, 0.35, (4, 4))
     field = np.exp(ndimage.zoom(g, (h / 4, w / 4), order=3, mode="nearest"))[:h, :w]
     out = img * field
-    return np.clip(out / max(float(np.percentile(out, 99.5)), 1e-6), 0, 1).astype(
-        np.float32
-    ), {"name": "bias_field", "strength": float(np.abs(g).mean())}
+    return np.clip(out / max(float(np.percentile(out, 99.5)), 1e-6), 0, 1).astype(np.float32), {
+        "name": "bias_field",
+        "strength": float(np.abs(g).mean()),
+    }
 
 
 DEFAULT_P: Dict[str, float] = {
@@ -156,9 +157,7 @@ class DGAugmenter:
     ``disabled`` names ingredients to leave out (the ablation runs).
     """
 
-    def __init__(
-        self, p: Optional[Dict[str, float]] = None, disabled: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, p: Optional[Dict[str, float]] = None, disabled: Sequence[str] = ()) -> None:
         unknown = set(disabled) - set(INGREDIENTS)
         if unknown:
             raise ValueError(f"unknown augmentation ingredient(s): {sorted(unknown)}")

@@ -77,8 +77,9 @@ def write_md(res: Dict[str, Any], path: Path, steps: int) -> None:
         "shipped demo weights, seed 11, all three planes, the whole model trained, one-cycle "
         "AdamW (6e-4, encoder 4e-4). CT columns: mean Dice over the organs of the test block "
         "z 88-97 of `example_ct` against **TotalSegmentator outputs (not manual truth)**; "
-        "`ukat`: mean kidney Dice on the two real MR volumes of `ukat-mr-kidneys` (UKRIN-MAPS/ukat; "
-        "validation only, never trained on). One seed: differences of a few hundredths are noise.",
+        "`ukat`: mean kidney Dice on the two real MR volumes of `ukat-mr-kidneys` "
+        "(UKRIN-MAPS/ukat; validation only, never trained on). One seed: differences of a few "
+        "hundredths are noise.",
         "",
         "| variant | left out | " + " | ".join(cols) + " |",
         "|---" * (len(cols) + 2) + "|",

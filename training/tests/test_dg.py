@@ -1,4 +1,4 @@
-"""Issue 14's recipe: DG augmentation, plane slicing layouts, acquisition plane, ONNX weight import."""
+"""Issue 14's recipe: DG augmentation, plane layouts, acquisition plane, ONNX weight import."""
 
 import numpy as np
 import pytest
@@ -70,7 +70,7 @@ def test_percentiles_for_every_modality() -> None:
 
 
 def test_plane_layouts() -> None:
-    """Axial: rows A->P, cols R->L; coronal: rows S->I, cols R->L; sagittal: rows S->I, cols A->P."""
+    """Axial rows A->P, cols R->L; coronal rows S->I, cols R->L; sagittal rows S->I, cols A->P."""
     a = np.zeros((5, 6, 7), np.float32)  # [X (->L), Y (->P), Z (->S)]
     a[0, 0, 6] = 1  # patient right, anterior, superior corner
     assert plane_slice(a, 2, 6)[0, 0] == 1
