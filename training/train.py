@@ -71,6 +71,7 @@ class TrainConfig:
     intervention: bool = False
     intervention_fraction: float = 0.5
     direction_lr_factor: float = 20.0  # learned FiLM directions train at lr x this
+    rank_weight: float = 0.5  # selectivity ranking loss on the directions (intervention runs)
     prompt: bool = True
     seed: int = 0
     threads: int = 1
@@ -255,6 +256,48 @@ def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, K: int) -> torch.
     return d[present].mean() if present.any() else d.sum() * 0
 
 
+def selectivity_rank_loss(
+    delta: torch.Tensor,
+    target: torch.Tensor,
+    gate: torch.Tensor,
+    kind: torch.Tensor,
+    cls: torch.Tensor,
+    pairs: int = 128,
+    margin: float = 1.0,
+) -> Optional[torch.Tensor]:
+    """Ranking loss that makes a learned direction selective (issue 15, item 4).
+
+    Inside the gate, the pixels the reference says should flip (for ``grow`` of class k: the
+    organ's pixels; for ``shrink``: the others) must get a larger move of class k's logit in the
+    commanded direction than the pixels that should stay, so that at moderate strength the
+    voxels the image supports flip first. Pairwise logistic loss over up to ``pairs`` random
+    pixels of each set per sample.
+
+    Args:
+        delta: [n, K, S, S] what the intervention added to the class logits.
+        target: [n, S, S] reference classes; gate: [n, S, S] bool; kind: [n] (0 grow, 1 shrink);
+        cls: [n] class index k.
+
+    Returns:
+        the mean loss over samples that have pixels of both sets, or None when none has.
+    """
+    out = []
+    for i in range(delta.shape[0]):
+        k = int(cls[i])
+        sign = 1.0 if int(kind[i]) == 0 else -1.0
+        move = sign * delta[i, k]
+        organ = target[i] == k
+        should = gate[i] & (organ if sign > 0 else ~organ)
+        stay = gate[i] & ~should
+        pos, neg = move[should], move[stay]
+        if pos.numel() == 0 or neg.numel() == 0:
+            continue
+        pos = pos[torch.randint(pos.numel(), (min(pairs, pos.numel()),))]
+        neg = neg[torch.randint(neg.numel(), (min(pairs, neg.numel()),))]
+        out.append(F.softplus(margin - (pos[:, None] - neg[None, :])).mean())
+    return torch.stack(out).mean() if out else None
+
+
 def class_weights(data: SliceSet, K: int, cap: float) -> torch.Tensor:
     """Cross-entropy weights ~ 1/sqrt(pixel frequency), background 1, capped at ``cap``."""
     cnt = np.bincount(data.classes.ravel(), minlength=K).astype(np.float64)
@@ -274,8 +317,10 @@ def losses(
     batch: Dict[str, torch.Tensor],
     K: int,
     weight: Optional[torch.Tensor] = None,
+    rank_weight: float = 0.0,
 ) -> Dict[str, torch.Tensor]:
-    """Segmentation (clean samples), intervention (inside gates) and prompt losses."""
+    """Segmentation (clean samples), intervention (inside gates, + the selectivity ranking loss
+    with ``rank_weight``) and prompt losses."""
     logits, target = out["class_logits"], batch["classes"]
     active = batch["iv_active"] > 0
     res: Dict[str, torch.Tensor] = {}
@@ -295,6 +340,12 @@ def losses(
         g = batch["gate"][active, 0] > 0.5
         ce = F.cross_entropy(iv_logits, target[active], weight=weight, reduction="none")
         res["iv"] = (ce * g).sum() / g.sum().clamp(min=1)
+        if rank_weight > 0:
+            rank = selectivity_rank_loss(
+                delta, target[active], g, batch["iv_kind"][active], batch["iv_class"][active]
+            )
+            if rank is not None:
+                res["rank"] = rank_weight * rank
     v = batch["prompt_valid"] > 0
     if v.any():
         res["prompt"] = prompt_loss(out["prompt_logits"][v], batch["prompt_target"][v])
@@ -458,7 +509,7 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
             tb["iv_class"],
             tb["iv_active"],
         )
-        parts = losses(out, tb, K, cw)
+        parts = losses(out, tb, K, cw, cfg.rank_weight if cfg.intervention else 0.0)
         if cfg.lad and critic is not None and text_enc is not None:
             t = text_enc.encode(batch["texts"]).to(device)  # type: ignore[arg-type]
             f = pooled_features(out["adapted"], out["features"])

@@ -131,3 +131,23 @@ def test_onnx_weights_read_back(tmp_path) -> None:
 
 #: Not in the graphs: the directions travel in the manifest; logit_scales is a constant buffer.
 KNOWN_GAPS = ("intervention_directions", "mask_decoder.logit_scales")
+
+
+def test_selectivity_rank_loss_prefers_moving_the_pixels_that_should_flip() -> None:
+    from training.train import selectivity_rank_loss
+
+    torch.manual_seed(0)
+    target = torch.zeros(1, 8, 8, dtype=torch.long)
+    target[0, :, :4] = 2  # organ (class 2) on the left half
+    gate = torch.ones(1, 8, 8, dtype=torch.bool)
+    good = torch.zeros(1, 3, 8, 8)
+    good[0, 2, :, :4] = 3.0  # grow raises class 2 on the organ's pixels only
+    bad = torch.zeros(1, 3, 8, 8)
+    bad[0, 2, :, 4:] = 3.0  # ... or on the others
+    grow, k = torch.tensor([0]), torch.tensor([2])
+    lg = selectivity_rank_loss(good, target, gate, grow, k)
+    lb = selectivity_rank_loss(bad, target, gate, grow, k)
+    assert lg is not None and lb is not None and float(lg) < 0.2 < 3.0 < float(lb)
+    # shrink: the non-organ pixels must lose class 2 first, so the "bad" delta negated is good.
+    assert float(selectivity_rank_loss(-bad, target, gate, torch.tensor([1]), k)) < 0.2
+    assert selectivity_rank_loss(good, target, torch.zeros_like(gate), grow, k) is None
