@@ -502,7 +502,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p.add_argument("--id", default="causal-sam-demo")
     p.add_argument("--out", default=None, help="default models/<id>")
     p.add_argument("--scores", default=None, help="JSON from training.evaluate")
-    p.add_argument("--mr-scores", default=None, help="JSON from training.evaluate_mr")
     p.add_argument(
         "--planes", default=None, help="planes trained on (default: the checkpoint's config)"
     )
@@ -539,8 +538,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         "architecture": "image encoder: SAM ViT (demo size: 128 px, patch 8, width 192, depth 6)",
     }
     scores = scores_from_eval(ev, "example_ct held-out slices z 88-97")
-    if a.mr_scores:
-        scores["results"].extend(mr_results(json.loads(Path(a.mr_scores).read_text())))
+    if "ukat_mr_kidneys" in ev:
+        scores["results"].extend(mr_results(ev["ukat_mr_kidneys"]))
     export(model, out, a.id, list(DEMO_CLASSES), test.images[len(test) // 2], scores, extra)
     print(f"exported to {out}")
 

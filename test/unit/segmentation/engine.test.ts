@@ -9,7 +9,7 @@ import { SegmentationCancelledError } from '../../../src/main/services/segmentat
 import { JobRunner, type FromWorker } from '../../../src/main/services/segmentation/jobs';
 import type { ModelManifest } from '../../../src/shared/modelManifest';
 import type { Volume } from '../../../src/shared/volume';
-import { demoDir, haveData, haveModel } from './helpers';
+import { coronalMr, demoDir, haveData, haveModel } from './helpers';
 import { join } from 'node:path';
 
 const small = join(process.cwd(), '..', 'shared', 'data', 'totalsegmentator', 'example_ct_sm.nii.gz');
@@ -126,6 +126,39 @@ describe.skipIf(!haveData || !haveModel)('SegmentationEngine (demo model)', () =
     expect(cancelledAt).toBeGreaterThan(started);
     expect(performance.now() - cancelledAt).toBeLessThan(1000);
   }, 60_000);
+
+  it('segments a coronal MR slab coronally: each kidney lands on its own ROI of the input grid', async () => {
+    // Real MR the model never trained on (ukat-mr-kidneys, Philips 3 T; validation data).
+    const mr = { ...(await loadPaths([coronalMr])).series[0].volume, modality: 'MR' };
+    const roi = async (side: 'R' | 'L') =>
+      (await loadPaths([coronalMr.replace('.nii.gz', `_roi-${side}.nii.gz`)])).series[0].volume.voxels;
+    const [right, left] = [await roi('R'), await roi('L')];
+    const r = await engine.segmentVolume(mr, { volumeKey: 'ukat' });
+    expect(r.segmentation.dims).toEqual(mr.dims);
+    expect(r.timingsMs.encodedSlices).toBe(9); // the 9 coronal slices, not 128 axial ones
+    const labels = r.segmentation.layers[0];
+    const value = (name: string) => r.segmentation.segments.find((s) => s.name === name)?.value ?? -1;
+    const dice = (v: number, ref: ArrayLike<number>) => {
+      let both = 0;
+      let a = 0;
+      let b = 0;
+      for (let n = 0; n < labels.length; n++) {
+        const p = labels[n] === v;
+        const q = ref[n] > 0;
+        a += +p;
+        b += +q;
+        both += +(p && q);
+      }
+      return (2 * both) / Math.max(a + b, 1);
+    };
+    const rr = dice(value('kidney_right'), right);
+    const ll = dice(value('kidney_left'), left);
+    // Each kidney overlaps its own ROI, and far more than the other side's (no left/right swap).
+    expect(rr).toBeGreaterThan(0.3);
+    expect(ll).toBeGreaterThan(0.3);
+    expect(rr).toBeGreaterThan(3 * dice(value('kidney_right'), left));
+    expect(ll).toBeGreaterThan(3 * dice(value('kidney_left'), right));
+  }, 120_000);
 
   it('the worker job runner reports refusals as such', async () => {
     const messages: FromWorker[] = [];
