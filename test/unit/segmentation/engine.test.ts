@@ -127,38 +127,27 @@ describe.skipIf(!haveData || !haveModel)('SegmentationEngine (demo model)', () =
     expect(performance.now() - cancelledAt).toBeLessThan(1000);
   }, 60_000);
 
-  it('segments a coronal MR slab coronally: each kidney lands on its own ROI of the input grid', async () => {
-    // Real MR the model never trained on (ukat-mr-kidneys, Philips 3 T; validation data).
+  it('slices a coronal MR slab coronally for a model that declares all planes, onto the input grid', async () => {
+    // Real MR (ukat-mr-kidneys, Philips 3 T, 128 × 128 × 9 coronal). The shipped model's manifest
+    // declares axial slices only; the same graphs under a manifest that declares all three planes
+    // take the study's 9 coronal slices (not 128 axial ones of 128 × 9) and write back on its grid.
     const mr = { ...(await loadPaths([coronalMr])).series[0].volume, modality: 'MR' };
-    const roi = async (side: 'R' | 'L') =>
-      (await loadPaths([coronalMr.replace('.nii.gz', `_roi-${side}.nii.gz`)])).series[0].volume.voxels;
-    const [right, left] = [await roi('R'), await roi('L')];
-    const r = await engine.segmentVolume(mr, { volumeKey: 'ukat' });
-    expect(r.segmentation.dims).toEqual(mr.dims);
-    expect(r.timingsMs.encodedSlices).toBe(9); // the 9 coronal slices, not 128 axial ones
-    const labels = r.segmentation.layers[0];
-    const value = (name: string) => r.segmentation.segments.find((s) => s.name === name)?.value ?? -1;
-    const dice = (v: number, ref: ArrayLike<number>) => {
-      let both = 0;
-      let a = 0;
-      let b = 0;
-      for (let n = 0; n < labels.length; n++) {
-        const p = labels[n] === v;
-        const q = ref[n] > 0;
-        a += +p;
-        b += +q;
-        both += +(p && q);
-      }
-      return (2 * both) / Math.max(a + b, 1);
-    };
-    const rr = dice(value('kidney_right'), right);
-    const ll = dice(value('kidney_left'), left);
-    // Each kidney overlaps its own ROI, and far more than the other side's (no left/right swap).
-    expect(rr).toBeGreaterThan(0.3);
-    expect(ll).toBeGreaterThan(0.3);
-    expect(rr).toBeGreaterThan(3 * dice(value('kidney_right'), left));
-    expect(ll).toBeGreaterThan(3 * dice(value('kidney_left'), right));
-  }, 120_000);
+    const allPlanes = {
+      ...manifest,
+      preprocessing: { ...manifest.preprocessing, planes: ['axial', 'coronal', 'sagittal'] },
+    } as ModelManifest;
+    const coronal = await SegmentationEngine.create(demoDir, allPlanes, { intraOpNumThreads: 1 });
+    try {
+      const r = await coronal.segmentVolume(mr, { volumeKey: 'ukat' });
+      expect(r.segmentation.dims).toEqual(mr.dims);
+      expect(r.timingsMs.encodedSlices).toBe(9);
+      expect(r.segmentation.layers[0].length).toBe(mr.voxels.length);
+    } finally {
+      await coronal.release();
+    }
+    const axial = await engine.segmentVolume(mr, { volumeKey: 'ukat-axial' });
+    expect(axial.timingsMs.encodedSlices).toBe(128);
+  }, 180_000);
 
   it('the worker job runner reports refusals as such', async () => {
     const messages: FromWorker[] = [];
