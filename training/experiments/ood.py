@@ -160,7 +160,8 @@ def write_report(results: List[Dict[str, Any]], args: argparse.Namespace, path: 
         "",
         "Held-out style shifts (never used in training): gamma_extreme (gamma 0.35/2.8; "
         "training 0.6-1.7), randconv7 (7x7 random convolution; training kernels 1/3/5), sinusoid "
-        "(non-monotonic remap, a transform type not used in training), blur_noise (Gaussian blur "
+        "(non-monotonic remap; a trained family under the DG augmentation), blur_noise "
+        "(Gaussian blur "
         "1.2 px + noise 0.08; training noise <= 0.05, no blur), pseudo_mr (fixed non-monotonic "
         "LUT making fat bright and fluid dark + bias field + noise). HD95 is computed in 3D over "
         "the 10-slice block (3 mm voxels); an organ missed entirely scores HD95 = "
