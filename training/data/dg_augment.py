@@ -1,8 +1,8 @@
 """Single-source domain-generalisation augmentation: make one CT look like many scanners and MR.
 
 Applied to every training sample (each ingredient with its own probability), on slices already
-normalised to [0, 1] by the volume's percentiles. Ingredients (names as in the ablation table
-of ``training/results/ood.md``):
+normalised to [0, 1] by the volume's percentiles. Ingredients (names as in the ablation runner
+``training/experiments/ablate_dg.py``):
 
 * ``gin``: global intensity non-linearity (Ouyang et al., TMI 2022): a random shallow network
   of 1x1/3x3 convolutions with leaky ReLUs, its output blended with the image

@@ -13,10 +13,9 @@ only). Writes ``training/results/lad_baselines.{md,json}`` (summarised in ``ood.
 
 Usage (resumable; finished variants are skipped)::
 
-    sh training/experiments/train_demo.sh   # the demo model; its stage A is runs/demo_a2
-    /usr/bin/python3 -m training.train --out training/runs/noaug_a --train-encoder \
-        --steps 600 --batch 6 --encoder-lr 1e-3 --no-style-aug
-    /usr/bin/python3 -m training.experiments.ood
+    sh training/experiments/train_dg.sh     # the DG recipe; its stage A is runs/dg_a
+    /usr/bin/python3 -m training.experiments.ood --aug-ckpt training/runs/dg_a/step00250.pt \
+        --steps 50 --batch 8        # as measured in results/lad_baselines.md
 """
 
 import argparse
