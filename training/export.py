@@ -22,7 +22,7 @@ import torch.nn as nn
 
 from .data.demo import DEMO_CLASSES
 from .data.labels import class_table
-from .data.preprocess import CT_WINDOW_HU, MR_PERCENTILES, SPACING_MM
+from .data.preprocess import PERCENTILES, SPACING_MM
 from .manifest import validate_manifest
 from .modeling import INTERVENTION_TYPES, CausalSAM
 from .optimize_onnx import optimize_model_folder
@@ -361,19 +361,19 @@ def build_manifest(
         **({"promptDecoder": dec} if prompt_path is not None else {}),
         "preprocessing": {
             "inputSize": model.img_size,
-            "orientation": "axial slice on an LPS-aligned grid: array[row][col] with rows running "
-            "anterior->posterior and columns patient right->left (radiological display)",
+            "orientation": "slices on an LPS-aligned grid, array[row][col]: axial rows "
+            "anterior->posterior, columns patient right->left; coronal rows superior->inferior, "
+            "columns right->left; sagittal rows superior->inferior, columns anterior->posterior",
+            "planes": list(extra.get("planes", ["axial"])),
             "inPlaneSpacingMm": float(extra.get("spacingMm", SPACING_MM)),
-            "resampling": "in-plane linear interpolation to inPlaneSpacingMm; slices unchanged",
+            "resampling": "in-plane linear interpolation to inPlaneSpacingMm; slices unchanged; "
+            "slices along the acquisition plane (the axis with the largest spacing, axial when "
+            "isotropic) when the model knows that plane",
             "padCrop": "centre pad with 0 (after normalisation) or centre crop to inputSize",
             "channels": "grey value replicated to the 3 input channels",
             "intensity": {
-                "CT": {"method": "window", "window": list(CT_WINDOW_HU), "unit": "HU"},
-                "MR": {
-                    "method": "percentile",
-                    "percentiles": list(MR_PERCENTILES),
-                    "scope": "volume",
-                },
+                m: {"method": "percentile", "percentiles": list(PERCENTILES), "scope": "volume"}
+                for m in ("CT", "MR")
             },
             "postprocessing": "class map = argmax over class_logits channels; resample back with "
             "nearest neighbour",
@@ -464,10 +464,30 @@ def scores_from_eval(ev: Dict[str, Any], dataset: str) -> Dict[str, Any]:
                 "point_prompt_dice",
                 "interventions",
                 "breast1_box_dice",
+                "brain_flair_box_dice",
+                "ukat_mr_kidneys",
             )
             if k in ev
         },
     }
+
+
+def mr_results(mr: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Manifest score rows from :func:`training.evaluate_mr.evaluate_ukat` (one per case)."""
+    rows = []
+    for case, r in mr["cases"].items():
+        rows.append(
+            {
+                "dataset": f"ukat-mr-kidneys {case} (real MR, coronal; validation only, "
+                "never trained on; manual-looking ROIs of unstated origin)",
+                "condition": "original",
+                "perClass": {
+                    k: {"dice": round(r[k]["dice"], 4), "hd95Mm": round(r[k]["hd95_mm"], 2)}
+                    for k in ("kidney_right", "kidney_left")
+                },
+            }
+        )
+    return rows
 
 
 DEMO_TRAINING_DATA = [
@@ -488,6 +508,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p.add_argument("--id", default="causal-sam-demo")
     p.add_argument("--out", default=None, help="default models/<id>")
     p.add_argument("--scores", default=None, help="JSON from training.evaluate")
+    p.add_argument(
+        "--planes", default=None, help="planes trained on (default: the checkpoint's config)"
+    )
     a = p.parse_args(argv)
     from .data.demo import load_demo_split
     from .evaluate import load_model
@@ -505,9 +528,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     ck_cfg = torch.load(a.ckpt, map_location="cpu").get("config", {})
     known = {k: v for k, v in ck_cfg.items() if k in TrainConfig.__dataclass_fields__}
+    planes = a.planes.split(",") if a.planes else list(ck_cfg.get("planes", ["axial"]))
     extra = {
         "spacingMm": default_spacing(TrainConfig(**known)),
-        "name": "Causal-SAM demo (abdominal CT organs, 2D axial)",
+        "planes": planes,
+        "name": "Causal-SAM demo (abdominal CT organs, 2D, %s)" % "/".join(planes),
         "description": "Narrow SAM ViT encoder (frozen) + adapter + SAM prompt encoder + two-way "
         "decoder with class queries and TCI FiLM/gate inputs; trained on one CT.",
         "trainingData": DEMO_TRAINING_DATA,
@@ -518,15 +543,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         },
         "architecture": "image encoder: SAM ViT (demo size: 128 px, patch 8, width 192, depth 6)",
     }
-    export(
-        model,
-        out,
-        a.id,
-        list(DEMO_CLASSES),
-        test.images[len(test) // 2],
-        scores_from_eval(ev, "example_ct held-out slices z 88-97"),
-        extra,
-    )
+    scores = scores_from_eval(ev, "example_ct held-out slices z 88-97")
+    if "ukat_mr_kidneys" in ev:
+        scores["results"].extend(mr_results(ev["ukat_mr_kidneys"]))
+    export(model, out, a.id, list(DEMO_CLASSES), test.images[len(test) // 2], scores, extra)
     print(f"exported to {out}")
     print(f"out-of-distribution score: node scripts/calibrate-ood.mjs {out} (writes ood.json)")
 

@@ -22,14 +22,23 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 
 from .data.augment import StyleAugmenter, spatial
 from .data.demo import DEMO_CLASSES, load_demo_split
+from .data.dg_augment import DGAugmenter
 from .data.preprocess import SliceSet
 from .intervention import simulate_error
 from .lad import StyleCritic, StyleDescriber, adversarial_loss, critic_loss, pooled_features
 from .lad.text_encoder import HashingTextEncoder
+
+# prompt_loss, selectivity_rank_loss and soft_dice_loss are also imported from here by callers.
+from .losses import (  # noqa: F401
+    class_weights,
+    losses,
+    prompt_loss,
+    selectivity_rank_loss,
+    soft_dice_loss,
+)
 from .modeling import ENCODERS, CausalSAM, build_model
 
 NUM_POINTS = 4
@@ -45,6 +54,7 @@ class TrainConfig:
     checkpoint: Optional[str] = None  # official SAM / MedSAM .pth
     init: Optional[str] = None  # one of our checkpoints (e.g. a pre-trained encoder)
     init_encoder_only: bool = False  # take only image_encoder.* from ``init``
+    init_onnx: Optional[str] = None  # an exported model folder to start from (its ONNX weights)
     classes: List[str] = field(default_factory=lambda: list(DEMO_CLASSES))
     spacing_mm: Optional[float] = None  # in-plane; default 3.0 (inputs <= 128 px) or 0.4
     steps: int = 800
@@ -54,7 +64,14 @@ class TrainConfig:
     weight_decay: float = 1e-4
     train_encoder: bool = False
     style_aug: bool = True
-    style_warmup: float = 0.4  # style-aug probability ramps from 0 to 0.9 over this fraction
+    # "dg": the single-source domain-generalisation recipe (data/dg_augment.py) on every sample
+    # from the first step; "style": the earlier StyleAugmenter, ramped in over style_warmup.
+    augment: str = "dg"
+    aug_disable: List[str] = field(default_factory=list)  # dg ingredients left out (ablations)
+    style_warmup: float = 0.4  # "style": probability ramps from 0 to 0.9 over this fraction
+    planes: List[str] = field(default_factory=lambda: ["axial"])  # demo data: slicing planes
+    schedule: str = "onecycle"  # "onecycle" (10 % linear warm-up, cosine to 0) or "cosine"
+    snapshot_every: int = 0  # keep a weights-only copy every N steps (checkpoint selection)
     class_weight_cap: float = 5.0  # CE weights ~ 1/sqrt(frequency), background 1, capped
     lad: bool = False
     lad_weight: float = 0.1
@@ -62,6 +79,7 @@ class TrainConfig:
     intervention: bool = False
     intervention_fraction: float = 0.5
     direction_lr_factor: float = 20.0  # learned FiLM directions train at lr x this
+    rank_weight: float = 0.5  # selectivity ranking loss on the directions (intervention runs)
     prompt: bool = True
     seed: int = 0
     threads: int = 1
@@ -91,7 +109,7 @@ def default_spacing(cfg: TrainConfig) -> float:
 
 def load_data(cfg: TrainConfig, split: str) -> SliceSet:
     if cfg.data == "demo":
-        return load_demo_split(split)
+        return load_demo_split(split, planes=tuple(cfg.planes) if split == "train" else ("axial",))
     if cfg.data.startswith("synthetic"):
         from .data.synthetic import synthetic_slices
 
@@ -175,6 +193,7 @@ class BatchMaker:
         w = np.where(has_organ, 4.0, 1.0)
         self.weights = w / w.sum()
         self.aug = StyleAugmenter()
+        self.dg = DGAugmenter(disabled=cfg.aug_disable) if cfg.augment == "dg" else None
         self.describer = StyleDescriber()
         self.style_prob = 0.9
 
@@ -194,7 +213,9 @@ class BatchMaker:
                 self.data.images[i], [self.data.classes[i], self.data.structures[i]], rng
             )
             records: list = []
-            if cfg.style_aug and rng.random() < self.style_prob:
+            if cfg.style_aug and self.dg is not None:
+                img, records = self.dg(img, rng, c)
+            elif cfg.style_aug and rng.random() < self.style_prob:
                 img, records = self.aug(img, rng)
             gate = np.ones((S, S), np.float32)
             kind, k, act = 0, 0, 0.0
@@ -232,61 +253,19 @@ class BatchMaker:
         }
 
 
-def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, K: int) -> torch.Tensor:
-    """Multi-class soft Dice over foreground classes present in the batch."""
-    p = logits.softmax(1)[:, 1:]
-    t = F.one_hot(target, K).permute(0, 3, 1, 2).float()[:, 1:]
-    inter = (p * t).sum((0, 2, 3))
-    den = p.sum((0, 2, 3)) + t.sum((0, 2, 3))
-    present = t.sum((0, 2, 3)) > 0
-    d = 1 - (2 * inter + 1) / (den + 1)
-    return d[present].mean() if present.any() else d.sum() * 0
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """Learning-rate multiplier at ``step`` of ``total``.
 
-
-def class_weights(data: SliceSet, K: int, cap: float) -> torch.Tensor:
-    """Cross-entropy weights ~ 1/sqrt(pixel frequency), background 1, capped at ``cap``."""
-    cnt = np.bincount(data.classes.ravel(), minlength=K).astype(np.float64)
-    w = 1.0 / np.sqrt(cnt / cnt.sum() + 1e-4)
-    return torch.tensor(np.minimum(w / w[0], cap), dtype=torch.float32)
-
-
-def prompt_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """BCE + soft Dice of a promptable mask: logits and target [B, 1, S, S] -> scalar."""
-    p = logits.sigmoid()
-    dl = 1 - (2 * (p * target).sum((1, 2, 3)) + 1) / (p.sum((1, 2, 3)) + target.sum((1, 2, 3)) + 1)
-    return F.binary_cross_entropy_with_logits(logits, target) + dl.mean()
-
-
-def losses(
-    out: Dict[str, torch.Tensor],
-    batch: Dict[str, torch.Tensor],
-    K: int,
-    weight: Optional[torch.Tensor] = None,
-) -> Dict[str, torch.Tensor]:
-    """Segmentation (clean samples), intervention (inside gates) and prompt losses."""
-    logits, target = out["class_logits"], batch["classes"]
-    active = batch["iv_active"] > 0
-    res: Dict[str, torch.Tensor] = {}
-    clean = ~active
-    if clean.any():
-        res["seg"] = F.cross_entropy(logits[clean], target[clean], weight=weight) + soft_dice_loss(
-            logits[clean], target[clean], K
-        )
-    if active.any():
-        # The base prediction on a corrupted image is held fixed: only the intervention can
-        # fix the error, so its learned direction has to point the way the command asks
-        # (trained jointly, the decoder learnt to undo the corruption itself and the `shrink`
-        # directions ended up raising the logits they should lower). With
-        # ``detach_intervention_inputs`` this trains the directions alone.
-        delta = out["intervention_delta"][active]
-        iv_logits = (logits[active] - delta).detach() + delta
-        g = batch["gate"][active, 0] > 0.5
-        ce = F.cross_entropy(iv_logits, target[active], weight=weight, reduction="none")
-        res["iv"] = (ce * g).sum() / g.sum().clamp(min=1)
-    v = batch["prompt_valid"] > 0
-    if v.any():
-        res["prompt"] = prompt_loss(out["prompt_logits"][v], batch["prompt_target"][v])
-    return res
+    "onecycle": linear warm-up over the first 10 % then cosine annealing to 2 % of the peak;
+    "cosine": cosine from the peak, floored at 5 %.
+    """
+    if schedule == "onecycle":
+        warm = max(int(0.1 * total), 1)
+        if step < warm:
+            return 0.04 + 0.96 * step / warm
+        t = (step - warm) / max(total - warm, 1)
+        return 0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * t))
+    return max(0.5 * (1 + np.cos(np.pi * step / total)), 0.05)
 
 
 def configure_trainable(model: CausalSAM, train_encoder: bool) -> None:
@@ -343,6 +322,10 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
     rng = np.random.default_rng(seed)
     K = len(cfg.classes) + 1
     model = build_model(cfg.encoder, K, checkpoint=cfg.checkpoint)
+    if cfg.init_onnx:
+        from .modeling.onnx_import import state_dict_from_onnx
+
+        model.load_state_dict(state_dict_from_onnx(cfg.init_onnx, model), strict=False)
     if cfg.init:
         sd = torch.load(cfg.init, map_location="cpu")
         sd = sd.get("model", sd)
@@ -411,9 +394,9 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
         # have no BatchNorm or dropout, so for them this changes nothing.
         model.image_encoder.eval()
     for step in range(start, cfg.steps):
-        lr_f = 0.5 * (1 + np.cos(np.pi * step / sched_total))
+        lr_f = lr_factor(cfg.schedule, step, sched_total)
         for g in opt.param_groups:
-            g["lr"] = g["base_lr"] * max(lr_f, 0.05)
+            g["lr"] = g["base_lr"] * lr_f
         ramp = min(1.0, step / max(cfg.style_warmup * cfg.steps, 1.0))
         maker.style_prob = 0.9 * ramp
         batch = maker(rng)
@@ -427,7 +410,7 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
             tb["iv_class"],
             tb["iv_active"],
         )
-        parts = losses(out, tb, K, cw)
+        parts = losses(out, tb, K, cw, cfg.rank_weight if cfg.intervention else 0.0)
         if cfg.lad and critic is not None and text_enc is not None:
             t = text_enc.encode(batch["texts"]).to(device)  # type: ignore[arg-type]
             f = pooled_features(out["adapted"], out["features"])
@@ -460,6 +443,9 @@ def train(cfg: TrainConfig, log: Optional[list] = None) -> CausalSAM:
                 fh.write(json.dumps(rec) + "\n")
         if rank() == 0 and ((step + 1) % cfg.ckpt_every == 0 or step + 1 == cfg.steps):
             save_ckpt(ckpt, model, opt, critic, copt, step + 1, cfg, rng)
+        if rank() == 0 and cfg.snapshot_every and (step + 1) % cfg.snapshot_every == 0:
+            snap = {"model": model.state_dict(), "config": asdict(cfg), "step": step + 1}
+            save_atomic(snap, out_dir / f"step{step + 1:05d}.pt")
     if rank() == 0:
         torch.save({"model": model.state_dict(), "config": asdict(cfg)}, out_dir / "final.pt")
         (out_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
@@ -476,6 +462,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
     p.add_argument("--encoder", default=d.encoder, choices=sorted(ENCODERS))
     p.add_argument("--checkpoint", default=None, help="official SAM or MedSAM checkpoint (.pth)")
     p.add_argument("--init", default=None, help="our checkpoint to start from (final.pt/last.pt)")
+    p.add_argument("--init-onnx", default=None, help="exported model folder to start from")
     p.add_argument(
         "--classes", default=",".join(d.classes), help="catalogue names, comma-separated"
     )
@@ -486,6 +473,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
     p.add_argument("--encoder-lr", type=float, default=d.encoder_lr)
     p.add_argument("--train-encoder", action="store_true")
     p.add_argument("--no-style-aug", action="store_true")
+    p.add_argument("--augment", default=d.augment, choices=("dg", "style"))
+    p.add_argument("--aug-disable", default="", help="dg ingredients to leave out, comma-separated")
+    p.add_argument("--planes", default=",".join(d.planes), help="demo data: axial,coronal,sagittal")
+    p.add_argument("--schedule", default=d.schedule, choices=("onecycle", "cosine"))
+    p.add_argument("--snapshot-every", type=int, default=0)
     p.add_argument("--lad", action="store_true")
     p.add_argument("--lad-weight", type=float, default=d.lad_weight)
     p.add_argument("--intervention", action="store_true")
@@ -501,6 +493,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
         encoder=a.encoder,
         checkpoint=a.checkpoint,
         init=a.init,
+        init_onnx=a.init_onnx,
         classes=[c for c in a.classes.split(",") if c],
         spacing_mm=a.spacing_mm,
         steps=a.steps,
@@ -509,6 +502,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
         encoder_lr=a.encoder_lr,
         train_encoder=a.train_encoder,
         style_aug=not a.no_style_aug,
+        augment=a.augment,
+        aug_disable=[x for x in a.aug_disable.split(",") if x],
+        planes=[x for x in a.planes.split(",") if x],
+        schedule=a.schedule,
+        snapshot_every=a.snapshot_every,
         lad=a.lad,
         lad_weight=a.lad_weight,
         intervention=a.intervention,

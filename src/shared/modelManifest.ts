@@ -36,6 +36,8 @@ export interface ManifestChangelogEntry {
   changes: string[];
 }
 
+export type SlicePlane = 'axial' | 'coronal' | 'sagittal';
+
 export interface ModelManifest {
   schemaVersion: 1;
   /** Absent in manifests written before kinds were named; a segmentation model either way. */
@@ -75,6 +77,11 @@ export interface ModelManifest {
     channels: string;
     /** Per modality (CT, MR, …, and `default`). */
     intensity: Record<string, IntensityNormalisation>;
+    /**
+     * Planes the model was trained on (absent: axial only). With more than one, a volume is sliced
+     * along its acquisition plane when the model knows it (see segmentation/preprocess.sliceFrame).
+     */
+    planes?: SlicePlane[];
     postprocessing?: string;
   };
   classes: { index: number; name: string; catalogueId?: number; colorRgb: Vec3 }[];

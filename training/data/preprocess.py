@@ -1,11 +1,14 @@
 """Preprocessing shared by training, evaluation and the exported manifest.
 
 1. Reorient to the LPS-aligned grid (see :mod:`training.data.io`).
-2. Resample in-plane to ``spacing_mm`` (linear for images, nearest for labels); slices unchanged.
-3. Intensity: CT clipped to the window [-160, 240] HU -> [0, 1]; MR: percentiles [0.5, 99.5] of
-   the volume -> [0, 1], clipped.
-4. Each axial slice centre-padded (with 0) or centre-cropped to S x S; grey replicated to 3
-   channels as the encoder input ``image`` [B, 3, S, S].
+2. Intensity, every modality alike: percentiles [0.5, 99.5] of the whole volume -> [0, 1],
+   clipped (no Hounsfield window: a model that reads [0, 1] the same way for CT and MR cannot
+   lean on absolute HU values, which MR does not have).
+3. Slices along one of the three planes (:data:`PLANES`), each laid out in the canonical
+   in-plane orientation of :func:`plane_slice`; the plane's two in-plane axes are resampled to
+   ``spacing_mm`` (linear for images, nearest for labels); the through-plane axis is unchanged.
+4. Each slice centre-padded (with 0) or centre-cropped to S x S; grey replicated to 3 channels
+   as the encoder input ``image`` [B, 3, S, S].
 """
 
 from dataclasses import dataclass
@@ -16,31 +19,67 @@ from scipy import ndimage
 
 from .io import Volume
 
-CT_WINDOW_HU: Tuple[float, float] = (-160.0, 240.0)
-MR_PERCENTILES: Tuple[float, float] = (0.5, 99.5)
+#: The only intensity normalisation, for every modality (CT included).
+PERCENTILES: Tuple[float, float] = (0.5, 99.5)
 SPACING_MM: float = 3.0
 INPUT_SIZE: int = 128
 
 
-def normalise_intensity(arr: np.ndarray, modality: str) -> np.ndarray:
-    """Volume -> float32 in [0, 1] (CT window or MR percentiles)."""
+#: Slicing planes by the LPS grid axis they cut across (their through-plane axis).
+PLANES: Dict[str, int] = {"sagittal": 0, "coronal": 1, "axial": 2}
+
+
+def acquisition_plane(spacing: Sequence[float]) -> str:
+    """The plane a volume was acquired in, from its LPS-grid spacing: the plane across the axis
+    with the largest spacing (a slab's through-plane axis), or axial when no axis is more than
+    1 % coarser than the finest (as the app's ``sliceFrame`` decides)."""
+    ax = int(np.argmax(spacing))
+    if spacing[ax] <= 1.01 * min(spacing):
+        return "axial"
+    return {v: k for k, v in PLANES.items()}[ax]
+
+
+def normalise_intensity(arr: np.ndarray, modality: str = "") -> np.ndarray:
+    """Volume -> float32 in [0, 1]: percentiles [0.5, 99.5] of all its voxels, clipped.
+
+    The same for every modality (``modality`` is accepted for callers that pass it). Percentiles
+    by linear interpolation between order statistics (numpy's default), as the app computes them.
+    """
     a = arr.astype(np.float32)
-    if modality.upper() == "CT":
-        lo, hi = CT_WINDOW_HU
-    else:
-        lo, hi = np.percentile(a, MR_PERCENTILES)
-        hi = max(hi, lo + 1e-6)
+    lo, hi = np.percentile(a, PERCENTILES)
+    hi = max(float(hi), float(lo) + 1e-6)
     return np.clip((a - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+
+
+def plane_slice(arr: np.ndarray, axis: int, k: int) -> np.ndarray:
+    """Slice ``k`` across LPS axis ``axis`` of an [X, Y, Z] array, canonically laid out.
+
+    * axial (axis 2): rows anterior -> posterior, columns patient right -> left;
+    * coronal (axis 1): rows superior -> inferior, columns patient right -> left;
+    * sagittal (axis 0): rows superior -> inferior, columns anterior -> posterior.
+    """
+    if axis == 2:
+        return arr[:, :, k].T
+    if axis == 1:
+        return arr[:, k, ::-1].T
+    return arr[k, :, ::-1].T
+
+
+def resample_plane(
+    arr: np.ndarray, spacing: Sequence[float], axis: int, target: float, order: int
+) -> np.ndarray:
+    """Resample the two in-plane axes of the plane across ``axis`` to ``target`` mm."""
+    zoom = [spacing[i] / target if i != axis else 1.0 for i in range(3)]
+    if all(abs(z - 1) < 1e-3 for z in zoom):
+        return arr
+    return ndimage.zoom(arr, zoom, order=order, mode="nearest", prefilter=False)
 
 
 def resample_inplane(
     arr: np.ndarray, spacing: Sequence[float], target: float, order: int
 ) -> np.ndarray:
-    """[X, Y, Z] -> [X', Y', Z] with in-plane spacing ``target`` mm."""
-    zx, zy = spacing[0] / target, spacing[1] / target
-    if abs(zx - 1) < 1e-3 and abs(zy - 1) < 1e-3:
-        return arr
-    return ndimage.zoom(arr, (zx, zy, 1.0), order=order, mode="nearest", prefilter=False)
+    """[X, Y, Z] -> [X', Y', Z] with axial in-plane spacing ``target`` mm."""
+    return resample_plane(arr, spacing, 2, target, order)
 
 
 def pad_crop(img: np.ndarray, size: int, fill: float = 0.0) -> np.ndarray:
@@ -56,7 +95,7 @@ def pad_crop(img: np.ndarray, size: int, fill: float = 0.0) -> np.ndarray:
 
 @dataclass
 class SliceSet:
-    """Preprocessed axial slices.
+    """Preprocessed slices (any plane).
 
     images [N, S, S] float32 in [0, 1]; classes [N, S, S] uint8 (0 = background, i = class i);
     structures [N, S, S] int16 catalogue ids of every labelled structure (prompt training);
@@ -91,11 +130,24 @@ def volume_to_slices(
     z_indices: Optional[Sequence[int]] = None,
     size: int = INPUT_SIZE,
     spacing_mm: float = SPACING_MM,
+    plane: str = "axial",
+    keep: Optional[Tuple[int, int]] = None,
 ) -> SliceSet:
-    """Preprocess one volume (+ label map with values ``label_names``) into a :class:`SliceSet`."""
+    """Preprocess one volume (+ label map with values ``label_names``) into a :class:`SliceSet`.
+
+    ``z_indices`` are slice indices across ``plane``; ``keep`` = (lo, hi) restricts the volume to
+    axial indices lo..hi (inclusive) before slicing, so coronal/sagittal slices can be drawn from
+    the training slab alone (held-out axial blocks never enter them). Intensity percentiles are
+    always taken over the whole volume.
+    """
+    axis = PLANES[plane]
     img = normalise_intensity(image.array, image.modality)
-    img = resample_inplane(img, image.spacing_mm, spacing_mm, order=1)
-    nz = img.shape[2]
+    lab_arr = label.array if label is not None else None
+    if keep is not None:
+        img = img[:, :, keep[0] : keep[1] + 1]
+        lab_arr = lab_arr[:, :, keep[0] : keep[1] + 1] if lab_arr is not None else None
+    img = resample_plane(img, image.spacing_mm, axis, spacing_mm, order=1)
+    nz = img.shape[axis]
     zs = list(range(nz)) if z_indices is None else [z for z in z_indices if 0 <= z < nz]
     cls_lut = np.zeros(1 << 16, dtype=np.uint8)
     struct_lut = np.zeros(1 << 16, dtype=np.int16)
@@ -104,16 +156,17 @@ def volume_to_slices(
             cls_lut[value] = class_names.index(name) + 1
         struct_lut[value] = catalogue_ids.get(name, 0)
     lab = None
-    if label is not None:
-        lab = resample_inplane(label.array.astype(np.int32), label.spacing_mm, spacing_mm, order=0)
+    if label is not None and lab_arr is not None:
+        lab = resample_plane(lab_arr.astype(np.int32), label.spacing_mm, axis, spacing_mm, order=0)
     images, classes, structs, meta = [], [], [], []
     m = dict(image.meta)
     m["modality"] = image.modality
     m["spacing_mm"] = "%.2f x %.2f x %.2f" % tuple(image.spacing_mm)
+    m["plane"] = plane
     for z in zs:
-        images.append(pad_crop(img[:, :, z].T, size))
+        images.append(pad_crop(plane_slice(img, axis, z), size))
         if lab is not None:
-            lz = np.clip(lab[:, :, z].T, 0, (1 << 16) - 1)
+            lz = np.clip(plane_slice(lab, axis, z), 0, (1 << 16) - 1)
             classes.append(pad_crop(cls_lut[lz], size))
             structs.append(pad_crop(struct_lut[lz], size))
         else:

@@ -11,7 +11,7 @@ import { JobRunner, type FromWorker } from '../../../src/main/services/segmentat
 import type { ModelManifest } from '../../../src/shared/modelManifest';
 import type { Volume } from '../../../src/shared/volume';
 import { requireData } from '../requireData';
-import { demoDir, demoModel, exampleCtData } from './helpers';
+import { coronalMr, demoDir, demoModel, exampleCtData } from './helpers';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -199,6 +199,28 @@ describe('SegmentationEngine (demo model)', () => {
     expect(cancelledAt).toBeGreaterThan(started);
     expect(performance.now() - cancelledAt).toBeLessThan(1000);
   }, 60_000);
+
+  it('slices a coronal MR slab coronally for a model that declares all planes, onto the input grid', async () => {
+    // Real MR (ukat-mr-kidneys, Philips 3 T, 128 × 128 × 9 coronal). The shipped model's manifest
+    // declares axial slices only; the same graphs under a manifest that declares all three planes
+    // take the study's 9 coronal slices (not 128 axial ones of 128 × 9) and write back on its grid.
+    const mr = { ...(await loadPaths([coronalMr])).series[0].volume, modality: 'MR' };
+    const allPlanes = {
+      ...manifest,
+      preprocessing: { ...manifest.preprocessing, planes: ['axial', 'coronal', 'sagittal'] },
+    } as ModelManifest;
+    const coronal = await SegmentationEngine.create(demoDir, allPlanes, { intraOpNumThreads: 1 });
+    try {
+      const r = await coronal.segmentVolume(mr, { volumeKey: 'ukat' });
+      expect(r.segmentation.dims).toEqual(mr.dims);
+      expect(r.timingsMs.encodedSlices).toBe(9);
+      expect(r.segmentation.layers[0].length).toBe(mr.voxels.length);
+    } finally {
+      await coronal.release();
+    }
+    const axial = await engine.segmentVolume(mr, { volumeKey: 'ukat-axial' });
+    expect(axial.timingsMs.encodedSlices).toBe(128);
+  }, 180_000);
 
   it('the worker job runner reports refusals as such', async () => {
     const messages: FromWorker[] = [];

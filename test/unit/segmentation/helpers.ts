@@ -10,6 +10,13 @@ export const flair = join(sharedData, 'niivue', 'FLAIR.nii.gz');
 export const breastMr = join(sharedData, 'pyradiomics', 'breast1_image.nrrd');
 /** The shared CT most real-data tests run on (give it to `requireData`). */
 export const exampleCtData = sharedFile(exampleCt);
+/** A real coronal MR slab (3 × 3 mm in-plane, 5.5 mm apart; Philips 3 T; UKRIN-MAPS/ukat). */
+export const coronalMr = join(
+  sharedData,
+  'ukat-mr-kidneys',
+  'philips_01',
+  '01001__B0_map_expiration_volume_2DMS_product_auto_e1.nii.gz',
+);
 
 /** /usr/bin/python3 with the training package's dependencies. */
 export const trainingPython = python('numpy', 'scipy', 'nibabel');
@@ -30,7 +37,7 @@ export function demoManifest(overrides: Partial<ModelManifest['preprocessing']> 
       inPlaneSpacingMm: 3,
       channels: '',
       intensity: {
-        CT: { method: 'window', window: [-160, 240], unit: 'HU' },
+        CT: { method: 'percentile', percentiles: [0.5, 99.5], scope: 'volume' },
         MR: { method: 'percentile', percentiles: [0.5, 99.5], scope: 'volume' },
       },
       ...overrides,

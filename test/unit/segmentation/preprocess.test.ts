@@ -1,6 +1,6 @@
 // The encoder input must be what training fed the model: compared here with
-// training/data/preprocess.py itself on a CT (3 mm), an oblique 1 mm MR (resampling, percentiles)
-// and an NRRD MR.
+// training/data/preprocess.py itself on a CT (3 mm), an oblique 1 mm MR (resampling, percentiles),
+// an NRRD MR and a coronal MR slab sliced coronally (a model trained on all three planes).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,9 @@ import {
 } from '../../../src/main/services/segmentation/preprocess';
 import type { Volume } from '../../../src/shared/volume';
 import { requireData, sharedFile } from '../requireData';
-import { breastMr, demoManifest, exampleCt, exampleCtData, flair, trainingPython } from './helpers';
+import { breastMr, coronalMr, demoManifest, exampleCt, exampleCtData, flair, trainingPython } from './helpers';
+
+const allPlanes = { planes: ['axial', 'coronal', 'sagittal'] as ('axial' | 'coronal' | 'sagittal')[] };
 
 describe('pure geometry', () => {
   it('rounds like Python (halves to even)', () => {
@@ -60,6 +62,70 @@ describe('pure geometry', () => {
     expect(out.reduce((a, b) => a + b, 0)).toBe(42);
   });
 
+  // A coronal slab stored as NIfTI often is: i → patient left, j → superior, k → posterior (5.5 mm).
+  const coronalSlab = {
+    dims: [10, 8, 4],
+    spacingMm: [3, 3, 5.5],
+    axesLps: [
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+  } as unknown as Volume;
+
+  it('slices a coronal slab coronally for a model trained on all planes: rows S→I, columns R→L', () => {
+    const frame = sliceFrame(coronalSlab, demoManifest({ inputSize: 16, ...allPlanes }));
+    expect(frame).toMatchObject({ sliceAxis: 2, plane: 'coronal', slices: 4, obliquityDeg: 0 });
+    expect(frame.col).toMatchObject({ axis: 0, flip: false, resampled: 10, offset: 3 });
+    // j runs toward superior; model rows run superior → inferior, so j is read backwards.
+    expect(frame.row).toMatchObject({ axis: 1, flip: true, resampled: 8, offset: 4 });
+    // The most superior voxel row (j = 7) is model row 4 (after the pad of 4); i = 0 (patient
+    // right) is model column 3.
+    expect(voxelToPixel(frame.row, 7)).toBe(4);
+    expect(voxelToPixel(frame.col, 0)).toBe(3);
+  });
+
+  it('writes a coronal mask back onto the exact voxels of the input grid', () => {
+    const frame = sliceFrame(coronalSlab, demoManifest({ inputSize: 16, ...allPlanes }));
+    const classes = new Uint8Array(16 * 16);
+    classes[4 * 16 + 3] = 1; // model row 4 (j = 7, superior), column 3 (i = 0, patient right)
+    classes[11 * 16 + 12] = 1; // model row 11 (j = 0, inferior), column 12 (i = 9, patient left)
+    const out = new Uint8Array(10 * 8 * 4);
+    writeSliceBack(frame, coronalSlab.dims, 1, classes, [0, 7], out);
+    const at = (i: number, j: number, k: number) => out[k * 80 + j * 10 + i];
+    expect(at(0, 7, 1)).toBe(7);
+    expect(at(9, 0, 1)).toBe(7);
+    expect(out.reduce((a, b) => a + b, 0)).toBe(14);
+  });
+
+  it('keeps axial slicing for a model trained on axial slices only, and for isotropic volumes', () => {
+    expect(sliceFrame(coronalSlab, demoManifest({ inputSize: 16 }))).toMatchObject({
+      sliceAxis: 1,
+      plane: 'axial',
+    });
+    const iso = { ...coronalSlab, spacingMm: [3, 3, 3] } as unknown as Volume;
+    expect(sliceFrame(iso, demoManifest({ inputSize: 16, ...allPlanes }))).toMatchObject({
+      sliceAxis: 1,
+      plane: 'axial',
+    });
+  });
+
+  it('slices a sagittal slab sagittally: rows S→I, columns A→P', () => {
+    const sagittal = {
+      dims: [4, 8, 10],
+      spacingMm: [5, 3, 3],
+      axesLps: [
+        [1, 0, 0],
+        [0, -1, 0],
+        [0, 0, -1],
+      ],
+    } as unknown as Volume;
+    const frame = sliceFrame(sagittal, demoManifest({ inputSize: 16, ...allPlanes }));
+    expect(frame).toMatchObject({ sliceAxis: 0, plane: 'sagittal' });
+    expect(frame.col).toMatchObject({ axis: 1, flip: true });
+    expect(frame.row).toMatchObject({ axis: 2, flip: false });
+  });
+
   it('refuses a 2-D image and a modality the manifest does not name', () => {
     const twoD = {
       dims: [64, 64, 1],
@@ -83,10 +149,16 @@ async function load(path: string, modality: string): Promise<Volume> {
   return { ...volume, modality };
 }
 
-function reference(path: string, modality: string, slices: number[], size: number): Float32Array {
+function reference(
+  path: string,
+  modality: string,
+  slices: number[],
+  size: number,
+  mode: 'axial' | 'acquisition',
+): Float32Array {
   const out = join(mkdtempSync(join(tmpdir(), 'seg-pp-')), 'ref.bin');
   const script = join(process.cwd(), 'test/unit/segmentation/preprocess_reference.py');
-  const run = spawnSync('/usr/bin/python3', [script, path, modality, slices.join(','), out], {
+  const run = spawnSync('/usr/bin/python3', [script, path, modality, slices.join(','), out, mode], {
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(run.stderr);
@@ -97,22 +169,25 @@ function reference(path: string, modality: string, slices: number[], size: numbe
 }
 
 describe('preprocessing matches training/data/preprocess.py', () => {
-  requireData(exampleCtData, sharedFile(flair), sharedFile(breastMr), trainingPython);
-  const cases: [string, string, string][] = [
-    ['CT, 3 mm, flipped L/P axes', exampleCt, 'CT'],
-    ['MR, 1 mm oblique (resampled, percentiles)', flair, 'MR'],
-    ['MR NRRD', breastMr, 'MR'],
+  requireData(exampleCtData, sharedFile(flair), sharedFile(breastMr), sharedFile(coronalMr), trainingPython);
+  const cases: [string, string, string, 'axial' | 'acquisition'][] = [
+    ['CT, 3 mm, flipped L/P axes', exampleCt, 'CT', 'axial'],
+    ['MR, 1 mm oblique (resampled, percentiles)', flair, 'MR', 'axial'],
+    ['MR NRRD', breastMr, 'MR', 'axial'],
+    ['coronal MR slab, sliced coronally', coronalMr, 'MR', 'acquisition'],
+    ['CT, all-plane model (isotropic: axial)', exampleCt, 'CT', 'acquisition'],
   ];
-  for (const [what, path, modality] of cases) {
+  for (const [what, path, modality, mode] of cases) {
     it(
       what,
       async () => {
-        const manifest = demoManifest();
+        const manifest = demoManifest(mode === 'acquisition' ? allPlanes : {});
         const volume = await load(path, modality);
         const frame = sliceFrame(volume, manifest);
+        if (path === coronalMr) expect(frame.plane).toBe('coronal');
         const slices = [0, Math.floor(frame.slices / 2), frame.slices - 1];
         const S = manifest.preprocessing.inputSize;
-        const ref = reference(path, modality, slices, S);
+        const ref = reference(path, modality, slices, S, mode);
         const map = intensityMap(volume, manifest);
         let worst = 0;
         slices.forEach((k, n) => {

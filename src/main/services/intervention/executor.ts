@@ -13,15 +13,19 @@ import { chooseStrength, structureIntensity } from './strength';
 export interface InterventionDecoder {
   /** Label values (catalogue ids) the model segments. */
   classValues: Set<number>;
+  /** Volume index the model slices this study along (absent: the band's, closest to S-I). */
+  sliceAxis?: number;
   decode(request: InterventionDecode): Promise<InterventionDecodeResult>;
   /** The study's grey values on the segmentation's grid: lets the image choose an unnamed strength. */
   image?: ArrayLike<number>;
 }
 
-/** One packed plane per affected slice (the layout the decoder expects), and where each voxel lies. */
-function packBand(seg: Segmentation, band: Band) {
+/**
+ * One packed plane per affected slice along `s` (the axis the model slices the study along: the
+ * layout the decoder expects), and where each voxel lies.
+ */
+function packBand(seg: Segmentation, band: Band, s: number) {
   const { dims } = seg;
-  const s = band.sliceAxis;
   const [lower, upper] = [0, 1, 2].filter((a) => a !== s);
   const planeSize = dims[lower] * dims[upper];
   const coords = (n: number) => {
@@ -177,7 +181,7 @@ export async function executeIntervention(
       {},
     );
   }
-  const { slices, gate, packed } = packBand(seg, band);
+  const { slices, gate, packed } = packBand(seg, band, decoder.sliceAxis ?? band.sliceAxis);
   const direction = intervention.action as 'grow' | 'shrink';
   const decoded = await decoder.decode({
     slices,

@@ -129,7 +129,7 @@ export class SegmentationEngine implements InterventionHost {
     const warnings =
       frame.obliquityDeg > 10
         ? [
-            `the slices are ${frame.obliquityDeg.toFixed(0)}° off axial; the model was trained on axial slices and sees these unrotated`,
+            `the slices are ${frame.obliquityDeg.toFixed(0)}° off ${frame.plane}; the model was trained on axis-aligned ${frame.plane} slices and sees these unrotated`,
           ]
         : [];
     return { frame, estimate, warnings };

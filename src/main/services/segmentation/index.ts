@@ -12,6 +12,7 @@ import {
   type SegmentResult,
 } from './engine';
 import { classTable } from './labels';
+import { chooseSliceAxis } from './preprocess';
 import { SegmentationRefusedError } from './errors';
 import type { JobResult, ModelRef, SegmentJob } from './jobs';
 import type { Prompt } from './prompt';
@@ -185,19 +186,28 @@ export class SegmentationService {
     options: { modelId?: string; modality?: string } = {},
   ): Promise<{
     classValues: Set<number>;
+    sliceAxis: number;
     decode: (request: InterventionDecode) => Promise<InterventionDecodeResult>;
     /** The study's grey values (the segmentation's grid): the image chooses an unnamed strength. */
     image: Volume['voxels'];
   } | null> {
     let classValues: Set<number>;
+    let sliceAxis: number;
     try {
       classValues = await this.classValues(options.modelId);
+      // The volume index the model slices this study along (its acquisition plane for a model
+      // trained on several planes): gates are packed along it.
+      sliceAxis = chooseSliceAxis(
+        volume,
+        (await this.model(options.modelId)).manifest.preprocessing.planes ?? ['axial'],
+      );
     } catch (error) {
       if (error instanceof SegmentationRefusedError && !options.modelId) return null;
       throw error;
     }
     return {
       classValues,
+      sliceAxis,
       decode: (request) => this.decodeIntervention(volume, volumeKey, request, options),
       image: volume.voxels,
     };

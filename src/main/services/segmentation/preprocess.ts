@@ -1,9 +1,11 @@
 // Slice preprocessing exactly as training/data/preprocess.py does it, and the inverse mapping from
 // the model's S × S grid back to the study's voxels. Training reads every volume onto an LPS-aligned
-// grid (i → Left, j → Posterior, k → Superior) and feeds `array[:, :, k].T`: rows anterior →
-// posterior, columns patient right → left. Here the study keeps its own grid; a SliceFrame records
-// which of its axes plays each role and whether it runs backwards, so no reoriented copy is made.
-import type { IntensityNormalisation, ModelManifest } from '../../../shared/modelManifest';
+// grid (i → Left, j → Posterior, k → Superior) and feeds slices in one canonical layout per plane
+// (preprocess.plane_slice): axial rows anterior → posterior, columns patient right → left; coronal
+// rows superior → inferior, columns right → left; sagittal rows superior → inferior, columns
+// anterior → posterior. Here the study keeps its own grid; a SliceFrame records which of its axes
+// plays each role and whether it runs backwards, so no reoriented copy is made.
+import type { IntensityNormalisation, ModelManifest, SlicePlane } from '../../../shared/modelManifest';
 import type { Volume } from '../../../shared/volume';
 import { SegmentationRefusedError } from './errors';
 
@@ -11,7 +13,7 @@ import { SegmentationRefusedError } from './errors';
 export interface PlaneAxis {
   /** Volume index (0, 1 or 2) that runs along this model axis. */
   axis: number;
-  /** True when the volume index runs against the LPS direction training used. */
+  /** True when the volume index runs against the direction the model axis runs in training. */
   flip: boolean;
   /** Voxels along the axis in the study. */
   size: number;
@@ -22,22 +24,60 @@ export interface PlaneAxis {
 }
 
 export interface SliceFrame {
-  /** Volume index that runs through the slices (the one closest to S-I). */
+  /** Volume index that runs through the slices. */
   sliceAxis: number;
+  /** The anatomical plane the slices lie in (the model's layout for it is used). */
+  plane: SlicePlane;
   slices: number;
-  /** Model columns: patient right → left. */
+  /** Model columns (axial/coronal: patient right → left; sagittal: anterior → posterior). */
   col: PlaneAxis;
-  /** Model rows: anterior → posterior. */
+  /** Model rows (axial: anterior → posterior; coronal/sagittal: superior → inferior). */
   row: PlaneAxis;
   inputSize: number;
-  /** Degrees between the slice axis and S-I; training saw axis-aligned slices only. */
+  /** Degrees between the slice axis and the plane's normal; training saw axis-aligned slices only. */
   obliquityDeg: number;
 }
+
+/**
+ * Per plane: the LPS direction its slices cut across, and the LPS direction (and sense, −1 for
+ * running against it) of the model's columns and rows — training/data/preprocess.plane_slice.
+ */
+const PLANE_LAYOUT: Record<SlicePlane, { normal: number; col: [number, 1 | -1]; row: [number, 1 | -1] }> = {
+  axial: { normal: 2, col: [0, 1], row: [1, 1] },
+  coronal: { normal: 1, col: [0, 1], row: [2, -1] },
+  sagittal: { normal: 0, col: [1, 1], row: [2, -1] },
+};
+const PLANE_OF_NORMAL: SlicePlane[] = ['sagittal', 'coronal', 'axial'];
 
 /** Python's round(): halves go to the even neighbour (scipy's zoom computes output sizes with it). */
 export function pyRound(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** LPS direction (0 L, 1 P, 2 S) a volume index runs closest to. */
+const nearestLps = (axis: readonly number[]): number =>
+  [0, 1, 2].reduce((best, d) => (Math.abs(axis[d]) > Math.abs(axis[best]) ? d : best), 0);
+
+/**
+ * The volume index the slices run through. A model trained on one plane (manifest without
+ * `planes`, or `['axial']`) gets the index closest to S-I. A model trained on several planes gets
+ * the acquisition axis — the index with the largest spacing, when it is more than 1 % coarser than
+ * the finest (a slab acquired coronally is segmented coronally) — provided the model knows that
+ * plane; an isotropic volume is sliced axially (training/data/preprocess.acquisition_plane).
+ */
+export function chooseSliceAxis(
+  volume: Pick<Volume, 'spacingMm' | 'axesLps'>,
+  planes: readonly SlicePlane[],
+): number {
+  const { spacingMm, axesLps } = volume;
+  const axial = [0, 1, 2].reduce(
+    (best, n) => (Math.abs(axesLps[n][2]) > Math.abs(axesLps[best][2]) ? n : best),
+    0,
+  );
+  const coarsest = [0, 1, 2].reduce((best, n) => (spacingMm[n] > spacingMm[best] ? n : best), 0);
+  if (spacingMm[coarsest] <= 1.01 * Math.min(...spacingMm)) return axial;
+  return planes.includes(PLANE_OF_NORMAL[nearestLps(axesLps[coarsest])]) ? coarsest : axial;
 }
 
 /** Where a volume's slices, rows and columns lie for the model; refuses what the model cannot take. */
@@ -51,36 +91,41 @@ export function sliceFrame(
       `the model segments 3-D volumes; this image is ${dims.join(' × ')} voxels (a 2-D image or a single slice)`,
     );
   }
-  // S-I first (the slice axis), then L among the two left, P for the last one.
-  const sliceAxis = [0, 1, 2].reduce(
-    (best, n) => (Math.abs(axesLps[n][2]) > Math.abs(axesLps[best][2]) ? n : best),
-    0,
-  );
+  const sliceAxis = chooseSliceAxis(volume, manifest.preprocessing.planes ?? ['axial']);
+  const known = manifest.preprocessing.planes ?? ['axial'];
+  const acquired = PLANE_OF_NORMAL[nearestLps(axesLps[sliceAxis])];
+  // A slice axis closest to S-I is axial by definition; otherwise its own plane when the model knows it.
+  const plane: SlicePlane = known.includes(acquired) ? acquired : 'axial';
+  const layout = PLANE_LAYOUT[plane];
   const rest = [0, 1, 2].filter((n) => n !== sliceAxis);
-  const colAxis = Math.abs(axesLps[rest[0]][0]) >= Math.abs(axesLps[rest[1]][0]) ? rest[0] : rest[1];
+  const [colDir, colSense] = layout.col;
+  const [rowDir, rowSense] = layout.row;
+  const colAxis =
+    Math.abs(axesLps[rest[0]][colDir]) >= Math.abs(axesLps[rest[1]][colDir]) ? rest[0] : rest[1];
   const rowAxis = rest[0] === colAxis ? rest[1] : rest[0];
   const S = manifest.preprocessing.inputSize;
   const target = manifest.preprocessing.inPlaneSpacingMm;
   const zoomCol = spacingMm[colAxis] / target;
   const zoomRow = spacingMm[rowAxis] / target;
-  // preprocess.resample_inplane leaves the array alone when both zooms are within 1e-3 of 1.
+  // preprocess.resample_plane leaves the array alone when both zooms are within 1e-3 of 1.
   const identity = Math.abs(zoomCol - 1) < 1e-3 && Math.abs(zoomRow - 1) < 1e-3;
-  const plane = (axis: number, dir: 0 | 1, zoom: number): PlaneAxis => {
+  const planeAxis = (axis: number, dir: number, sense: 1 | -1, zoom: number): PlaneAxis => {
     const size = dims[axis];
     const resampled = identity ? size : Math.max(1, pyRound(size * zoom));
     // pad_crop: source start max((n - S) // 2, 0), destination start max((S - n) // 2, 0).
     const offset =
       Math.max(Math.floor((S - resampled) / 2), 0) - Math.max(Math.floor((resampled - S) / 2), 0);
-    return { axis, flip: axesLps[axis][dir] < 0, size, resampled, offset };
+    return { axis, flip: axesLps[axis][dir] * sense < 0, size, resampled, offset };
   };
-  const cosSi = Math.min(1, Math.abs(axesLps[sliceAxis][2]));
+  const cosNormal = Math.min(1, Math.abs(axesLps[sliceAxis][layout.normal]));
   return {
     sliceAxis,
+    plane,
     slices: dims[sliceAxis],
-    col: plane(colAxis, 0, zoomCol),
-    row: plane(rowAxis, 1, zoomRow),
+    col: planeAxis(colAxis, colDir, colSense, zoomCol),
+    row: planeAxis(rowAxis, rowDir, rowSense, zoomRow),
     inputSize: S,
-    obliquityDeg: (Math.acos(cosSi) * 180) / Math.PI,
+    obliquityDeg: (Math.acos(cosNormal) * 180) / Math.PI,
   };
 }
 
