@@ -49,7 +49,7 @@ import {
   chooseEngine,
   engineStatus,
   listEngines,
-  spokenToCommand,
+  transcribeResult,
 } from './services/speech/index';
 import { appRoot } from './appPaths';
 import {
@@ -94,7 +94,10 @@ export function createApi(context: ApiContext): Api {
   const interpreter = installedLlmManifest(modelFolders).then(
     (llmManifestPath) => new InterventionInterpreter({ llmManifestPath }),
   );
-  const speechEngines = listEngines({ modelsDirs: modelFolders });
+  const speechEngines = listEngines({
+    modelsDirs: modelFolders,
+    languageModelDir: join(context.resourcesDir, 'speech'),
+  });
   const segmentationResult = (task: string, r: SegmentResult) => ({
     segmentation: r.segmentation,
     model: r.model,
@@ -254,10 +257,10 @@ export function createApi(context: ApiContext): Api {
         ...(availability.ok ? {} : { install: availability.install }),
       })),
     }),
-    'speech.transcribe': async ({ pcm, engine, structures }) => {
+    'speech.transcribe': async ({ pcm, engine, structures, context }) => {
       const chosen = await chooseEngine(speechEngines, engine);
       const transcript = await chosen.transcribe(pcm, { name: 'push-to-talk audio', structures });
-      return { ...transcript, command: spokenToCommand(transcript.text) };
+      return transcribeResult(transcript, context);
     },
     'pacs.nodes': () => pacs.settings.list(),
     'pacs.saveNode': ({ node, secret }) => pacs.settings.save(node, secret),

@@ -1,5 +1,9 @@
-// PocketSphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`; 0.8/5prealpha command-line tools)
-// constrained by the command grammar. `pocketsphinx_batch` decodes the whole recording as one
+// PocketSphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`; 0.8/5prealpha command-line tools),
+// listening with the correction language model (lm/: a trigram model of generated correction
+// commands backed off to general English, so an unscripted phrasing still comes through) or, as an
+// option, the closed command grammar (grammar.ts), which can only return sentences it lists. Either
+// way it writes an N-best list, whose hypotheses and confidences the caller re-ranks by meaning
+// (rerank.ts). `pocketsphinx_batch` decodes the whole recording as one
 // utterance: `pocketsphinx_continuous -infile` splits at pauses and its live cepstral mean starts
 // from a default that misreads the first words, which on synthetic and real commands alike cost
 // whole words ("the liver" heard as "the tumor"). Each call runs its own process on its own
@@ -21,6 +25,8 @@ import {
 } from './engine';
 import { structures as catalogue } from '../../../shared/anatomy';
 import { buildCommandGrammar, parseDictionary, type CommandGrammar } from './grammar';
+import { parseNbest, toHypotheses } from './hypotheses';
+import { buildCorrectionModel, parseGeneralEnglish } from './lm/model';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -34,7 +40,22 @@ export interface PocketSphinxOptions {
   dictionaryPath?: string;
   /** Where the generated grammar and dictionary are written (default: a fresh temporary folder). */
   workDir?: string;
+  /**
+   * 'lm' (default): the correction language model; 'grammar': the closed command grammar, which
+   * only hears the sentences it lists.
+   */
+  search?: 'lm' | 'grammar';
+  /**
+   * The folder built by scripts/build-speech-lm.mjs (resources/speech): the whole catalogue's
+   * model, the G2P pronunciations and the general English words smaller models back off to.
+   */
+  languageModelDir?: string;
+  /** How many hypotheses the decoder lists for re-ranking. */
+  nbest?: number;
 }
+
+/** What the language model folder must hold. */
+const LM_FILES = ['correction.lm', 'correction.dict', 'g2p.dict', 'general-english.txt'];
 
 const INSTALL =
   'PocketSphinx is not installed. On Debian or Ubuntu: `sudo apt-get install pocketsphinx pocketsphinx-en-us` ' +
@@ -64,17 +85,19 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The grammar files on disk, built once per engine. */
+/** The search files on disk, built once per engine and structure set. */
 interface Prepared {
-  grammar: CommandGrammar;
-  jsgfPath: string;
+  /** The grammar, in grammar mode. */
+  grammar?: CommandGrammar;
+  /** -jsgf or -lm and the file. */
+  search: ['-jsgf' | '-lm', string];
   dictPath: string;
 }
 
 export class PocketSphinxEngine implements SpeechEngine {
-  readonly id = 'pocketsphinx';
-  readonly description =
-    'Offline, constrained to correction commands (grammar from the anatomy catalogue and the interpreter vocabulary)';
+  readonly id: string;
+  readonly description: string;
+  private readonly search: 'lm' | 'grammar';
   private readonly binary: string;
   private readonly hmmDir: string;
   private readonly dictionaryPath: string;
@@ -84,6 +107,12 @@ export class PocketSphinxEngine implements SpeechEngine {
   private workDir?: string;
 
   constructor(private readonly options: PocketSphinxOptions = {}) {
+    this.search = options.search ?? 'lm';
+    this.id = this.search === 'lm' ? 'pocketsphinx' : 'pocketsphinx-grammar';
+    this.description =
+      this.search === 'lm'
+        ? 'Offline; a language model of correction commands backed off to general English, re-ranked by meaning'
+        : 'Offline, closed grammar of the correction commands (hears only the sentences it lists)';
     this.binary = options.binary ?? 'pocketsphinx_batch';
     this.hmmDir = options.hmmDir ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
     this.dictionaryPath = options.dictionaryPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
@@ -98,36 +127,71 @@ export class PocketSphinxEngine implements SpeechEngine {
     if (!(await exists(this.dictionaryPath))) {
       return { ok: false, install: `${INSTALL} (no dictionary ${this.dictionaryPath})` };
     }
+    if (this.search === 'lm') {
+      const dir = this.options.languageModelDir;
+      const missing = dir ? (await Promise.all(LM_FILES.map((f) => exists(join(dir, f))))).indexOf(false) : 0;
+      if (missing >= 0) {
+        return {
+          ok: false,
+          install:
+            `The correction language model is missing (${dir ? join(dir, LM_FILES[missing]) : 'no folder given'}); ` +
+            'reinstall the workstation, or rebuild it with `node scripts/build-speech-lm.mjs`.',
+        };
+      }
+    }
     return { ok: true };
   }
 
+  /** cmudict with the G2P pronunciations (words it lacks, e.g. "iliopsoas") merged in. */
+  private loadDictionary(): Promise<Map<string, string[]>> {
+    this.dictionary ??= (async () => {
+      const dict = parseDictionary(await readFile(this.dictionaryPath, 'utf8'));
+      const dir = this.options.languageModelDir;
+      const g2p = dir ? await readFile(join(dir, 'g2p.dict'), 'utf8').catch(() => '') : '';
+      for (const [word, prons] of parseDictionary(g2p)) if (!dict.has(word)) dict.set(word, prons);
+      return dict;
+    })();
+    return this.dictionary.catch((error) => {
+      this.dictionary = undefined;
+      throw error;
+    });
+  }
+
   /**
-   * Builds and writes the grammar for a set of structures (default: the whole catalogue); about a
-   * second the first time, as the dictionary is large. Later calls with the same set reuse it.
+   * Builds and writes the search for a set of structures (default: the whole catalogue, whose
+   * language model ships prebuilt). A grammar or a model for a few structures takes about a second
+   * the first time; later calls with the same set reuse it.
    */
   prepare(structures?: readonly string[]): Promise<Prepared> {
     const names = structures ? [...new Set(structures)].sort() : undefined;
-    const key = names ? names.join(',') : '*';
+    const key = `${this.search}:${names ? names.join(',') : '*'}`;
     let prepared = this.prepared.get(key);
     if (!prepared) {
-      prepared = (async () => {
-        this.dictionary ??= readFile(this.dictionaryPath, 'utf8').then(parseDictionary);
-        const dict = await this.dictionary.catch((error) => {
-          this.dictionary = undefined;
-          throw error;
-        });
+      prepared = (async (): Promise<Prepared> => {
+        const lmDir = this.options.languageModelDir;
+        if (this.search === 'lm' && !names && lmDir) {
+          return { search: ['-lm', join(lmDir, 'correction.lm')], dictPath: join(lmDir, 'correction.dict') };
+        }
+        const dict = await this.loadDictionary();
         const chosen = names ? catalogue.filter((s) => names.includes(s.name)) : catalogue;
         if (chosen.length === 0) throw new Error(`none of ${names?.join(', ')} is in the anatomy catalogue`);
-        const grammar = buildCommandGrammar(dict, chosen);
         const root =
           this.options.workDir ?? (this.workDir ??= await mkdtemp(join(tmpdir(), 'causal-sam-speech-')));
         const dir = join(root, createHash('sha256').update(key).digest('hex').slice(0, 16));
         await mkdir(dir, { recursive: true });
-        const jsgfPath = join(dir, 'correction.gram');
         const dictPath = join(dir, 'correction.dict');
+        if (this.search === 'lm') {
+          const general = parseGeneralEnglish(await readFile(join(lmDir!, 'general-english.txt'), 'utf8'));
+          const model = buildCorrectionModel({ dictionary: dict, general, structures: chosen });
+          await writeFile(join(dir, 'correction.lm'), model.arpa);
+          await writeFile(dictPath, model.dictionary);
+          return { search: ['-lm', join(dir, 'correction.lm')], dictPath };
+        }
+        const grammar = buildCommandGrammar(dict, chosen);
+        const jsgfPath = join(dir, 'correction.gram');
         await writeFile(jsgfPath, grammar.jsgf);
         await writeFile(dictPath, grammar.dictionary);
-        return { grammar, jsgfPath, dictPath };
+        return { grammar, search: ['-jsgf', jsgfPath], dictPath };
       })();
       this.prepared.set(key, prepared);
       // A failed build (say, a missing dictionary) is retried on the next call rather than kept.
@@ -150,7 +214,7 @@ export class PocketSphinxEngine implements SpeechEngine {
     const availability = await this.available();
     if (!availability.ok) throw new SpeechUnavailableError(availability.install);
     const pcm = audio instanceof Int16Array ? audio : wavToSpeechPcm(audio, name);
-    const { jsgfPath, dictPath } = await this.prepare(structures);
+    const { search, dictPath } = await this.prepare(structures);
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
     try {
@@ -175,12 +239,19 @@ export class PocketSphinxEngine implements SpeechEngine {
         // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
         // A fixed seed makes that dither, and so the transcript, the same for the same audio.
         ...['-dither', 'yes', '-seed', '1'],
-        ...['-hmm', this.hmmDir, '-dict', dictPath, '-jsgf', jsgfPath, '-logfn', join(dir, 'utt.log')],
+        ...['-hmm', this.hmmDir, '-dict', dictPath, ...search, '-logfn', join(dir, 'utt.log')],
+        ...['-nbest', String(this.options.nbest ?? 10), '-nbestdir', dir, '-nbestext', '.nbest'],
       ];
       await run(this.binary, args, signal, join(dir, 'utt.log'));
       const hyp = await readFile(join(dir, 'utt.hyp'), 'utf8').catch(() => '');
+      const nbest = await readFile(join(dir, 'utt.nbest'), 'utf8').catch(() => '');
+      const text = parseHypothesis(hyp);
+      const hypotheses = toHypotheses(parseNbest(nbest), text || undefined).filter((h) => h.text);
       return {
-        text: parseHypothesis(hyp),
+        text,
+        ...(hypotheses.length
+          ? { confidence: hypotheses.find((h) => h.text === text)?.confidence ?? 0, hypotheses }
+          : {}),
         engine: this.id,
         elapsedMs: Math.round(performance.now() - started),
         audioSeconds: pcm.length / SPEECH_SAMPLE_RATE,
