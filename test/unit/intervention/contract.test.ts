@@ -154,7 +154,8 @@ describe.skipIf(!built || !haveModel)('interventions over the contract (web shel
     async () => {
       const engines = (await api['speech.engines']({})).engines;
       expect(engines.find((e) => e.id === 'pocketsphinx')?.available).toBe(true);
-      const general = engines.find((e) => e.id !== 'pocketsphinx')!;
+      expect(engines.find((e) => e.id === 'pocketsphinx-grammar')?.available).toBe(true);
+      const general = engines.find((e) => e.id === 'sherpa-onnx')!;
       expect(general.available).toBe(false);
       expect(general.install).toMatch(/manifest/);
       // 16 kHz mono 16-bit, as the renderer captures it.
@@ -163,9 +164,20 @@ describe.skipIf(!built || !haveModel)('interventions over the contract (web shel
         `espeak-ng -v en-us -s 150 --stdout "the liver is leaking into the stomach on these slices" | sox -t wav - -r 16000 -c 1 -b 16 -e signed-integer -t raw -`,
       ]);
       const pcm = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-      const heard = await api['speech.transcribe']({ pcm, structures: context.visibleStructures });
+      const heard = await api['speech.transcribe']({ pcm, structures: context.visibleStructures, context });
       expect(heard.engine).toBe('pocketsphinx');
-      expect(heard.command).toBe('the liver is leaking into the stomach on these slices');
+      // Re-ranked in the view: the same change as the typed words, or a question — never another change.
+      const typed = await api['intervention.interpret']({
+        command: 'the liver is leaking into the stomach on these slices',
+        context,
+      });
+      const spoken = await api['intervention.interpret']({ command: heard.command, context });
+      if (heard.sure)
+        expect(spoken).toMatchObject({
+          kind: 'intervention',
+          intervention: typed.kind === 'intervention' ? typed.intervention : {},
+        });
+      else expect(heard.options?.length).toBeGreaterThan(0);
       expect(heard.audioSeconds).toBeGreaterThan(1);
     },
     60_000,

@@ -176,6 +176,11 @@ export function sentenceLogProb(model: LanguageModel, words: readonly string[]):
   return total;
 }
 
+/** log10 P(word | history) under the model, the history cut to the model's order. */
+export function wordLogProb(model: LanguageModel, history: readonly string[], word: string): number {
+  return log10Prob(model, [...history.slice(Math.max(0, history.length - model.order + 1)), word]);
+}
+
 function log10Prob(model: LanguageModel, gram: string[]): number {
   const n = gram.length - 1;
   const stored = model.logProb[n].get(gram.join(' '));
