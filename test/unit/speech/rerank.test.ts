@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benchmarkContext, interpretBuiltIn } from '../../../src/main/services/intervention/index';
+import { mergeOpinions } from '../../../src/main/services/speech/pocketsphinx';
 import {
   decideSpoken,
   parseNbest,
@@ -27,6 +28,16 @@ describe('N-best hypotheses', () => {
     expect(list.map((h) => h.text)).toEqual(['grow the right kidney a bit', 'erode the right kidney a bit']);
     expect(list[0].confidence + list[1].confidence).toBeCloseTo(1, 9);
     expect(list[0].confidence).toBeGreaterThan(list[1].confidence);
+  });
+
+  it('pools the lists of two searches, each counting half, a reading both hold adding up', () => {
+    const merged = mergeOpinions([
+      hyps(['shrink the liver by five millimetres', 0.6], ['shrink the liver by kind', 0.4]),
+      hyps(['shrink the liver by five millimetres', 0.9], ['shrink the river by five millimetres', 0.1]),
+      [],
+    ]);
+    expect(merged[0]).toEqual({ text: 'shrink the liver by five millimetres', confidence: 0.75 });
+    expect(merged.reduce((s, h) => s + h.confidence, 0)).toBeCloseTo(1, 9);
   });
 
   it("keeps the decoder's one-best even when its last pass chose it outside the list", () => {

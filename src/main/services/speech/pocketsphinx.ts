@@ -1,9 +1,9 @@
 // PocketSphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`; 0.8/5prealpha command-line tools),
 // listening with the correction language model (lm/: a trigram model of generated correction
-// commands backed off to general English, so an unscripted phrasing still comes through) or, as an
-// option, the closed command grammar (grammar.ts), which can only return sentences it lists. Either
-// way it writes an N-best list, whose hypotheses and confidences the caller re-ranks by meaning
-// (rerank.ts). `pocketsphinx_batch` decodes the whole recording as one
+// commands backed off to general English, so an unscripted phrasing still comes through), with the
+// closed command grammar (grammar.ts) decoding the same audio as a second opinion, or with the
+// grammar alone (an option; it can only return sentences it lists). Each search writes an N-best
+// list; the lists are pooled, and the caller re-ranks the hypotheses by meaning (rerank.ts). `pocketsphinx_batch` decodes the whole recording as one
 // utterance: `pocketsphinx_continuous -infile` splits at pauses and its live cepstral mean starts
 // from a default that misreads the first words, which on synthetic and real commands alike cost
 // whole words ("the liver" heard as "the tumor"). Each call runs its own process on its own
@@ -25,7 +25,7 @@ import {
 } from './engine';
 import { structures as catalogue } from '../../../shared/anatomy';
 import { buildCommandGrammar, parseDictionary, type CommandGrammar } from './grammar';
-import { parseNbest, toHypotheses } from './hypotheses';
+import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
 import { buildCorrectionModel, parseGeneralEnglish } from './lm/model';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
@@ -52,6 +52,12 @@ export interface PocketSphinxOptions {
   languageModelDir?: string;
   /** How many hypotheses the decoder lists for re-ranking. */
   nbest?: number;
+  /**
+   * With the language model, also decode with the closed grammar and pool both N-best lists (default
+   * true): a command the grammar lists is heard as well as before, an unscripted one still comes
+   * through the model, and where the two disagree on the meaning the chat asks (rerank.ts).
+   */
+  grammarOpinion?: boolean;
 }
 
 /** What the language model folder must hold. */
@@ -111,7 +117,7 @@ export class PocketSphinxEngine implements SpeechEngine {
     this.id = this.search === 'lm' ? 'pocketsphinx' : 'pocketsphinx-grammar';
     this.description =
       this.search === 'lm'
-        ? 'Offline; a language model of correction commands backed off to general English, re-ranked by meaning'
+        ? 'Offline; a language model of correction commands backed off to general English (with the command grammar as a second opinion), re-ranked by meaning'
         : 'Offline, closed grammar of the correction commands (hears only the sentences it lists)';
     this.binary = options.binary ?? 'pocketsphinx_batch';
     this.hmmDir = options.hmmDir ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
@@ -162,14 +168,14 @@ export class PocketSphinxEngine implements SpeechEngine {
    * language model ships prebuilt). A grammar or a model for a few structures takes about a second
    * the first time; later calls with the same set reuse it.
    */
-  prepare(structures?: readonly string[]): Promise<Prepared> {
+  prepare(structures?: readonly string[], search = this.search): Promise<Prepared> {
     const names = structures ? [...new Set(structures)].sort() : undefined;
-    const key = `${this.search}:${names ? names.join(',') : '*'}`;
+    const key = `${search}:${names ? names.join(',') : '*'}`;
     let prepared = this.prepared.get(key);
     if (!prepared) {
       prepared = (async (): Promise<Prepared> => {
         const lmDir = this.options.languageModelDir;
-        if (this.search === 'lm' && !names && lmDir) {
+        if (search === 'lm' && !names && lmDir) {
           return { search: ['-lm', join(lmDir, 'correction.lm')], dictPath: join(lmDir, 'correction.dict') };
         }
         const dict = await this.loadDictionary();
@@ -180,7 +186,7 @@ export class PocketSphinxEngine implements SpeechEngine {
         const dir = join(root, createHash('sha256').update(key).digest('hex').slice(0, 16));
         await mkdir(dir, { recursive: true });
         const dictPath = join(dir, 'correction.dict');
-        if (this.search === 'lm') {
+        if (search === 'lm') {
           const general = parseGeneralEnglish(await readFile(join(lmDir!, 'general-english.txt'), 'utf8'));
           const model = buildCorrectionModel({ dictionary: dict, general, structures: chosen });
           await writeFile(join(dir, 'correction.lm'), model.arpa);
@@ -214,44 +220,23 @@ export class PocketSphinxEngine implements SpeechEngine {
     const availability = await this.available();
     if (!availability.ok) throw new SpeechUnavailableError(availability.install);
     const pcm = audio instanceof Int16Array ? audio : wavToSpeechPcm(audio, name);
-    const { search, dictPath } = await this.prepare(structures);
+    const searches: ('lm' | 'grammar')[] =
+      this.search === 'lm' && (this.options.grammarOpinion ?? true) ? ['lm', 'grammar'] : [this.search];
+    const prepared = await Promise.all(searches.map((search) => this.prepare(structures, search)));
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
     try {
       // Our own WAV writer always writes a 44-byte header, which -adchdr skips.
       await writeFile(join(dir, 'utt.wav'), pcmToWav(pcm, SPEECH_SAMPLE_RATE));
       await writeFile(join(dir, 'utt.ctl'), 'utt\n');
-      const args = [
-        ...[
-          '-adcin',
-          'yes',
-          '-adchdr',
-          '44',
-          '-cepdir',
-          dir,
-          '-cepext',
-          '.wav',
-          '-ctl',
-          join(dir, 'utt.ctl'),
-        ],
-        ...['-hyp', join(dir, 'utt.hyp'), '-samprate', String(SPEECH_SAMPLE_RATE)],
-        // Synthetic and gated recordings hold runs of exact zeros, whose log energy the front end
-        // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
-        // A fixed seed makes that dither, and so the transcript, the same for the same audio.
-        ...['-dither', 'yes', '-seed', '1'],
-        ...['-hmm', this.hmmDir, '-dict', dictPath, ...search, '-logfn', join(dir, 'utt.log')],
-        ...['-nbest', String(this.options.nbest ?? 10), '-nbestdir', dir, '-nbestext', '.nbest'],
-      ];
-      await run(this.binary, args, signal, join(dir, 'utt.log'));
-      const hyp = await readFile(join(dir, 'utt.hyp'), 'utf8').catch(() => '');
-      const nbest = await readFile(join(dir, 'utt.nbest'), 'utf8').catch(() => '');
-      const text = parseHypothesis(hyp);
-      const hypotheses = toHypotheses(parseNbest(nbest), text || undefined).filter((h) => h.text);
+      // The searches run side by side (one process each), so the second opinion costs no wall time
+      // on a machine with a core to spare.
+      const lists = await Promise.all(prepared.map((p, n) => this.decode(dir, `s${n}`, p, signal)));
+      const hypotheses = mergeOpinions(lists.map((l) => l.hypotheses));
+      const text = hypotheses[0]?.text ?? '';
       return {
         text,
-        ...(hypotheses.length
-          ? { confidence: hypotheses.find((h) => h.text === text)?.confidence ?? 0, hypotheses }
-          : {}),
+        ...(hypotheses.length ? { confidence: hypotheses[0].confidence, hypotheses } : {}),
         engine: this.id,
         elapsedMs: Math.round(performance.now() - started),
         audioSeconds: pcm.length / SPEECH_SAMPLE_RATE,
@@ -260,6 +245,46 @@ export class PocketSphinxEngine implements SpeechEngine {
       await rm(dir, { recursive: true, force: true });
     }
   }
+
+  /** One decoder run over dir/utt.wav with one search; its N-best list as hypotheses. */
+  private async decode(
+    dir: string,
+    tag: string,
+    { search, dictPath }: Prepared,
+    signal?: AbortSignal,
+  ): Promise<{ text: string; hypotheses: Hypothesis[] }> {
+    const out = (ext: string) => join(dir, `${tag}${ext}`);
+    await mkdir(out('.nbest.d'));
+    const args = [
+      ...['-adcin', 'yes', '-adchdr', '44', '-cepdir', dir, '-cepext', '.wav', '-ctl', join(dir, 'utt.ctl')],
+      ...['-hyp', out('.hyp'), '-samprate', String(SPEECH_SAMPLE_RATE)],
+      // Synthetic and gated recordings hold runs of exact zeros, whose log energy the front end
+      // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
+      // A fixed seed makes that dither, and so the transcript, the same for the same audio.
+      ...['-dither', 'yes', '-seed', '1'],
+      ...['-hmm', this.hmmDir, '-dict', dictPath, ...search, '-logfn', out('.log')],
+      ...['-nbest', String(this.options.nbest ?? 10), '-nbestdir', out('.nbest.d'), '-nbestext', '.nbest'],
+    ];
+    await run(this.binary, args, signal, out('.log'));
+    const text = parseHypothesis(await readFile(out('.hyp'), 'utf8').catch(() => ''));
+    const nbest = await readFile(join(out('.nbest.d'), 'utt.nbest'), 'utf8').catch(() => '');
+    return { text, hypotheses: toHypotheses(parseNbest(nbest), text || undefined).filter((h) => h.text) };
+  }
+}
+
+/**
+ * Hypothesis lists of several searches → one: each search's confidences count equally, and a
+ * reading both searches hold adds up. Best first.
+ */
+export function mergeOpinions(lists: readonly Hypothesis[][]): Hypothesis[] {
+  const voting = lists.filter((l) => l.length > 0);
+  const mass = new Map<string, number>();
+  for (const list of voting) {
+    for (const h of list) mass.set(h.text, (mass.get(h.text) ?? 0) + h.confidence / voting.length);
+  }
+  return [...mass]
+    .map(([text, confidence]) => ({ text, confidence }))
+    .sort((a, b) => b.confidence - a.confidence);
 }
 
 /** "shrink the liver (utt -12345)" → "shrink the liver"; an empty hypothesis is " (utt 0)". */
