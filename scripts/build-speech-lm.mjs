@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import prettier from 'prettier';
 import { root, sourceLoader } from '../bench/sources.mjs';
 
 const { values } = parseArgs({
@@ -191,7 +192,8 @@ const report = {
     'g2p.dict': sha('g2p.dict'),
   },
 };
-writeFileSync(join(out, 'build.json'), JSON.stringify(report, null, 2) + '\n');
+// Formatted as the repository's Prettier check wants it.
+writeFileSync(join(out, 'build.json'), await prettier.format(JSON.stringify(report), { parser: 'json' }));
 console.log(
   `correction.lm: ${report.vocabulary} words, n-grams ${report.ngrams.join('/')}, from ${report.sentences} sentences; ` +
     `${missing.length} words by G2P; unspeakable: ${unspeakable.length ? unspeakable.join(', ') : 'none'}`,

@@ -51,6 +51,8 @@ import {
   listEngines,
   transcribeResult,
 } from './services/speech/index';
+// Production entry only: `?nodeWorker` is an electron-vite import (see the module).
+import { buildModelInWorker } from './services/speech/lm/modelInWorker';
 import { appRoot } from './appPaths';
 import {
   PacsCancelledError,
@@ -97,6 +99,8 @@ export function createApi(context: ApiContext): Api {
   const speechEngines = listEngines({
     modelsDirs: modelFolders,
     languageModelDir: join(context.resourcesDir, 'speech'),
+    // A model for the structures on screen is counted in a worker thread, off the main thread.
+    pocketsphinx: { buildModel: buildModelInWorker },
   });
   const segmentationResult = (task: string, r: SegmentResult) => ({
     segmentation: r.segmentation,

@@ -143,7 +143,10 @@ describe.skipIf(missingTools)('PocketSphinx with the correction language model',
     expect(transcript.engine).toBe('pocketsphinx');
     // "splenic" or "spleen": either names the spleen to the interpreter.
     const heard = interpretBuiltIn(spokenToCommand(transcript.text), benchmarkContextWithCursor);
-    expect(heard).toMatchObject({ kind: 'intervention', intervention: { action: 'shrink', target: 'spleen' } });
+    expect(heard).toMatchObject({
+      kind: 'intervention',
+      intervention: { action: 'shrink', target: 'spleen' },
+    });
     const total = transcript.hypotheses!.reduce((s, h) => s + h.confidence, 0);
     expect(total).toBeCloseTo(1, 6);
     expect(transcript.confidence).toBeGreaterThan(0);

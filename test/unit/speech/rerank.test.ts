@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { benchmarkContext, interpretBuiltIn } from '../../../src/main/services/intervention/index';
-import { mergeOpinions } from '../../../src/main/services/speech/pocketsphinx';
 import {
   decideSpoken,
+  mergeOpinions,
   parseNbest,
   toHypotheses,
   transcribeResult,

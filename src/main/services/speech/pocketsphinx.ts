@@ -26,7 +26,7 @@ import {
 import { structures as catalogue } from '../../../shared/anatomy';
 import { buildCommandGrammar, parseDictionary, type CommandGrammar } from './grammar';
 import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
-import { buildCorrectionModel, parseGeneralEnglish } from './lm/model';
+import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -58,6 +58,8 @@ export interface PocketSphinxOptions {
    * through the model, and where the two disagree on the meaning the chat asks (rerank.ts).
    */
   grammarOpinion?: boolean;
+  /** Builds the model for a set of structures; the app passes one that runs in a worker thread. */
+  buildModel?: (job: ModelJob) => Promise<CorrectionModel>;
 }
 
 /** What the language model folder must hold. */
@@ -178,7 +180,6 @@ export class PocketSphinxEngine implements SpeechEngine {
         if (search === 'lm' && !names && lmDir) {
           return { search: ['-lm', join(lmDir, 'correction.lm')], dictPath: join(lmDir, 'correction.dict') };
         }
-        const dict = await this.loadDictionary();
         const chosen = names ? catalogue.filter((s) => names.includes(s.name)) : catalogue;
         if (chosen.length === 0) throw new Error(`none of ${names?.join(', ')} is in the anatomy catalogue`);
         const root =
@@ -187,13 +188,17 @@ export class PocketSphinxEngine implements SpeechEngine {
         await mkdir(dir, { recursive: true });
         const dictPath = join(dir, 'correction.dict');
         if (search === 'lm') {
-          const general = parseGeneralEnglish(await readFile(join(lmDir!, 'general-english.txt'), 'utf8'));
-          const model = buildCorrectionModel({ dictionary: dict, general, structures: chosen });
+          const build = this.options.buildModel ?? buildModelFromFiles;
+          const model = await build({
+            dictionaryPath: this.dictionaryPath,
+            languageModelDir: lmDir!,
+            structures: chosen.map((s) => s.name),
+          });
           await writeFile(join(dir, 'correction.lm'), model.arpa);
           await writeFile(dictPath, model.dictionary);
           return { search: ['-lm', join(dir, 'correction.lm')], dictPath };
         }
-        const grammar = buildCommandGrammar(dict, chosen);
+        const grammar = buildCommandGrammar(await this.loadDictionary(), chosen);
         const jsgfPath = join(dir, 'correction.gram');
         await writeFile(jsgfPath, grammar.jsgf);
         await writeFile(dictPath, grammar.dictionary);

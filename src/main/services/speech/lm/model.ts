@@ -3,8 +3,10 @@
 // (ngram.ts), and the pronouncing dictionary of its words. The build script writes the whole
 // catalogue's model into resources/speech/; the PocketSphinx engine builds one per set of
 // structures on screen (fewer names, fewer confusions), in about a second, and keeps it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { structures as catalogue, type Structure } from '../../../../shared/anatomy';
-import { pronounce, type PronouncingDictionary } from '../grammar';
+import { parseDictionary, pronounce, type PronouncingDictionary } from '../grammar';
 import { corpusRules, generateCorpus, seededRandom } from './corpus';
 import { buildLanguageModel, toArpa } from './ngram';
 
@@ -71,4 +73,29 @@ export function parseGeneralEnglish(text: string): Map<string, number> {
       out.set(word, 10 ** Number(logp));
   }
   return out;
+}
+
+/** What a model build needs, as plain data (it may run in a worker thread). */
+export interface ModelJob {
+  /** cmudict-en-us.dict. */
+  dictionaryPath: string;
+  /** resources/speech: g2p.dict and general-english.txt. */
+  languageModelDir: string;
+  /** Catalogue names. */
+  structures: string[];
+}
+
+/** Reads the dictionary, the G2P entries and general English, and builds the model for the structures. */
+export async function buildModelFromFiles(job: ModelJob): Promise<CorrectionModel> {
+  const [cmudict, g2p, general] = await Promise.all([
+    readFile(job.dictionaryPath, 'utf8'),
+    readFile(join(job.languageModelDir, 'g2p.dict'), 'utf8'),
+    readFile(join(job.languageModelDir, 'general-english.txt'), 'utf8'),
+  ]);
+  const dictionary = parseDictionary(cmudict);
+  for (const [word, prons] of parseDictionary(g2p)) if (!dictionary.has(word)) dictionary.set(word, prons);
+  const structures = catalogue.filter((s) => job.structures.includes(s.name));
+  if (structures.length === 0)
+    throw new Error(`none of ${job.structures.join(', ')} is in the anatomy catalogue`);
+  return buildCorrectionModel({ dictionary, general: parseGeneralEnglish(general), structures });
 }
