@@ -180,6 +180,7 @@ describe.skipIf(!built || !haveModel)('interventions over the contract (web shel
       else expect(heard.options?.length).toBeGreaterThan(0);
       expect(heard.audioSeconds).toBeGreaterThan(1);
     },
-    60_000,
+    // The first call builds the model and grammar for the structures on screen, then two decoders run.
+    180_000,
   );
 });
