@@ -1,6 +1,6 @@
 // `npm run bench -- voice [--set heldout|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
-// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N]`: spoken corrections the language
-// model never saw. --set heldout (the default, what is reported) says the commands of
+// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare]`: spoken
+// corrections the language model never saw. --set heldout (the default, what is reported) says the commands of
 // bench/voice/heldout-commands.txt, written before and apart from the model's training phrasings
 // (src/main/services/speech/lm/phrasings.ts) and never added to its corpus; --set dev says fresh
 // sentences of the training phrasings (a different seed from the model's), for tuning without
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     noise: { type: 'string', default: 'none,white' },
     jobs: { type: 'string', default: '2' },
     limit: { type: 'string' },
+    /** Results file name (bench/results/<name>.json), for a comparison run beside the headline one. */
+    name: { type: 'string' },
   },
 });
 const list = (s) => s.split(',').filter(Boolean);
@@ -292,7 +294,7 @@ for (const [spoken, e] of [...byCommand].sort((a, b) => b[1].missed - a[1].misse
   );
 }
 
-writeResults(values.set === 'dev' ? 'voice-dev' : 'voice', figures, {
+writeResults(values.name ?? (values.set === 'dev' ? 'voice-dev' : 'voice'), figures, {
   wer: { target: 15, unit: '%', better: 'lower' },
   intent_agreement: { target: 90, unit: '%', better: 'higher' },
   dangerous_rate: { target: 1, unit: '%', better: 'lower' },
