@@ -24,7 +24,7 @@ import {
   type Transcript,
 } from './engine';
 import { structures as catalogue } from '../../../shared/anatomy';
-import { buildCommandGrammar, parseDictionary, type CommandGrammar } from './grammar';
+import { buildCommandGrammar, grammarAccepts, parseDictionary, type CommandGrammar } from './grammar';
 import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
 import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
@@ -238,10 +238,13 @@ export class PocketSphinxEngine implements SpeechEngine {
       // on a machine with a core to spare.
       const lists = await Promise.all(prepared.map((p, n) => this.decode(dir, `s${n}`, p, signal)));
       const hypotheses = mergeOpinions(lists.map((l) => l.hypotheses));
-      const text = hypotheses[0]?.text ?? '';
+      // One search: its decoder's own one-best (its last pass is more exact than the N-best scores).
+      const text = lists.length === 1 ? lists[0].text : (hypotheses[0]?.text ?? '');
       return {
         text,
-        ...(hypotheses.length ? { confidence: hypotheses[0].confidence, hypotheses } : {}),
+        ...(hypotheses.length
+          ? { confidence: hypotheses.find((h) => h.text === text)?.confidence ?? 0, hypotheses }
+          : {}),
         engine: this.id,
         elapsedMs: Math.round(performance.now() - started),
         audioSeconds: pcm.length / SPEECH_SAMPLE_RATE,
@@ -255,7 +258,7 @@ export class PocketSphinxEngine implements SpeechEngine {
   private async decode(
     dir: string,
     tag: string,
-    { search, dictPath }: Prepared,
+    { search, dictPath, grammar }: Prepared,
     signal?: AbortSignal,
   ): Promise<{ text: string; hypotheses: Hypothesis[] }> {
     const out = (ext: string) => join(dir, `${tag}${ext}`);
@@ -273,7 +276,9 @@ export class PocketSphinxEngine implements SpeechEngine {
     await run(this.binary, args, signal, out('.log'));
     const text = parseHypothesis(await readFile(out('.hyp'), 'utf8').catch(() => ''));
     const nbest = await readFile(join(out('.nbest.d'), 'utt.nbest'), 'utf8').catch(() => '');
-    return { text, hypotheses: toHypotheses(parseNbest(nbest), text || undefined).filter((h) => h.text) };
+    // A grammar's lattice also holds paths that stop inside a sentence: only whole ones count.
+    const scored = parseNbest(nbest).filter((h) => !grammar || grammarAccepts(grammar.rules, h.text));
+    return { text, hypotheses: toHypotheses(scored, text || undefined).filter((h) => h.text) };
   }
 }
 
