@@ -1,37 +1,43 @@
-// `npm run bench -- voice [--voices en-us,en-gb] [--speeds 140,175] [--noise none,white]
-// [--grammars catalogue,visible] [--jobs 2]`: the spoken-command benchmark. Every correction
-// benchmark command is said aloud by espeak-ng (several voices and speeds, clean and with white
-// noise mixed in by sox), recognised by PocketSphinx under the command grammar, and interpreted by
-// the built-in interpreter. Reported: word error rate against the words said, intent accuracy (the
-// same interpretation as the typed command, scored as the correction benchmark scores it) and
-// recognition latency. Two grammars: the whole anatomy catalogue, and only the structures of the
-// segmentation on screen (what the app passes), to show what the catalogue's size costs.
+// `npm run bench -- voice [--set heldout|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
+// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare]`: spoken
+// corrections the language model never saw. --set heldout (the default, what is reported) says the commands of
+// bench/voice/heldout-commands.txt, written before and apart from the model's training phrasings
+// (src/main/services/speech/lm/phrasings.ts) and never added to its corpus; --set dev says fresh
+// sentences of the training phrasings (a different seed from the model's), for tuning without
+// touching the held-out set. Each command is said by espeak-ng (2 voices × 2 speeds, clean and with
+// white noise mixed in by sox), recognised by PocketSphinx listening for the structures on screen
+// (as the app passes them), its N-best re-ranked by meaning in the benchmark's view, and compared
+// with what the interpreter makes of the typed words:
+//   wer               word errors of the chosen reading against the words said;
+//   intent_agreement  the spoken command yields the same interpretation as its typed words;
+//   dangerous_rate    applied without asking (sure) yet the opposite action or another structure
+//                     than the typed words mean (or anything, where the typed words make no change);
+//   asked             the chat asked instead of applying; latency: recognition, audio in → readings out.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sourceLoader } from './sources.mjs';
+import { root, sourceLoader } from './sources.mjs';
 import { writeResults } from './results.mjs';
 
 const { values } = parseArgs({
   options: {
+    set: { type: 'string', default: 'heldout' },
+    searches: { type: 'string', default: 'lm' },
     voices: { type: 'string', default: 'en-us,en-gb' },
     speeds: { type: 'string', default: '140,175' },
     noise: { type: 'string', default: 'none,white' },
-    grammars: { type: 'string', default: 'visible,catalogue' },
-    /** Noise conditions the (slow) whole-catalogue grammar runs on; default: clean audio only. */
-    'catalogue-noise': { type: 'string', default: 'none' },
     jobs: { type: 'string', default: '2' },
-    /** Only the first N commands (a quick check of the bench itself). */
     limit: { type: 'string' },
+    /** Results file name (bench/results/<name>.json), for a comparison run beside the headline one. */
+    name: { type: 'string' },
   },
 });
 const list = (s) => s.split(',').filter(Boolean);
-const voices = list(values.voices);
-const speeds = list(values.speeds).map(Number);
-const noises = list(values.noise);
-const grammars = list(values.grammars);
+const [voices, speeds, noises, searches] = [values.voices, values.speeds, values.noise, values.searches].map(
+  list,
+);
 const jobs = Math.max(1, Number(values.jobs));
 
 for (const tool of ['espeak-ng', 'sox', 'pocketsphinx_batch']) {
@@ -45,26 +51,74 @@ for (const tool of ['espeak-ng', 'sox', 'pocketsphinx_batch']) {
 
 const server = await sourceLoader();
 const speech = await server.load('/src/main/services/speech/index.ts');
-const { grammarAccepts } = await server.load('/src/main/services/speech/grammar.ts');
-const { benchmarkCommands, interpretBuiltIn, scoreInterpretation } = await server.load(
-  '/src/main/services/intervention/index.ts',
-);
+const corpus = await server.load('/src/main/services/speech/lm/corpus.ts');
+const { structures: catalogue } = await server.load('/src/shared/anatomy.ts');
+const { interpretBuiltIn, scoreInterpretation, benchmarkContext, benchmarkContextWithCursor } =
+  await server.load('/src/main/services/intervention/index.ts');
+
+/** The held-out commands ("@ " = with the cursor), or dev sentences of the training phrasings. */
+function commands() {
+  if (values.set === 'dev') {
+    const { parseDictionary } = speech;
+    const dict = new Map([
+      ...parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
+      ...parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
+    ]);
+    const visible = benchmarkContext.visibleStructures;
+    const rules = corpus.corpusRules(
+      dict,
+      catalogue.filter((s) => visible.includes(s.name)),
+    );
+    return corpus
+      .generateCorpus(rules, 40, corpus.seededRandom(999))
+      .map((spoken) => ({ command: speech.spokenToCommand(spoken), spoken, context: benchmarkContext }));
+  }
+  return readFileSync(join(root, 'bench/voice/heldout-commands.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((line) => {
+      const cursor = line.startsWith('@ ');
+      const command = cursor ? line.slice(2).trim() : line.trim();
+      return {
+        command,
+        spoken: speech.commandToSpoken(command),
+        context: cursor ? benchmarkContextWithCursor : benchmarkContext,
+      };
+    });
+}
+const set = commands().slice(0, values.limit ? Number(values.limit) : undefined);
 
 const work = mkdtempSync(join(tmpdir(), 'bench-voice-'));
-const engine = new speech.PocketSphinxEngine({ workDir: join(work, 'grammar') });
-const visible = [...new Set(benchmarkCommands.flatMap((c) => c.context.visibleStructures))];
-
-const prepareStarted = performance.now();
-const catalogueGrammar = (await engine.prepare()).grammar;
-const prepareMs = Math.round(performance.now() - prepareStarted);
-if (grammars.includes('visible')) await engine.prepare(visible);
-
-const asExpected = (r) =>
-  r.kind === 'intervention' ? { kind: r.kind, intervention: r.intervention } : { kind: r.kind };
+const languageModelDir = join(root, 'resources/speech');
+// lm: the app's engine (the language model with the grammar's second opinion); lm-alone: the
+// language model by itself; grammar: the closed grammar by itself.
+const engineOptions = {
+  lm: { search: 'lm' },
+  'lm-alone': { search: 'lm', grammarOpinion: false },
+  grammar: { search: 'grammar' },
+};
+const engines = Object.fromEntries(
+  searches.map((search) => [
+    search,
+    new speech.PocketSphinxEngine({
+      ...engineOptions[search],
+      languageModelDir,
+      workDir: join(work, search),
+    }),
+  ]),
+);
+const visible = benchmarkContext.visibleStructures;
+const prepareMs = {};
+for (const [search, engine] of Object.entries(engines)) {
+  const started = performance.now();
+  await engine.prepare(visible, 'lm');
+  if (search !== 'lm-alone') await engine.prepare(visible, 'grammar');
+  prepareMs[search] = Math.round(performance.now() - started);
+}
 
 const rms = (pcm) => Math.sqrt(pcm.reduce((s, x) => s + x * x, 0) / Math.max(1, pcm.length));
 
-/** Says the command; returns the 16 kHz WAV bytes for each noise condition and the SNR of the noisy one. */
+/** Says the words; returns the 16 kHz WAV bytes per noise condition and the noisy one's SNR. */
 function synthesise(name, text, voice, speed) {
   const raw = join(work, `${name}.raw.wav`);
   const clean = join(work, `${name}.wav`);
@@ -75,21 +129,8 @@ function synthesise(name, text, voice, speed) {
     const seconds = speech.parseWav(new Uint8Array(out.none)).samples.length / 16000;
     const noise = join(work, `${name}.noise.wav`);
     const noisy = join(work, `${name}.noisy.wav`);
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '16000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      noise,
-      'synth',
-      String(seconds),
-      'whitenoise',
-      'vol',
-      '0.02',
-    ]);
+    const gen = ['-n', '-r', '16000', '-c', '1', '-b', '16', noise, 'synth', String(seconds)];
+    execFileSync('sox', [...gen, 'whitenoise', 'vol', '0.02']);
     execFileSync('sox', ['-m', '-v', '1', clean, '-v', '1', noise, noisy]);
     out.white = readFileSync(noisy);
     const speechLevel = rms(speech.parseWav(new Uint8Array(out.none)).samples);
@@ -99,14 +140,22 @@ function synthesise(name, text, voice, speed) {
   return out;
 }
 
-const items = [];
-for (const voice of voices) {
-  for (const speed of speeds) {
-    benchmarkCommands
-      .slice(0, values.limit ? Number(values.limit) : undefined)
-      .forEach((c, n) => items.push({ voice, speed, command: c, index: n }));
-  }
+const asExpected = (r) =>
+  r.kind === 'intervention' ? { kind: r.kind, intervention: r.intervention } : { kind: r.kind };
+
+/** Applied without asking, yet not the action and structure the typed words mean. */
+function dangerous(decision, heard, typed) {
+  if (!decision.sure || heard.kind !== 'intervention') return false;
+  if (typed.kind !== 'intervention') return true;
+  return (
+    heard.intervention.action !== typed.intervention.action ||
+    heard.intervention.target !== typed.intervention.target
+  );
 }
+
+const items = [];
+for (const voice of voices)
+  for (const speed of speeds) set.forEach((c, index) => items.push({ ...c, voice, speed, index }));
 
 const rows = [];
 const snrs = [];
@@ -114,32 +163,31 @@ let next = 0;
 async function worker() {
   while (next < items.length) {
     const item = items[next++];
-    const spoken = speech.commandToSpoken(item.command.command);
     const audio = synthesise(
       `${item.voice.replace(/\W/g, '_')}-${item.speed}-${item.index}`,
-      spoken,
+      item.spoken,
       item.voice,
       item.speed,
     );
     if (audio.snrDb !== undefined) snrs.push(audio.snrDb);
-    const typed = interpretBuiltIn(item.command.command, item.command.context);
+    const typed = interpretBuiltIn(item.command, item.context);
     for (const noise of noises) {
-      for (const grammar of grammars) {
-        if (grammar === 'catalogue' && !list(values['catalogue-noise']).includes(noise)) continue;
-        const transcript = await engine.transcribe(new Uint8Array(audio[noise]), {
-          structures: grammar === 'visible' ? visible : undefined,
-        });
-        const heard = interpretBuiltIn(speech.spokenToCommand(transcript.text), item.command.context);
-        const { errors, words } = speech.wordErrors(spoken, transcript.text);
+      for (const [search, engine] of Object.entries(engines)) {
+        const transcript = await engine.transcribe(new Uint8Array(audio[noise]), { structures: visible });
+        const decision = speech.transcribeResult(transcript, item.context);
+        const heard = interpretBuiltIn(decision.command, item.context);
+        const { errors, words } = speech.wordErrors(item.spoken, decision.text);
         rows.push({
           ...item,
           noise,
-          grammar,
-          spoken,
-          text: transcript.text,
+          search,
+          text: decision.text,
           errors,
           words,
           intentOk: scoreInterpretation(heard, asExpected(typed)),
+          sure: decision.sure === true,
+          asked: Boolean(decision.question),
+          dangerous: dangerous(decision, heard, typed),
           typedKind: typed.kind,
           heardKind: heard.kind,
           elapsedMs: transcript.elapsedMs,
@@ -164,43 +212,44 @@ const wer = (rs) =>
     rs.reduce((s, r) => s + r.errors, 0),
     rs.reduce((s, r) => s + r.words, 0),
   );
-const intent = (rs) => pct(rs.filter((r) => r.intentOk).length, rs.length);
+const share = (rs, key) => pct(rs.filter((r) => r[key]).length, rs.length);
 
 const figures = {};
-for (const grammar of grammars) {
-  const g = rows.filter((r) => r.grammar === grammar);
-  // The app passes the structures on screen, so that grammar is the headline figure.
-  const tag = grammar === 'visible' ? '' : `_${grammar}_grammar`;
+for (const search of searches) {
+  const g = rows.filter((r) => r.search === search);
+  // The language model is the headline; the closed grammar is reported beside it for comparison.
+  const tag = search === 'lm' ? '' : `_${search}`;
   figures[`wer${tag}`] = { value: wer(g), unit: '%' };
-  figures[`intent_accuracy${tag}`] = { value: intent(g), unit: '%' };
-  for (const noise of noises) {
-    const n = g.filter((r) => r.noise === noise);
-    if (n.length === 0) continue;
-    figures[`wer${tag}_${noise === 'none' ? 'clean' : 'noisy'}`] = { value: wer(n), unit: '%' };
-    figures[`intent_accuracy${tag}_${noise === 'none' ? 'clean' : 'noisy'}`] = {
-      value: intent(n),
-      unit: '%',
-    };
-  }
-  for (const voice of voices) {
-    figures[`intent_accuracy${tag}_${voice}`] = {
-      value: intent(g.filter((r) => r.voice === voice)),
-      unit: '%',
-    };
-  }
-  for (const speed of speeds) {
-    figures[`intent_accuracy${tag}_${speed}wpm`] = {
-      value: intent(g.filter((r) => r.speed === speed)),
-      unit: '%',
-    };
-  }
-  // Commands that are not corrections ("hello there", "delete the study"): the grammar cannot say
-  // them, so the safe outcome is an empty transcript (a refusal), not a forced correction.
-  const refusals = g.filter((r) => r.typedKind === 'refuse');
-  figures[`not_a_correction_refused${tag}`] = {
-    value: pct(refusals.filter((r) => r.heardKind === 'refuse').length, refusals.length),
+  figures[`intent_agreement${tag}`] = { value: share(g, 'intentOk'), unit: '%' };
+  figures[`dangerous_rate${tag}`] = {
+    value: share(g, 'dangerous'),
+    unit: '% (applied without asking, wrong action or structure)',
+  };
+  figures[`asked${tag}`] = { value: share(g, 'asked'), unit: '% (the chat asked instead of applying)' };
+  figures[`applied_directly_and_right${tag}`] = {
+    value: share(
+      g.map((r) => ({ ok: r.sure && r.intentOk })),
+      'ok',
+    ),
     unit: '%',
   };
+  for (const noise of noises) {
+    const n = g.filter((r) => r.noise === noise);
+    const label = noise === 'none' ? 'clean' : 'noisy';
+    figures[`wer${tag}_${label}`] = { value: wer(n), unit: '%' };
+    figures[`intent_agreement${tag}_${label}`] = { value: share(n, 'intentOk'), unit: '%' };
+    figures[`dangerous_rate${tag}_${label}`] = { value: share(n, 'dangerous'), unit: '%' };
+  }
+  for (const voice of voices) {
+    const v = g.filter((r) => r.voice === voice);
+    figures[`wer${tag}_${voice}`] = { value: wer(v), unit: '%' };
+    figures[`intent_agreement${tag}_${voice}`] = { value: share(v, 'intentOk'), unit: '%' };
+  }
+  for (const speed of speeds) {
+    const v = g.filter((r) => r.speed === speed);
+    figures[`wer${tag}_${speed}wpm`] = { value: wer(v), unit: '%' };
+    figures[`intent_agreement${tag}_${speed}wpm`] = { value: share(v, 'intentOk'), unit: '%' };
+  }
   figures[`latency_median${tag}`] = {
     value: quantile(
       g.map((r) => r.elapsedMs),
@@ -215,52 +264,39 @@ for (const grammar of grammars) {
     ),
     unit: 'ms',
   };
+  figures[`search_build${tag}`] = {
+    value: prepareMs[search],
+    unit: 'ms (once per set of structures on screen)',
+  };
 }
-const catalogueRows = rows.filter((r) => r.grammar === grammars[0]); // the headline grammar's rows
-figures.realtime_factor_median = {
-  value:
-    Math.round(
-      100 *
-        quantile(
-          catalogueRows.map((r) => r.elapsedMs / 1000 / r.audioSeconds),
-          0.5,
-        ),
-    ) / 100,
-  unit: '× audio',
-};
-figures.grammar_build = { value: prepareMs, unit: 'ms (once per process)' };
 figures.snr_noisy_median = { value: Math.round(10 * quantile(snrs, 0.5)) / 10, unit: 'dB' };
-figures.commands = { value: benchmarkCommands.length, unit: 'commands' };
+figures.commands = { value: set.length, unit: `${values.set} commands` };
 figures.utterances = {
   value: rows.length,
-  unit: `decodes (${voices.join('/')} × ${speeds.join('/')} wpm × ${noises.join('/')} × ${grammars.join('/')} grammar)`,
-};
-figures.commands_in_grammar = {
-  value: benchmarkCommands.filter((c) =>
-    grammarAccepts(catalogueGrammar.rules, speech.commandToSpoken(c.command)),
-  ).length,
-  unit: `of ${benchmarkCommands.length} (the rest: not corrections, and "by 3" without a unit)`,
-};
-figures.speakable_structures = {
-  value: Object.keys(catalogueGrammar.spokenNames).length,
-  unit: `of ${Object.keys(catalogueGrammar.spokenNames).length + catalogueGrammar.unspeakable.length} catalogue structures`,
+  unit: `decodes (${voices.join('/')} × ${speeds.join('/')} wpm × ${noises.join('/')} × ${searches.join('/')})`,
 };
 
-const misses = catalogueRows.filter((r) => !r.intentOk);
+const headline = rows.filter((r) => r.search === searches[0]);
 const byCommand = new Map();
-for (const r of misses) byCommand.set(r.spoken, (byCommand.get(r.spoken) ?? 0) + 1);
+for (const r of headline.filter((r) => !r.intentOk || r.dangerous)) {
+  const entry = byCommand.get(r.spoken) ?? { missed: 0, dangerous: 0, example: r };
+  entry.missed += r.intentOk ? 0 : 1;
+  entry.dangerous += r.dangerous ? 1 : 0;
+  byCommand.set(r.spoken, entry);
+}
 console.log(
-  `\nmost missed (${grammars[0]} grammar, of ${voices.length * speeds.length * noises.length} conditions each):`,
+  `\nmost missed (${searches[0]}, of ${voices.length * speeds.length * noises.length} conditions each):`,
 );
-for (const [spoken, count] of [...byCommand].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
-  const example = misses.find((r) => r.spoken === spoken);
+for (const [spoken, e] of [...byCommand].sort((a, b) => b[1].missed - a[1].missed).slice(0, 15)) {
   console.log(
-    `  ${count}× "${spoken}" → e.g. "${example.text}" (${example.voice} ${example.speed} ${example.noise})`,
+    `  ${e.missed}×${e.dangerous ? ` (${e.dangerous} applied wrongly)` : ''} "${spoken}" → e.g. "${e.example.text}"` +
+      ` (${e.example.voice} ${e.example.speed} ${e.example.noise}${e.example.asked ? ', asked' : ''})`,
   );
 }
 
-writeResults('voice', figures, {
-  intent_accuracy_clean: { target: 90, unit: '%', better: 'higher' },
-  latency_p95: { target: 1500, unit: 'ms', better: 'lower' },
-  not_a_correction_refused: { target: 80, unit: '%', better: 'higher' },
+writeResults(values.name ?? (values.set === 'dev' ? 'voice-dev' : 'voice'), figures, {
+  wer: { target: 15, unit: '%', better: 'lower' },
+  intent_agreement: { target: 90, unit: '%', better: 'higher' },
+  dangerous_rate: { target: 1, unit: '%', better: 'lower' },
+  latency_median: { target: 1000, unit: 'ms', better: 'lower' },
 });

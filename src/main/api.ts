@@ -39,7 +39,11 @@ import {
   InterventionService,
   installedLlmManifest,
 } from './services/intervention/index';
-import { chooseEngine, engineStatus, listEngines, spokenToCommand } from './services/speech/index';
+import { chooseEngine, engineStatus, listEngines, transcribeResult } from './services/speech/index';
+// Production entry only: `?nodeWorker` is an electron-vite import (see the module), so the speech
+// index (which tests import under vitest) cannot re-export it.
+// eslint-disable-next-line no-restricted-imports
+import { buildModelInWorker } from './services/speech/lm/modelInWorker';
 import { appRoot } from './appPaths';
 import { PacsService, type SecretStore } from './services/pacs/index';
 
@@ -77,7 +81,12 @@ export function createApi(context: ApiContext): Api {
     (llmManifestPath) => new InterventionInterpreter({ llmManifestPath }),
   );
   const interventions = new InterventionService(interpreter, new InterventionAuditLog(context.dataDir));
-  const speechEngines = listEngines({ modelsDirs: modelFolders });
+  const speechEngines = listEngines({
+    modelsDirs: modelFolders,
+    languageModelDir: join(context.resourcesDir, 'speech'),
+    // A model for the structures on screen is counted in a worker thread, off the main thread.
+    pocketsphinx: { buildModel: buildModelInWorker },
+  });
   const segmentationResult = (task: string, r: SegmentResult) => ({
     segmentation: r.segmentation,
     model: r.model,
@@ -246,10 +255,10 @@ export function createApi(context: ApiContext): Api {
         ...(availability.ok ? {} : { install: availability.install }),
       })),
     }),
-    'speech.transcribe': async ({ pcm, engine, structures }) => {
+    'speech.transcribe': async ({ pcm, engine, structures, context }) => {
       const chosen = await chooseEngine(speechEngines, engine);
       const transcript = await chosen.transcribe(pcm, { name: 'push-to-talk audio', structures });
-      return { ...transcript, command: spokenToCommand(transcript.text) };
+      return transcribeResult(transcript, context);
     },
     'pacs.nodes': () => pacs.settings.list(),
     'pacs.saveNode': ({ node, secret }) => pacs.settings.save(node, secret),

@@ -237,6 +237,15 @@ export interface TranscribeResult {
   confidence?: number;
   elapsedMs: number;
   audioSeconds: number;
+  /**
+   * With a view context, the recogniser's hypotheses were re-ranked by meaning: `sure` says whether
+   * the command may be applied without asking (a rival reading that changes another structure or
+   * does the opposite, or low confidence, makes it false); when not sure, what to ask and the
+   * readings to offer, each a complete command.
+   */
+  sure?: boolean;
+  question?: string;
+  options?: string[];
 }
 
 export const requestSchemas = {
@@ -334,8 +343,10 @@ export const requestSchemas = {
   'speech.transcribe': z.object({
     pcm: z.instanceof(Int16Array).refine((a) => a.length > 0, 'no audio was recorded'),
     engine: z.string().min(1).optional(),
-    /** Structures on screen: a grammar-constrained engine listens for these names only. */
+    /** Structures on screen: the recogniser listens for these names only. */
     structures: z.array(z.string().min(1)).optional(),
+    /** The view the command is about: its hypotheses are interpreted in it and re-ranked by meaning. */
+    context: viewContextSchema.optional(),
   }),
   ...pacsRequestSchemas,
   /** Sends a segmentation of an open series to a PACS node as a DICOM SEG referencing that series. */

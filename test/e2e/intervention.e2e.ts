@@ -3,8 +3,8 @@
 // sample CT and its TotalSegmentator labels: a typed command comes back as a readable line, Apply
 // changes the liver only on the slices of the region, Undo restores every voxel, an ambiguous
 // command gets a question; then a command spoken by espeak-ng, fed to Chromium as its fake
-// microphone, is pushed-to-talk into the input box, applied, and applied again without a click
-// when "apply directly" is on.
+// microphone, is pushed-to-talk into the input box, applied, and with "apply directly" on applied
+// again without a click — or asked about, changing nothing, when its readings disagree.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -281,17 +281,44 @@ describe('correction chat', () => {
     expect(await debug<string>('labelDigest')).not.toBe(digest);
   });
 
-  it('applies a spoken command without a click when "apply directly" is on, and remembers the setting', async () => {
+  it('with "apply directly" on, applies a spoken command without a click — or asks when its readings disagree — and remembers the setting', async () => {
     await page.getByTestId('chat-auto-apply').check();
     const voxels = await liverVoxels();
+    const digest = await debug<string>('labelDigest');
     const count = await interventions().count();
+    const questions = await page.getByTestId('chat-clarify').count();
     // This time by holding V (focus is on the checkbox, not in a text field).
     await pushToTalk('key');
-    await expect.poll(() => interventions().count(), { timeout: 60_000 }).toBe(count + 1);
+    // Either the reading was sure and is applied, or a rival reading (another structure, the opposite
+    // action) made the chat ask: then nothing changes until the user picks the liver reading.
     await expect
-      .poll(() => interventions().last().getAttribute('data-state'), { timeout: 120_000 })
-      .toBe('applied');
-    await expect.poll(liverVoxels).toBeLessThan(voxels);
+      .poll(
+        async () =>
+          (await interventions().count()) > count ||
+          (await page.getByTestId('chat-clarify').count()) > questions,
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBe(true);
+    if ((await interventions().count()) === count) {
+      // Asked: nothing was applied, and the readings offered include the liver one.
+      expect(await debug<string>('labelDigest')).toBe(digest);
+      const question = page.getByTestId('chat-clarify').last();
+      expect(await question.textContent()).toMatch(/not sure/);
+      expect(
+        await question
+          .getByTestId('chat-option')
+          .filter({ hasText: /shrink the liver/ })
+          .count(),
+      ).toBeGreaterThan(0);
+    } else {
+      expect(await interventions().last().getByTestId('chat-summary').textContent()).toMatch(/^Shrink liver/);
+      await expect
+        .poll(() => interventions().last().getAttribute('data-state'), { timeout: 120_000 })
+        .toBe('applied');
+      await expect.poll(liverVoxels).toBeLessThan(voxels);
+    }
     expect(await page.evaluate(() => localStorage.getItem('causal-sam.voice.autoApply'))).toBe('true');
     await page.reload();
     expect(await page.getByTestId('chat-auto-apply').isChecked()).toBe(true);

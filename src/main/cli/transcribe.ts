@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { structureByName } from '../../shared/anatomy';
-import { appRoot } from '../appPaths';
+import { appRoot, resourcesDir } from '../appPaths';
 import { chooseEngine, listEngines, speechEngineIds, spokenToCommand } from '../services/speech/index';
 import { defaultDataDir } from '../services/workspace/index';
 import { UsageError, cliCommand } from './command';
@@ -13,11 +13,13 @@ import { UsageError, cliCommand } from './command';
 export const transcribeUsage = `usage: causal-sam transcribe <file.wav> [--engine ${speechEngineIds.join('|')}] [--json]
 
   Transcribes a spoken correction command (16-bit PCM WAV; other rates and stereo are converted).
-  --engine pocketsphinx   offline, constrained to the correction commands (default when installed)
+  --engine pocketsphinx   offline, the correction language model (default when installed)
+  --engine pocketsphinx-grammar  offline, the closed command grammar (hears only the sentences it lists)
   --engine sherpa-onnx    general dictation (needs sherpa-onnx-node and an installed model)
   --structures a,b,…      listen only for these catalogue names (e.g. liver,spleen,kidney_left): fewer
                           names, fewer confusions and a faster decoder; default: the whole catalogue
-  --json                  one JSON object: file, engine, text, command, confidence, elapsedMs, audioSeconds
+  --json                  one JSON object: file, engine, text, command, confidence, hypotheses (N-best
+                          with confidences), elapsedMs, audioSeconds
 `;
 
 /**
@@ -53,7 +55,10 @@ async function transcribe(args: string[]): Promise<number> {
   const [path] = positionals;
   const unknown = values.structures?.split(',').filter((name) => name && !structureByName(name));
   if (unknown?.length) throw new UsageError(`not in the anatomy catalogue: ${unknown.join(', ')}`);
-  const engines = listEngines({ modelsDirs: speechModelsDirs() });
+  const engines = listEngines({
+    modelsDirs: speechModelsDirs(),
+    languageModelDir: join(resourcesDir, 'speech'),
+  });
   try {
     const bytes = new Uint8Array(await readFile(path));
     const engine = await chooseEngine(engines, values.engine);

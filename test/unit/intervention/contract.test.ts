@@ -146,22 +146,39 @@ describe('interventions over the contract (web shell)', () => {
     ).rejects.toBeInstanceOf(ApiError);
   });
 
-  it('transcribes push-to-talk audio into the same command', async () => {
-    requireData(program('espeak-ng', 'espeak-ng'), program('pocketsphinx_batch', 'pocketsphinx'));
-    const engines = (await api['speech.engines']({})).engines;
-    expect(engines.find((e) => e.id === 'pocketsphinx')?.available).toBe(true);
-    const general = engines.find((e) => e.id !== 'pocketsphinx')!;
-    expect(general.available).toBe(false);
-    expect(general.install).toMatch(/manifest/);
-    // 16 kHz mono 16-bit, as the renderer captures it.
-    const raw = execFileSync('sh', [
-      '-c',
-      `espeak-ng -v en-us -s 150 --stdout "the liver is leaking into the stomach on these slices" | sox -t wav - -r 16000 -c 1 -b 16 -e signed-integer -t raw -`,
-    ]);
-    const pcm = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-    const heard = await api['speech.transcribe']({ pcm, structures: context.visibleStructures });
-    expect(heard.engine).toBe('pocketsphinx');
-    expect(heard.command).toBe('the liver is leaking into the stomach on these slices');
-    expect(heard.audioSeconds).toBeGreaterThan(1);
-  }, 60_000);
+  it(
+    'transcribes push-to-talk audio into the same command',
+    async () => {
+      requireData(program('espeak-ng', 'espeak-ng'), program('pocketsphinx_batch', 'pocketsphinx'));
+      const engines = (await api['speech.engines']({})).engines;
+      expect(engines.find((e) => e.id === 'pocketsphinx')?.available).toBe(true);
+      expect(engines.find((e) => e.id === 'pocketsphinx-grammar')?.available).toBe(true);
+      const general = engines.find((e) => e.id === 'sherpa-onnx')!;
+      expect(general.available).toBe(false);
+      expect(general.install).toMatch(/manifest/);
+      // 16 kHz mono 16-bit, as the renderer captures it.
+      const raw = execFileSync('sh', [
+        '-c',
+        `espeak-ng -v en-us -s 150 --stdout "the liver is leaking into the stomach on these slices" | sox -t wav - -r 16000 -c 1 -b 16 -e signed-integer -t raw -`,
+      ]);
+      const pcm = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+      const heard = await api['speech.transcribe']({ pcm, structures: context.visibleStructures, context });
+      expect(heard.engine).toBe('pocketsphinx');
+      // Re-ranked in the view: the same change as the typed words, or a question — never another change.
+      const typed = await api['intervention.interpret']({
+        command: 'the liver is leaking into the stomach on these slices',
+        context,
+      });
+      const spoken = await api['intervention.interpret']({ command: heard.command, context });
+      if (heard.sure)
+        expect(spoken).toMatchObject({
+          kind: 'intervention',
+          intervention: typed.kind === 'intervention' ? typed.intervention : {},
+        });
+      else expect(heard.options?.length).toBeGreaterThan(0);
+      expect(heard.audioSeconds).toBeGreaterThan(1);
+    },
+    // The first call builds the model and grammar for the structures on screen, then two decoders run.
+    180_000,
+  );
 });

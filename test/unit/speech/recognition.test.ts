@@ -29,10 +29,16 @@ it('reads the decoder hypothesis line', () => {
   expect(parseHypothesis('')).toBe('');
 });
 
-describe('PocketSphinx on espeak-ng commands', () => {
+const languageModelDir = join(__dirname, '../../../resources/speech');
+
+describe('PocketSphinx with the closed grammar on espeak-ng commands', () => {
   requireData(...speechTools);
   const dir = mkdtempSync(join(tmpdir(), 'speech-test-'));
-  const engine = new PocketSphinxEngine({ workDir: join(dir, 'grammar') });
+  const engine = new PocketSphinxEngine({
+    search: 'grammar',
+    languageModelDir,
+    workDir: join(dir, 'grammar'),
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const commands = [
@@ -48,7 +54,7 @@ describe('PocketSphinx on espeak-ng commands', () => {
     const { wav16 } = synthesise(dir, `c${commands.indexOf(typed)}`, spoken);
     const transcript = await engine.transcribe(new Uint8Array(readFileSync(wav16)), { name: wav16 });
     expect(transcript.text).toBe(spoken);
-    expect(transcript.engine).toBe('pocketsphinx');
+    expect(transcript.engine).toBe('pocketsphinx-grammar');
     expect(transcript.audioSeconds).toBeGreaterThan(1);
     const context = benchmarkContextWithCursor;
     const heard = interpretBuiltIn(spokenToCommand(transcript.text), context);
@@ -77,19 +83,28 @@ describe('PocketSphinx on espeak-ng commands', () => {
     const { wav16 } = synthesise(dir, 'cli', 'shrink the liver by three millimetres');
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      expect(await transcribeCommand([wav16])).toBe(0);
+      expect(await transcribeCommand([wav16, '--engine', 'pocketsphinx-grammar'])).toBe(0);
       expect(log).toHaveBeenLastCalledWith('shrink the liver by three millimetres');
-      expect(await transcribeCommand([wav16, '--json', '--engine', 'pocketsphinx'])).toBe(0);
+      expect(await transcribeCommand([wav16, '--json', '--engine', 'pocketsphinx-grammar'])).toBe(0);
       const json = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
       expect(json).toMatchObject({
         file: wav16,
-        engine: 'pocketsphinx',
+        engine: 'pocketsphinx-grammar',
         text: 'shrink the liver by three millimetres',
         command: 'shrink the liver by 3 millimetres',
       });
       expect(json.elapsedMs).toBeGreaterThan(0);
       // Listening only for the structures on screen: same words, smaller grammar.
-      expect(await transcribeCommand([wav16, '--structures', 'liver,stomach,spleen'])).toBe(0);
+      expect(json.hypotheses[0]).toMatchObject({ text: expect.any(String), confidence: expect.any(Number) });
+      expect(
+        await transcribeCommand([
+          wav16,
+          '--engine',
+          'pocketsphinx-grammar',
+          '--structures',
+          'liver,stomach,spleen',
+        ]),
+      ).toBe(0);
       expect(log).toHaveBeenLastCalledWith('shrink the liver by three millimetres');
     } finally {
       log.mockRestore();
@@ -109,5 +124,39 @@ describe('PocketSphinx on espeak-ng commands', () => {
     } finally {
       error.mockRestore();
     }
+  });
+});
+
+describe('PocketSphinx with the correction language model', () => {
+  requireData(...speechTools);
+  const dir = mkdtempSync(join(tmpdir(), 'speech-lm-test-'));
+  const engine = new PocketSphinxEngine({ languageModelDir, workDir: join(dir, 'lm') });
+  const onScreen = benchmarkContextWithCursor.visibleStructures;
+  afterAll(async () => {
+    await engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hears phrasings no grammar lists, with N-best confidences that add up to one', async () => {
+    const said = 'please make the spleen smaller';
+    const { wav16 } = synthesise(dir, 'lm-1', said);
+    const transcript = await engine.transcribe(new Uint8Array(readFileSync(wav16)), { structures: onScreen });
+    expect(transcript.engine).toBe('pocketsphinx');
+    // "splenic" or "spleen": either names the spleen to the interpreter.
+    const heard = interpretBuiltIn(spokenToCommand(transcript.text), benchmarkContextWithCursor);
+    expect(heard).toMatchObject({
+      kind: 'intervention',
+      intervention: { action: 'shrink', target: 'spleen' },
+    });
+    const total = transcript.hypotheses!.reduce((s, h) => s + h.confidence, 0);
+    expect(total).toBeCloseTo(1, 6);
+    expect(transcript.confidence).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('says what is missing when its model folder is not there, and what to do', async () => {
+    const lost = new PocketSphinxEngine({ languageModelDir: join(dir, 'nowhere') });
+    const availability = await lost.available();
+    expect(availability.ok).toBe(false);
+    if (!availability.ok) expect(availability.install).toMatch(/correction\.lm.*build-speech-lm/);
   });
 });

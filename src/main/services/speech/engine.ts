@@ -3,6 +3,8 @@
 // spokenToCommand to turn into the text the interpreter reads.
 import { ServiceError } from '../../../shared/serviceError';
 
+import type { Hypothesis } from './hypotheses';
+
 export type SpeechAudio = Int16Array | Uint8Array;
 
 export interface TranscribeOptions {
@@ -20,8 +22,10 @@ export interface TranscribeOptions {
 export interface Transcript {
   /** The words heard, lower case; empty when nothing the engine accepts was said. */
   text: string;
-  /** 0–1 where the engine gives one; a grammar-constrained PocketSphinx search does not. */
+  /** 0–1: the share of the N-best list's probability the words above hold, where the engine gives one. */
   confidence?: number;
+  /** The decoder's N-best alternatives with their confidence, best first (where the engine lists them). */
+  hypotheses?: Hypothesis[];
   engine: string;
   /** Wall time of recognition, from audio in to words out. */
   elapsedMs: number;

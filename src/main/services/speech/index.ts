@@ -1,6 +1,7 @@
 // Speech recognition for push-to-talk corrections, on the main side and offline: engines behind
-// one interface, the grammar that constrains PocketSphinx to commands the interpreter understands,
-// and the WAV/PCM path. The transcript goes through spokenToCommand before the interpreter.
+// one interface, the correction language model (lm/) and the closed grammar PocketSphinx listens
+// with, the re-ranking of its N-best hypotheses by meaning with the rule that decides when a spoken
+// command may be applied without asking (rerank.ts), and the WAV/PCM path.
 import { SpeechUnavailableError, type Availability, type SpeechEngine } from './engine';
 import { GeneralSpeechEngine, type GeneralEngineOptions } from './general';
 import { PocketSphinxEngine, type PocketSphinxOptions } from './pocketsphinx';
@@ -32,7 +33,16 @@ export {
   verifySpeechManifest,
   type SpeechManifest,
 } from './general';
-export { POCKETSPHINX_MODEL_DIR, PocketSphinxEngine, parseHypothesis } from './pocketsphinx';
+export { POCKETSPHINX_MODEL_DIR, PocketSphinxEngine, mergeOpinions, parseHypothesis } from './pocketsphinx';
+export { cleanWords, parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
+export {
+  DEFAULT_SAFETY,
+  decideSpoken,
+  type SafetyThresholds,
+  type SpokenDecision,
+  type SpokenReading,
+} from './rerank';
+export { transcribeResult } from './spokenCommand';
 export { commandToSpoken, integerToWords, numberToWords, spokenToCommand, wordErrors } from './normalise';
 export {
   SPEECH_SAMPLE_RATE,
@@ -45,20 +55,27 @@ export {
   type Wav,
 } from './wav';
 
-export const speechEngineIds = ['pocketsphinx', 'sherpa-onnx'] as const;
+export const speechEngineIds = ['pocketsphinx', 'pocketsphinx-grammar', 'sherpa-onnx'] as const;
 export type SpeechEngineId = (typeof speechEngineIds)[number];
 
 export interface SpeechOptions {
   /** Folders holding speech/<id>/manifest.json for the general engine. */
   modelsDirs: string[];
+  /** resources/speech: the correction language model PocketSphinx listens with. */
+  languageModelDir?: string;
   pocketsphinx?: PocketSphinxOptions;
   general?: Omit<GeneralEngineOptions, 'modelsDirs'>;
 }
 
-/** Every engine, in order of preference for commands: grammar-constrained first. */
+/**
+ * Every engine, in order of preference: PocketSphinx with the correction language model, then with
+ * the closed grammar (an option: it hears only listed sentences), then a general model if installed.
+ */
 export function listEngines(options: SpeechOptions): SpeechEngine[] {
+  const pocketsphinx = { languageModelDir: options.languageModelDir, ...options.pocketsphinx };
   return [
-    new PocketSphinxEngine(options.pocketsphinx),
+    new PocketSphinxEngine({ ...pocketsphinx, search: 'lm' }),
+    new PocketSphinxEngine({ ...pocketsphinx, search: 'grammar' }),
     new GeneralSpeechEngine({ ...options.general, modelsDirs: options.modelsDirs }),
   ];
 }

@@ -1,5 +1,9 @@
-// PocketSphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`; 0.8/5prealpha command-line tools)
-// constrained by the command grammar. `pocketsphinx_batch` decodes the whole recording as one
+// PocketSphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`; 0.8/5prealpha command-line tools),
+// listening with the correction language model (lm/: a trigram model of generated correction
+// commands backed off to general English, so an unscripted phrasing still comes through), with the
+// closed command grammar (grammar.ts) decoding the same audio as a second opinion, or with the
+// grammar alone (an option; it can only return sentences it lists). Each search writes an N-best
+// list; the lists are pooled, and the caller re-ranks the hypotheses by meaning (rerank.ts). `pocketsphinx_batch` decodes the whole recording as one
 // utterance: `pocketsphinx_continuous -infile` splits at pauses and its live cepstral mean starts
 // from a default that misreads the first words, which on synthetic and real commands alike cost
 // whole words ("the liver" heard as "the tumor"). Each call runs its own process on its own
@@ -20,7 +24,9 @@ import {
   type Transcript,
 } from './engine';
 import { structures as catalogue } from '../../../shared/anatomy';
-import { buildCommandGrammar, parseDictionary, type CommandGrammar } from './grammar';
+import { buildCommandGrammar, grammarAccepts, parseDictionary, type CommandGrammar } from './grammar';
+import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
+import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -34,7 +40,30 @@ export interface PocketSphinxOptions {
   dictionaryPath?: string;
   /** Where the generated grammar and dictionary are written (default: a fresh temporary folder). */
   workDir?: string;
+  /**
+   * 'lm' (default): the correction language model; 'grammar': the closed command grammar, which
+   * only hears the sentences it lists.
+   */
+  search?: 'lm' | 'grammar';
+  /**
+   * The folder built by scripts/build-speech-lm.mjs (resources/speech): the whole catalogue's
+   * model, the G2P pronunciations and the general English words smaller models back off to.
+   */
+  languageModelDir?: string;
+  /** How many hypotheses the decoder lists for re-ranking. */
+  nbest?: number;
+  /**
+   * With the language model, also decode with the closed grammar and pool both N-best lists (default
+   * true): a command the grammar lists is heard as well as before, an unscripted one still comes
+   * through the model, and where the two disagree on the meaning the chat asks (rerank.ts).
+   */
+  grammarOpinion?: boolean;
+  /** Builds the model for a set of structures; the app passes one that runs in a worker thread. */
+  buildModel?: (job: ModelJob) => Promise<CorrectionModel>;
 }
+
+/** What the language model folder must hold. */
+const LM_FILES = ['correction.lm', 'correction.dict', 'g2p.dict', 'general-english.txt'];
 
 const INSTALL =
   'PocketSphinx is not installed. On Debian or Ubuntu: `sudo apt-get install pocketsphinx pocketsphinx-en-us` ' +
@@ -64,17 +93,19 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The grammar files on disk, built once per engine. */
+/** The search files on disk, built once per engine and structure set. */
 interface Prepared {
-  grammar: CommandGrammar;
-  jsgfPath: string;
+  /** The grammar, in grammar mode. */
+  grammar?: CommandGrammar;
+  /** -jsgf or -lm and the file. */
+  search: ['-jsgf' | '-lm', string];
   dictPath: string;
 }
 
 export class PocketSphinxEngine implements SpeechEngine {
-  readonly id = 'pocketsphinx';
-  readonly description =
-    'Offline, constrained to correction commands (grammar from the anatomy catalogue and the interpreter vocabulary)';
+  readonly id: string;
+  readonly description: string;
+  private readonly search: 'lm' | 'grammar';
   private readonly binary: string;
   private readonly hmmDir: string;
   private readonly dictionaryPath: string;
@@ -84,6 +115,12 @@ export class PocketSphinxEngine implements SpeechEngine {
   private workDir?: string;
 
   constructor(private readonly options: PocketSphinxOptions = {}) {
+    this.search = options.search ?? 'lm';
+    this.id = this.search === 'lm' ? 'pocketsphinx' : 'pocketsphinx-grammar';
+    this.description =
+      this.search === 'lm'
+        ? 'Offline; a language model of correction commands backed off to general English (with the command grammar as a second opinion), re-ranked by meaning'
+        : 'Offline, closed grammar of the correction commands (hears only the sentences it lists)';
     this.binary = options.binary ?? 'pocketsphinx_batch';
     this.hmmDir = options.hmmDir ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
     this.dictionaryPath = options.dictionaryPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
@@ -98,36 +135,74 @@ export class PocketSphinxEngine implements SpeechEngine {
     if (!(await exists(this.dictionaryPath))) {
       return { ok: false, install: `${INSTALL} (no dictionary ${this.dictionaryPath})` };
     }
+    if (this.search === 'lm') {
+      const dir = this.options.languageModelDir;
+      const missing = dir ? (await Promise.all(LM_FILES.map((f) => exists(join(dir, f))))).indexOf(false) : 0;
+      if (missing >= 0) {
+        return {
+          ok: false,
+          install:
+            `The correction language model is missing (${dir ? join(dir, LM_FILES[missing]) : 'no folder given'}); ` +
+            'reinstall the workstation, or rebuild it with `node scripts/build-speech-lm.mjs`.',
+        };
+      }
+    }
     return { ok: true };
   }
 
+  /** cmudict with the G2P pronunciations (words it lacks, e.g. "iliopsoas") merged in. */
+  private loadDictionary(): Promise<Map<string, string[]>> {
+    this.dictionary ??= (async () => {
+      const dict = parseDictionary(await readFile(this.dictionaryPath, 'utf8'));
+      const dir = this.options.languageModelDir;
+      const g2p = dir ? await readFile(join(dir, 'g2p.dict'), 'utf8').catch(() => '') : '';
+      for (const [word, prons] of parseDictionary(g2p)) if (!dict.has(word)) dict.set(word, prons);
+      return dict;
+    })();
+    return this.dictionary.catch((error) => {
+      this.dictionary = undefined;
+      throw error;
+    });
+  }
+
   /**
-   * Builds and writes the grammar for a set of structures (default: the whole catalogue); about a
-   * second the first time, as the dictionary is large. Later calls with the same set reuse it.
+   * Builds and writes the search for a set of structures (default: the whole catalogue, whose
+   * language model ships prebuilt). A grammar or a model for a few structures takes about a second
+   * the first time; later calls with the same set reuse it.
    */
-  prepare(structures?: readonly string[]): Promise<Prepared> {
+  prepare(structures?: readonly string[], search = this.search): Promise<Prepared> {
     const names = structures ? [...new Set(structures)].sort() : undefined;
-    const key = names ? names.join(',') : '*';
+    const key = `${search}:${names ? names.join(',') : '*'}`;
     let prepared = this.prepared.get(key);
     if (!prepared) {
-      prepared = (async () => {
-        this.dictionary ??= readFile(this.dictionaryPath, 'utf8').then(parseDictionary);
-        const dict = await this.dictionary.catch((error) => {
-          this.dictionary = undefined;
-          throw error;
-        });
+      prepared = (async (): Promise<Prepared> => {
+        const lmDir = this.options.languageModelDir;
+        if (search === 'lm' && !names && lmDir) {
+          return { search: ['-lm', join(lmDir, 'correction.lm')], dictPath: join(lmDir, 'correction.dict') };
+        }
         const chosen = names ? catalogue.filter((s) => names.includes(s.name)) : catalogue;
         if (chosen.length === 0) throw new Error(`none of ${names?.join(', ')} is in the anatomy catalogue`);
-        const grammar = buildCommandGrammar(dict, chosen);
         const root =
           this.options.workDir ?? (this.workDir ??= await mkdtemp(join(tmpdir(), 'causal-sam-speech-')));
         const dir = join(root, createHash('sha256').update(key).digest('hex').slice(0, 16));
         await mkdir(dir, { recursive: true });
-        const jsgfPath = join(dir, 'correction.gram');
         const dictPath = join(dir, 'correction.dict');
+        if (search === 'lm') {
+          const build = this.options.buildModel ?? buildModelFromFiles;
+          const model = await build({
+            dictionaryPath: this.dictionaryPath,
+            languageModelDir: lmDir!,
+            structures: chosen.map((s) => s.name),
+          });
+          await writeFile(join(dir, 'correction.lm'), model.arpa);
+          await writeFile(dictPath, model.dictionary);
+          return { search: ['-lm', join(dir, 'correction.lm')], dictPath };
+        }
+        const grammar = buildCommandGrammar(await this.loadDictionary(), chosen);
+        const jsgfPath = join(dir, 'correction.gram');
         await writeFile(jsgfPath, grammar.jsgf);
         await writeFile(dictPath, grammar.dictionary);
-        return { grammar, jsgfPath, dictPath };
+        return { grammar, search: ['-jsgf', jsgfPath], dictPath };
       })();
       this.prepared.set(key, prepared);
       // A failed build (say, a missing dictionary) is retried on the next call rather than kept.
@@ -150,37 +225,26 @@ export class PocketSphinxEngine implements SpeechEngine {
     const availability = await this.available();
     if (!availability.ok) throw new SpeechUnavailableError(availability.install);
     const pcm = audio instanceof Int16Array ? audio : wavToSpeechPcm(audio, name);
-    const { jsgfPath, dictPath } = await this.prepare(structures);
+    const searches: ('lm' | 'grammar')[] =
+      this.search === 'lm' && (this.options.grammarOpinion ?? true) ? ['lm', 'grammar'] : [this.search];
+    const prepared = await Promise.all(searches.map((search) => this.prepare(structures, search)));
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
     try {
       // Our own WAV writer always writes a 44-byte header, which -adchdr skips.
       await writeFile(join(dir, 'utt.wav'), pcmToWav(pcm, SPEECH_SAMPLE_RATE));
       await writeFile(join(dir, 'utt.ctl'), 'utt\n');
-      const args = [
-        ...[
-          '-adcin',
-          'yes',
-          '-adchdr',
-          '44',
-          '-cepdir',
-          dir,
-          '-cepext',
-          '.wav',
-          '-ctl',
-          join(dir, 'utt.ctl'),
-        ],
-        ...['-hyp', join(dir, 'utt.hyp'), '-samprate', String(SPEECH_SAMPLE_RATE)],
-        // Synthetic and gated recordings hold runs of exact zeros, whose log energy the front end
-        // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
-        // A fixed seed makes that dither, and so the transcript, the same for the same audio.
-        ...['-dither', 'yes', '-seed', '1'],
-        ...['-hmm', this.hmmDir, '-dict', dictPath, '-jsgf', jsgfPath, '-logfn', join(dir, 'utt.log')],
-      ];
-      await run(this.binary, args, signal, join(dir, 'utt.log'));
-      const hyp = await readFile(join(dir, 'utt.hyp'), 'utf8').catch(() => '');
+      // The searches run side by side (one process each), so the second opinion costs no wall time
+      // on a machine with a core to spare.
+      const lists = await Promise.all(prepared.map((p, n) => this.decode(dir, `s${n}`, p, signal)));
+      const hypotheses = mergeOpinions(lists.map((l) => l.hypotheses));
+      // One search: its decoder's own one-best (its last pass is more exact than the N-best scores).
+      const text = lists.length === 1 ? lists[0].text : (hypotheses[0]?.text ?? '');
       return {
-        text: parseHypothesis(hyp),
+        text,
+        ...(hypotheses.length
+          ? { confidence: hypotheses.find((h) => h.text === text)?.confidence ?? 0, hypotheses }
+          : {}),
         engine: this.id,
         elapsedMs: Math.round(performance.now() - started),
         audioSeconds: pcm.length / SPEECH_SAMPLE_RATE,
@@ -189,6 +253,48 @@ export class PocketSphinxEngine implements SpeechEngine {
       await rm(dir, { recursive: true, force: true });
     }
   }
+
+  /** One decoder run over dir/utt.wav with one search; its N-best list as hypotheses. */
+  private async decode(
+    dir: string,
+    tag: string,
+    { search, dictPath, grammar }: Prepared,
+    signal?: AbortSignal,
+  ): Promise<{ text: string; hypotheses: Hypothesis[] }> {
+    const out = (ext: string) => join(dir, `${tag}${ext}`);
+    await mkdir(out('.nbest.d'));
+    const args = [
+      ...['-adcin', 'yes', '-adchdr', '44', '-cepdir', dir, '-cepext', '.wav', '-ctl', join(dir, 'utt.ctl')],
+      ...['-hyp', out('.hyp'), '-samprate', String(SPEECH_SAMPLE_RATE)],
+      // Synthetic and gated recordings hold runs of exact zeros, whose log energy the front end
+      // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
+      // A fixed seed makes that dither, and so the transcript, the same for the same audio.
+      ...['-dither', 'yes', '-seed', '1'],
+      ...['-hmm', this.hmmDir, '-dict', dictPath, ...search, '-logfn', out('.log')],
+      ...['-nbest', String(this.options.nbest ?? 10), '-nbestdir', out('.nbest.d'), '-nbestext', '.nbest'],
+    ];
+    await run(this.binary, args, signal, out('.log'));
+    const text = parseHypothesis(await readFile(out('.hyp'), 'utf8').catch(() => ''));
+    const nbest = await readFile(join(out('.nbest.d'), 'utt.nbest'), 'utf8').catch(() => '');
+    // A grammar's lattice also holds paths that stop inside a sentence: only whole ones count.
+    const scored = parseNbest(nbest).filter((h) => !grammar || grammarAccepts(grammar.rules, h.text));
+    return { text, hypotheses: toHypotheses(scored, text || undefined).filter((h) => h.text) };
+  }
+}
+
+/**
+ * Hypothesis lists of several searches → one: each search's confidences count equally, and a
+ * reading both searches hold adds up. Best first.
+ */
+export function mergeOpinions(lists: readonly Hypothesis[][]): Hypothesis[] {
+  const voting = lists.filter((l) => l.length > 0);
+  const mass = new Map<string, number>();
+  for (const list of voting) {
+    for (const h of list) mass.set(h.text, (mass.get(h.text) ?? 0) + h.confidence / voting.length);
+  }
+  return [...mass]
+    .map(([text, confidence]) => ({ text, confidence }))
+    .sort((a, b) => b.confidence - a.confidence);
 }
 
 /** "shrink the liver (utt -12345)" → "shrink the liver"; an empty hypothesis is " (utt 0)". */

@@ -2,7 +2,8 @@
 // interpreted (an intervention with Apply, a clarifying question with options, or a refusal), and
 // what applying it did. An applied intervention is a version on the segmentation store's one undo
 // history; undoing or redoing it is reported to the main side's audit log. Voice input lands here
-// as a transcript in the input box. The conversation belongs to the volume on screen.
+// as a transcript in the input box, or as a question when the recogniser was not sure. The
+// conversation belongs to the volume on screen.
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { InterpreterInfo, SpeechEngineInfo, TranscribeResult } from '../../../shared/api';
@@ -257,13 +258,23 @@ export const useInterventionStore = defineStore('intervention', () => {
     if (next && next.id === message.versionId) segmentation.redo();
   }
 
-  /** A push-to-talk recording → the transcript's command in the input box (and on, if set to). */
+  /**
+   * A push-to-talk recording → the transcript's command in the input box, and on if set to. The main
+   * side re-ranks the recogniser's hypotheses in this view; when it is not sure (rival readings that
+   * change another structure or do the opposite, or low confidence) the chat asks with the readings
+   * as options instead of applying — even with "apply directly" on.
+   */
   async function transcribe(pcm: Int16Array<ArrayBuffer>): Promise<TranscribeResult | null> {
     busy.value = true;
     let result: TranscribeResult | null = null;
     try {
-      const structures = context()?.visibleStructures;
-      result = await api['speech.transcribe']({ pcm, ...(structures?.length ? { structures } : {}) });
+      const ctx = context();
+      const structures = ctx?.visibleStructures;
+      result = await api['speech.transcribe']({
+        pcm,
+        ...(structures?.length ? { structures } : {}),
+        ...(ctx ? { context: ctx } : {}),
+      });
       push({
         role: 'app',
         kind: 'heard',
@@ -279,7 +290,16 @@ export const useInterventionStore = defineStore('intervention', () => {
     } finally {
       busy.value = false;
     }
-    if (result?.command && autoApply.value) await send(result.command, 'voice', true);
+    if (result?.question) {
+      const sure = Math.round(100 * (result.confidence ?? 0));
+      push({
+        role: 'app',
+        kind: 'clarify',
+        question: result.question,
+        options: result.options ?? [result.command],
+        badge: { text: 'voice', detail: `Speech recognition, ${sure} % sure of this reading` },
+      });
+    } else if (result?.command && autoApply.value) await send(result.command, 'voice', result.sure === true);
     return result;
   }
 
