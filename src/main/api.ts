@@ -1,7 +1,7 @@
 // Implements the contract on top of the services. Both shells call `dispatch`; it validates every
 // request before a service sees it and turns every failure into an envelope the UI can show.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import {
   requestSchemas,
@@ -38,6 +38,7 @@ import {
   InterventionAuditLog,
   InterventionError,
   appliedEntry,
+  type AuditStudy,
   InterventionInterpreter,
   executeIntervention,
   installedLlmManifest,
@@ -110,6 +111,27 @@ export function createApi(context: ApiContext): Api {
   });
   const progress = (task: string) => (fraction: number, label: string) =>
     context.emit('progress', { task, label, fraction });
+  /**
+   * Runs a task and then says it is over (fraction 1), whatever its last progress line was: a
+   * propagation that stops early must not leave "propagating: slice 79" on screen.
+   */
+  const finished = async <T>(task: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } finally {
+      context.emit('progress', { task, label: 'done', fraction: 1 });
+    }
+  };
+  /** An audit line names the study as it stays across openings: its file and its DICOM UIDs. */
+  const auditStudy = (seriesId: string): AuditStudy => {
+    const { path, dicom } = registry.get(seriesId);
+    return {
+      path,
+      ...(dicom
+        ? { studyInstanceUid: dicom.studyInstanceUid, seriesInstanceUid: dicom.seriesInstanceUid }
+        : {}),
+    };
+  };
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -123,7 +145,9 @@ export function createApi(context: ApiContext): Api {
       dataDir: context.dataDir,
       startupPaths: context.startupPaths,
     }),
-    'studies.open': async ({ paths }) => {
+    'studies.open': async ({ paths: typed }) => {
+      // Absolute paths: a study is the same study (Recent, autosave, audit) however it was typed.
+      const paths = typed.map((p) => resolve(p));
       const opened = registerLoaded(await openPaths(paths, { onProgress: progress('open') }));
       if (opened.series.length > 0) await recent.remember(paths);
       return opened;
@@ -143,8 +167,8 @@ export function createApi(context: ApiContext): Api {
       return { closed: registry.remove(seriesId) };
     },
     'segmentation.load': async ({ seriesId, paths }) => readSegmentation(paths, registry.get(seriesId)),
-    'segmentation.save': async ({ seriesId, path, format, segmentation, algorithm }) =>
-      writeSegmentation(path, format, segmentation, registry.get(seriesId), { algorithm }),
+    'segmentation.save': async ({ seriesId, path, format, segmentation, algorithm, overwrite }) =>
+      writeSegmentation(path, format, segmentation, registry.get(seriesId), { algorithm, overwrite }),
     // Segmentation: models (verified before use), automatic and promptable runs in a worker thread.
     'models.list': async () => ({ models: await segmentation.list() }),
     'models.add': async ({ path }) => {
@@ -156,12 +180,14 @@ export function createApi(context: ApiContext): Api {
       const { volume } = registry.get(seriesId);
       return segmentationResult(
         name,
-        await segmentation.segment(volume, seriesId, {
-          modelId,
-          task: name,
-          modality,
-          onProgress: progress(name),
-        }),
+        await finished(name, () =>
+          segmentation.segment(volume, seriesId, {
+            modelId,
+            task: name,
+            modality,
+            onProgress: progress(name),
+          }),
+        ),
       );
     },
     'segmentation.prompt': async ({
@@ -182,14 +208,16 @@ export function createApi(context: ApiContext): Api {
         : ({ kind: 'points', points: points! } as const);
       return segmentationResult(
         taskName,
-        await segmentation.prompt(volume, seriesId, slice, prompt, {
-          modelId,
-          task: taskName,
-          propagate,
-          name,
-          modality,
-          onProgress: progress(taskName),
-        }),
+        await finished(taskName, () =>
+          segmentation.prompt(volume, seriesId, slice, prompt, {
+            modelId,
+            task: taskName,
+            propagate,
+            name,
+            modality,
+            onProgress: progress(taskName),
+          }),
+        ),
       );
     },
     'segmentation.cancel': async ({ task }) => ({ cancelled: segmentation.cancel(task) }),
@@ -208,8 +236,8 @@ export function createApi(context: ApiContext): Api {
       }
       return { csv, json, saved };
     },
-    'session.save': async ({ key, segmentation, view }) => ({
-      savedAt: (await sessions.save(key, segmentation, view)).savedAt,
+    'session.save': async ({ key, segmentation, view, label }) => ({
+      savedAt: (await sessions.save(key, segmentation, view, new Date(), label)).savedAt,
     }),
     'session.restore': ({ key }) => sessions.restore(key),
     'session.discard': async ({ key }) => ({ discarded: await sessions.discard(key) }),
@@ -239,11 +267,19 @@ export function createApi(context: ApiContext): Api {
       }
       const decoder = await segmentation.decoderFor(volume, seriesId, { modelId, modality });
       const result = await executeIntervention(labels, intervention, decoder);
-      await audit.append(appliedEntry(seriesId, command, interpretedBy, intervention, result));
+      await audit.append(
+        appliedEntry(seriesId, command, interpretedBy, intervention, result, auditStudy(seriesId)),
+      );
       return result;
     },
     'intervention.record': async ({ seriesId, event, summary }) => {
-      await audit.append({ time: new Date().toISOString(), event, seriesId, summary });
+      await audit.append({
+        time: new Date().toISOString(),
+        event,
+        seriesId,
+        study: auditStudy(seriesId),
+        summary,
+      });
       return { recorded: true };
     },
     'speech.engines': async () => ({
@@ -361,6 +397,9 @@ function describeError(error: unknown): ApiErrorData {
   if (error instanceof PacsError)
     return { code: error.kind === 'not-found' ? 'not-found' : 'remote', message: error.message };
   const e = error as NodeJS.ErrnoException;
+  if (e?.code === 'EEXIST') {
+    return { code: 'exists', message: `${e.path ?? 'file'}: already exists`, file: e.path };
+  }
   if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
     return {
       code: 'not-found',

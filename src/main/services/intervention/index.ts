@@ -47,4 +47,4 @@ export {
   strengthOf,
   type Band,
 } from './region';
-export { InterventionAuditLog, appliedEntry, type AuditEntry } from './auditLog';
+export { InterventionAuditLog, appliedEntry, type AuditEntry, type AuditStudy } from './auditLog';

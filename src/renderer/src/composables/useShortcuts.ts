@@ -67,7 +67,7 @@ export function useShortcuts(toggleHelp: () => void) {
     if (key === 'Home') view.setSlice(0);
     else if (key === 'End') view.setSlice(view.sliceCount(view.activeView) - 1);
     else if (key in slideSteps) view.scrollBy(slideSteps[key]);
-    else if (preset) view.applyPreset(preset.id);
+    else if (preset && view.presetAvailable(preset.id)) view.applyPreset(preset.id);
     else if (key === 'o') segmentation.toggleOverlay();
     else if (key === 'f') segmentation.mode = segmentation.mode === 'fill' ? 'outline' : 'fill';
     else if (key === 'w') view.tool = 'window-level';
