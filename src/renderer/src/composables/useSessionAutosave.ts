@@ -78,7 +78,8 @@ export function useSessionAutosave() {
       const key = keyOf();
       const row = currentRow();
       const seg = segmentation.segmentation;
-      if (!key || !seg || !row || row.id === null || segmentation.comparing) return;
+      // A stroke being drawn or a comparison is not a version; the stroke's end is a change of its own.
+      if (!key || !seg || !row || row.id === null || segmentation.comparing || segmentation.stroking) return;
       if (restored.value && row.id === restored.value.versionId) return;
       if (restored.value && row.id !== restored.value.versionId) restored.value = null;
       pending = {

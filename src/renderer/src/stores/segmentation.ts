@@ -74,6 +74,8 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   const comparing = ref(false);
   const replayListeners = new Set<(version: Version, direction: 'undo' | 'redo') => void>();
   let stroke: StrokeRecorder | null = null;
+  /** A brush or eraser stroke is being drawn: readers that follow the version wait for its end. */
+  const stroking = ref(false);
   /** What the stroke in progress paints with, for its history label. */
   let strokeTarget: { kind: 'brush' | 'eraser'; name: string; value: number } | null = null;
 
@@ -130,6 +132,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     origin = null;
     stroke = null;
     strokeTarget = null;
+    stroking.value = false;
     display.clear();
     history.clear();
     startLabel.value = 'No segmentation';
@@ -270,6 +273,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const labels = seg.layers[target.layer];
     if (comparing.value) compare(false);
     if (!stroke || stroke.layer !== target.layer) stroke = new StrokeRecorder(target.layer);
+    stroking.value = true;
     strokeTarget ??= { kind: erase ? 'eraser' : 'brush', name: target.name, value: target.value };
     const disc = brushDisc(seg, centre, radiusMm, sliceAxis);
     const olds = disc.map((n) => labels[n]);
@@ -291,6 +295,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const target = strokeTarget;
     stroke = null;
     strokeTarget = null;
+    stroking.value = false;
     if (edit && target) {
       const label = strokeLabel(target.kind, target.name, target.value, edit);
       history.push({ ...edit, id: nextVersionId++, kind: target.kind, label });
@@ -419,6 +424,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     overlayOpacity,
     mode,
     changes,
+    stroking,
     historyState,
     versions,
     comparing,
