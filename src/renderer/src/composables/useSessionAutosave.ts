@@ -111,7 +111,7 @@ export function useSessionAutosave() {
         const what = saved.label ?? `${saved.segmentation.segments.length} structures`;
         const versionId = segmentation.replaceWith(
           saved.segmentation,
-          `Restored · autosave of ${savedAtLabel(saved.savedAt)} · ${what}`,
+          `Restored · autosave ${savedAtLabel(saved.savedAt)} · ${what}`,
           'restore',
         );
         restored.value = { savedAt: saved.savedAt, label: saved.label ?? null, versionId };

@@ -27,6 +27,7 @@ import {
   type VersionRow,
 } from '../imaging/versions';
 import type { SegmentDisplay } from '../imaging/labelLookup';
+import { emptyLike } from '../imaging/segmentationMerge';
 import type { IndexAxis } from '../imaging/axialAxis';
 import { useStudiesStore } from './studies';
 
@@ -62,8 +63,6 @@ export const useSegmentationStore = defineStore('segmentation', () => {
    */
   const changes = ref(0);
   const history = new EditHistory<Version>();
-  /** What the history list calls the state the study was shown in, before any version. */
-  const startLabel = ref('No segmentation');
   /** The model whose result is the starting point of the history, if one is. */
   let origin: ModelProvenance | null = null;
   const historyState = ref({ canUndo: false, canRedo: false });
@@ -135,7 +134,6 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     stroking.value = false;
     display.clear();
     history.clear();
-    startLabel.value = 'No segmentation';
     selected.value = null;
     selectedByUser.value = false;
     setShown(null);
@@ -153,14 +151,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const v = studies.volume;
     if (!v) return null;
     const { dims, spacingMm, originLps, axesLps } = v;
-    return {
-      dims,
-      spacingMm,
-      originLps,
-      axesLps,
-      layers: [new Uint8Array(dims[0] * dims[1] * dims[2])],
-      segments: [],
-    };
+    return emptyLike({ dims, spacingMm, originLps, axesLps, layers: [], segments: [] });
   }
 
   /**
@@ -409,7 +400,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
       history.applied,
       history.undoneInRedoOrder,
       history.truncated,
-      startLabel.value,
+      'No segmentation',
     );
   }
 
