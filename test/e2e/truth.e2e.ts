@@ -14,6 +14,7 @@ import { readNifti } from '../../src/main/services/imaging/nifti';
 import { launchChromium } from './browser';
 import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
 import { viewShots } from './viewShots';
+import { readingDebug, segmentRows } from './readingPage';
 
 type Vec3 = [number, number, number];
 type Rgb = [number, number, number];
@@ -32,30 +33,14 @@ let page: Page;
 const pageErrors: string[] = [];
 
 const text = async (testId: string) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
-const debug = <T>(fn: string, ...args: unknown[]) =>
-  page.evaluate(
-    ({ fn, args }) =>
-      (window as unknown as Record<string, Record<string, (...a: unknown[]) => T>>).__readingDebug[fn](
-        ...args,
-      ),
-    { fn, args },
-  );
+const debug = <T>(fn: string, ...args: unknown[]) => readingDebug(page)<T>(fn, ...args);
 const shots = () => viewShots(page, artefacts, 'truth');
 
 /** The expected state: voxels per label value of the current version's layers. */
 const labelCounts = async () => new Map(await debug<[number, number][]>('labelCounts'));
 const digest = () => debug<string>('labelDigest');
 
-/** Segment rows as the list shows them. */
-function listedRows(): Promise<{ value: number; name: string; voxels: number }[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll('[data-testid^="segment-"][data-testid$="-name"]')).map((el) => {
-      const value = Number(/segment-(\d+)-name/.exec(el.getAttribute('data-testid')!)![1]);
-      const voxels = document.querySelector(`[data-testid="segment-${value}-voxels"]`)?.textContent ?? '';
-      return { value, name: el.textContent!.trim(), voxels: Number(voxels) };
-    }),
-  );
-}
+const listedRows = () => segmentRows(page);
 
 async function viewPoint(voxel: Vec3): Promise<[number, number]> {
   const [x, y] = (await debug<[number, number]>('voxelToViewPixel', 'axial', voxel))!;
@@ -260,6 +245,7 @@ describe('one source of truth in the reading view', () => {
   );
 
   let promptedValue = 0;
+  let prompted: Awaited<ReturnType<typeof checkStep>>;
   it(
     'adds a prompted segment that the list, the views and the report all show',
     async () => {
@@ -282,7 +268,7 @@ describe('one source of truth in the reading view', () => {
       const rows = await listedRows();
       promptedValue = rows.find((r) => r.name === 'lesion')!.value;
       expect(await currentVersion()).toContain('Prompt · lesion');
-      await checkStep('prompted', [promptedValue]);
+      prompted = await checkStep('prompted', [promptedValue]);
     },
     stepTimeoutMs,
   );
@@ -291,7 +277,7 @@ describe('one source of truth in the reading view', () => {
   it(
     'draws a brush stroke at once, and an undone stroke disappears at once (no slice change)',
     async () => {
-      const before = await checkStep('before-brush', [spleen]);
+      const before = prompted;
       const slice = (await debug<Vec3>('cursor'))[2];
       const key = (v: Vec3) => v.join(',');
       const spleenHere = async () => (await debug<Vec3[]>('voxelsOf', spleen)).filter((v) => v[2] === slice);

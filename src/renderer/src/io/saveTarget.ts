@@ -42,11 +42,11 @@ export function saveProblem(target: SaveTarget, dicomSource: boolean): string | 
   const path = target.path.trim();
   if (!path) return 'type where to save the segmentation';
   const named = formatOfPath(path);
+  if ((named ?? target.format) === 'dicom-seg' && !dicomSource) {
+    return `${path}: a DICOM SEG needs a study opened from DICOM; save this one as NIfTI (.nii.gz)`;
+  }
   if (named && named !== target.format) {
     return `${path}: the name ends in ${named === 'nifti' ? '.nii.gz' : '.dcm'} but the format is ${target.format === 'nifti' ? 'NIfTI' : 'DICOM SEG'}; choose one`;
-  }
-  if (target.format === 'dicom-seg' && !dicomSource) {
-    return `${path}: a DICOM SEG needs a study opened from DICOM; save this one as NIfTI (.nii.gz)`;
   }
   return null;
 }
