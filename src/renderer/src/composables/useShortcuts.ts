@@ -21,7 +21,8 @@ export const shortcuts: readonly Shortcut[] = [
   { keys: '[ ]', action: 'Brush radius smaller / larger' },
   {
     keys: 'Ctrl+Z  Ctrl+Y (Ctrl+Shift+Z)',
-    action: 'Undo / redo an edit (brush stroke, model result or applied correction)',
+    action:
+      'Undo / redo a version (brush stroke, model result, correction, loaded labels, restored autosave)',
   },
   { keys: 'M', action: 'Maximise / restore the active view' },
   { keys: 'V (hold)', action: 'Push to talk: say a correction, let go to transcribe it' },
