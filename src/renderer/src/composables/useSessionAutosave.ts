@@ -62,12 +62,13 @@ export function useSessionAutosave() {
     }
   }
 
-  function flush() {
+  /** Writes the waiting save now; resolves once it is on disk (or failed and was reported). */
+  function flush(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = 0;
     const save = pending;
     pending = null;
-    if (save) void write(save);
+    return save ? write(save) : Promise.resolve();
   }
 
   // Any change of the current version is saved, except the start of the history (nothing shown,
@@ -89,7 +90,7 @@ export function useSessionAutosave() {
         view: { windowWidth: view.windowWidth, windowLevel: view.windowLevel, cursor: [...view.cursor] },
       };
       if (timer) clearTimeout(timer);
-      timer = window.setTimeout(flush, debounceMs);
+      timer = window.setTimeout(() => void flush(), debounceMs);
     },
   );
 
@@ -97,13 +98,15 @@ export function useSessionAutosave() {
   watch(
     () => studies.volume,
     async (volume) => {
-      flush();
+      // Written before anything is restored: reopening the same study must find this save.
+      const written = flush();
       restored.value = null;
       declined.value = false;
       lastSaved.value = null;
       const key = keyOf();
       if (!key || !volume) return;
       try {
+        await written;
         const saved = await api['session.restore']({ key });
         if (!saved || studies.volume !== volume || !sameGrid(saved.segmentation, volume)) return;
         // The reader already loaded or drew something: that is what is on screen, not the autosave.
@@ -141,6 +144,6 @@ export function useSessionAutosave() {
     declined.value = false;
   }
 
-  onScopeDispose(flush);
+  onScopeDispose(() => void flush());
   return { lastSaved, restored, declined, showWithout, showRestored };
 }
