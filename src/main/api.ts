@@ -1,6 +1,6 @@
 // Implements the contract on top of the services. Both shells call `dispatch`; it validates every
 // request before a service sees it and turns every failure into an envelope the UI can show.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import {
   requestSchemas,
@@ -35,6 +35,7 @@ import {
 } from './services/segmentation/index';
 import {
   InterventionAuditLog,
+  type AuditStudy,
   InterventionInterpreter,
   InterventionService,
   installedLlmManifest,
@@ -110,6 +111,27 @@ export function createApi(context: ApiContext): Api {
   });
   const progress = (task: string) => (fraction: number, label: string) =>
     context.emit('progress', { task, label, fraction });
+  /**
+   * Runs a task and then says it is over (fraction 1), whatever its last progress line was: a
+   * propagation that stops early must not leave "propagating: slice 79" on screen.
+   */
+  const finished = async <T>(task: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } finally {
+      context.emit('progress', { task, label: 'done', fraction: 1 });
+    }
+  };
+  /** An audit line names the study as it stays across openings: its file and its DICOM UIDs. */
+  const auditStudy = (seriesId: string): AuditStudy => {
+    const { path, dicom } = registry.get(seriesId);
+    return {
+      path,
+      ...(dicom
+        ? { studyInstanceUid: dicom.studyInstanceUid, seriesInstanceUid: dicom.seriesInstanceUid }
+        : {}),
+    };
+  };
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -123,7 +145,9 @@ export function createApi(context: ApiContext): Api {
       dataDir: context.dataDir,
       startupPaths: context.startupPaths,
     }),
-    'studies.open': async ({ paths, task = 'open' }) => {
+    'studies.open': async ({ paths: typed, task = 'open' }) => {
+      // Absolute paths: a study is the same study (Recent, autosave, audit) however it was typed.
+      const paths = typed.map((p) => resolve(p));
       const loaded = await tasks.run(task, (signal) =>
         openPaths(paths, { onProgress: progress(task), signal }),
       );
@@ -150,8 +174,8 @@ export function createApi(context: ApiContext): Api {
       return { closed: registry.remove(seriesId) };
     },
     'segmentation.load': async ({ seriesId, paths }) => readSegmentation(paths, registry.get(seriesId)),
-    'segmentation.save': async ({ seriesId, path, format, segmentation, algorithm }) =>
-      writeSegmentation(path, format, segmentation, registry.get(seriesId), { algorithm }),
+    'segmentation.save': async ({ seriesId, path, format, segmentation, algorithm, overwrite }) =>
+      writeSegmentation(path, format, segmentation, registry.get(seriesId), { algorithm, overwrite }),
     // Segmentation: models (verified before use), automatic and promptable runs in a worker thread.
     'models.list': async () => ({ models: await segmentation.list() }),
     'models.add': async ({ path }) => {
@@ -163,12 +187,14 @@ export function createApi(context: ApiContext): Api {
       const { volume } = registry.get(seriesId);
       return segmentationResult(
         name,
-        await segmentation.segment(volume, seriesId, {
-          modelId,
-          task: name,
-          modality,
-          onProgress: progress(name),
-        }),
+        await finished(name, () =>
+          segmentation.segment(volume, seriesId, {
+            modelId,
+            task: name,
+            modality,
+            onProgress: progress(name),
+          }),
+        ),
       );
     },
     'segmentation.prompt': async ({
@@ -189,14 +215,16 @@ export function createApi(context: ApiContext): Api {
         : ({ kind: 'points', points: points! } as const);
       return segmentationResult(
         taskName,
-        await segmentation.prompt(volume, seriesId, slice, prompt, {
-          modelId,
-          task: taskName,
-          propagate,
-          name,
-          modality,
-          onProgress: progress(taskName),
-        }),
+        await finished(taskName, () =>
+          segmentation.prompt(volume, seriesId, slice, prompt, {
+            modelId,
+            task: taskName,
+            propagate,
+            name,
+            modality,
+            onProgress: progress(taskName),
+          }),
+        ),
       );
     },
     'segmentation.report': async ({ seriesId, segmentation: labels, modelId, csvPath, jsonPath }) => {
@@ -207,8 +235,8 @@ export function createApi(context: ApiContext): Api {
         jsonPath,
       });
     },
-    'session.save': async ({ key, segmentation, view }) => ({
-      savedAt: (await sessions.save(key, segmentation, view)).savedAt,
+    'session.save': async ({ key, segmentation, view, label }) => ({
+      savedAt: (await sessions.save(key, segmentation, view, new Date(), label)).savedAt,
     }),
     'session.restore': ({ key }) => sessions.restore(key),
     'session.discard': async ({ key }) => ({ discarded: await sessions.discard(key) }),
@@ -241,10 +269,11 @@ export function createApi(context: ApiContext): Api {
         labels,
         { command, interpreter: interpretedBy, intervention },
         decoder,
+        auditStudy(seriesId),
       );
     },
     'intervention.record': async ({ seriesId, event, summary }) => {
-      await interventions.record(seriesId, event, summary);
+      await interventions.record(seriesId, event, summary, auditStudy(seriesId));
       return { recorded: true };
     },
     'speech.engines': async () => ({

@@ -119,6 +119,15 @@ const segAlgorithmSchema = z.object({
   name: z.string().min(1).max(64),
   version: z.string().min(1).max(64),
   type: z.enum(['AUTOMATIC', 'SEMIAUTOMATIC']),
+  /** Per segment (label value) where they differ: only the segments a person edited are SEMIAUTOMATIC. */
+  segments: z
+    .array(
+      z.object({
+        value: z.number().int().positive(),
+        type: z.enum(['AUTOMATIC', 'SEMIAUTOMATIC', 'MANUAL']),
+      }),
+    )
+    .optional(),
 });
 export type SegAlgorithmData = z.infer<typeof segAlgorithmSchema>;
 
@@ -280,6 +289,8 @@ export const requestSchemas = {
     format: z.enum(['nifti', 'dicom-seg']),
     segmentation: segmentationSchema,
     algorithm: segAlgorithmSchema.optional(),
+    /** false: an existing file is not replaced (the answer is an 'exists' error to ask about). */
+    overwrite: z.boolean().optional(),
   }),
   /** Installed segmentation models (shipped and the user's), each verified or refused. */
   'models.list': z.object({}),
@@ -307,6 +318,8 @@ export const requestSchemas = {
     key: z.string().min(1),
     segmentation: segmentationSchema,
     view: sessionView.optional(),
+    /** What the saved version is on the history list: said back when it is restored. */
+    label: z.string().min(1).max(500).optional(),
   }),
   'session.restore': z.object({ key: z.string().min(1) }),
   'session.discard': z.object({ key: z.string().min(1) }),
@@ -370,7 +383,8 @@ export interface Responses {
   'series.volume': Volume;
   'series.slices': SliceChunk;
   'series.close': { closed: boolean };
-  'segmentation.load': Segmentation;
+  /** The labels on the series' grid; `placement` says how, where they came from another grid. */
+  'segmentation.load': Segmentation & { placement?: string };
   'segmentation.save': SavedFile;
   'models.list': { models: InstalledModelInfo[] };
   'models.add': InstalledModelInfo;
@@ -378,7 +392,12 @@ export interface Responses {
   'segmentation.prompt': SegmentationRunResult;
   'segmentation.report': { csv: string; json: string; saved: SavedFile[] };
   'session.save': { savedAt: string };
-  'session.restore': { savedAt: string; segmentation: Segmentation; view?: SessionView } | null;
+  'session.restore': {
+    savedAt: string;
+    segmentation: Segmentation;
+    view?: SessionView;
+    label?: string;
+  } | null;
   'session.discard': { discarded: boolean };
   'intervention.status': InterpreterInfo;
   'intervention.interpret': Interpretation;
@@ -414,8 +433,11 @@ export type ApiClient = { [M in Method]: (request: RequestOf<M>) => Promise<Resp
 export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorData };
 
 export interface ApiErrorData {
-  /** remote: a PACS refused or failed (unreachable, wrong credentials, association rejected…). */
-  code: 'bad-request' | 'bad-input' | 'not-found' | 'cancelled' | 'remote' | 'internal';
+  /**
+   * remote: a PACS refused or failed (unreachable, wrong credentials, association rejected…);
+   * exists: the file to write exists and the request did not allow replacing it.
+   */
+  code: 'bad-request' | 'bad-input' | 'not-found' | 'exists' | 'cancelled' | 'remote' | 'internal';
   message: string;
   /** The file the problem is in, where there is one. */
   file?: string;

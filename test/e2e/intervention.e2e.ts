@@ -231,7 +231,11 @@ describe('correction chat', () => {
     expect(await debug<string>('labelDigest')).toBe(digest);
     await page.getByTestId('version').filter({ hasText: 'Shrink liver' }).getByRole('button').click();
     await expect.poll(() => debug<string>('labelDigest')).toBe(applied);
-    await page.getByTestId('version').filter({ hasText: 'As loaded' }).getByRole('button').click();
+    await page
+      .getByTestId('version')
+      .filter({ hasText: 'Loaded · example_ct_labels' })
+      .getByRole('button')
+      .click();
     await expect.poll(() => debug<string>('labelDigest')).toBe(digest);
   });
 

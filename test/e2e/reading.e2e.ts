@@ -152,11 +152,20 @@ describe('reading view', () => {
         const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
         return { vtk: page.__vtkLiveObjects?.() ?? -1, heap: memory?.usedJSHeapSize ?? 0 };
       });
+    const currentVersion = () =>
+      page
+        .getByTestId('version')
+        .filter({ has: page.getByTestId('version-current') })
+        .locator('.label')
+        .textContent({ timeout: 1_000 })
+        .catch(() => '');
     const openAgain = async () => {
       await page.getByTestId('open-sample').click();
-      // A newly shown volume clears the label map that belonged to the previous one.
-      await page.getByTestId(`segment-${liver}`).waitFor({ state: 'detached', timeout: 60_000 });
+      // The same study again: the labels last shown come back from autosave, as one version …
+      await expect.poll(currentVersion, { timeout: 60_000 }).toMatch(/^Restored · autosave/);
+      // … and loading them once more is another version on top.
       await page.getByTestId('load-sample-labels').click();
+      await expect.poll(currentVersion, { timeout: 60_000 }).toMatch(/^Loaded · example_ct_labels/);
       await page.getByTestId(`segment-${liver}`).waitFor({ timeout: 60_000 });
       await page.waitForTimeout(300);
     };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { viewShots } from './viewShots';
+import { readingDebug, segmentRows as rowsOf } from './readingPage';
 import { launchChromium } from './browser';
 import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
 
@@ -34,14 +35,7 @@ const maybeText = (testId: string) =>
     .then((t) => (t ?? '').trim())
     .catch(() => '');
 
-const debug = <T>(fn: string, ...args: unknown[]) =>
-  page.evaluate(
-    ({ fn, args }) =>
-      (window as unknown as Record<string, Record<string, (...a: unknown[]) => T>>).__readingDebug[fn](
-        ...args,
-      ),
-    { fn, args },
-  );
+const debug = <T>(fn: string, ...args: unknown[]) => readingDebug(page)<T>(fn, ...args);
 
 // Created per call: the page exists only once beforeAll has run.
 const shots = () => viewShots(page, artefacts, 'segment');
@@ -54,17 +48,7 @@ async function viewPoint(view: ViewId, voxel: Vec3): Promise<{ x: number; y: num
   return { x: box.x + x, y: box.y + y };
 }
 
-/** Segment rows as the list shows them: value, name, voxels, mL. */
-async function segmentRows(): Promise<{ value: number; name: string; voxels: number; ml: number }[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll('[data-testid^="segment-"][data-testid$="-name"]')).map((el) => {
-      const value = Number(/segment-(\d+)-name/.exec(el.getAttribute('data-testid')!)![1]);
-      const cell = (what: string) =>
-        document.querySelector(`[data-testid="segment-${value}-${what}"]`)?.textContent ?? '';
-      return { value, name: el.textContent!.trim(), voxels: Number(cell('voxels')), ml: Number(cell('ml')) };
-    }),
-  );
-}
+const segmentRows = () => rowsOf(page);
 
 /** A brush stroke over interior background of the current axial slice, painting the selected segment. */
 async function brushStroke() {
@@ -182,7 +166,7 @@ describe('segmentation in the workstation', () => {
     const result = await debug<string>('labelDigest');
     expect(result).not.toBe(edited);
     // The views jumped to what was found: the crosshair sits on a structure, so every view shows one.
-    const found = await debug<number[]>('labelsAt', await debug<Vec3>('cursor'));
+    const found = await debug<number[]>('labelsAt', [await debug<Vec3>('cursor')]);
     expect(found.some((value) => value !== 0)).toBe(true);
 
     // The overlay: the liver's colour over interior liver voxels of an axial slice through it.

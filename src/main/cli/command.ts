@@ -11,6 +11,7 @@ export const exitStatus: Record<ErrorCode, number> = {
   'bad-request': 2,
   'bad-input': 1,
   'not-found': 1,
+  exists: 1,
   cancelled: 1,
   remote: 1,
   internal: 1,

@@ -420,7 +420,16 @@ describe('writeDicomSeg on the VS-SEG-001 MR slab (512×512×24)', () => {
     );
     const bytes = writeDicomSeg(segmentation, source, {
       seriesDescription: 'Causal-SAM tumour',
-      algorithm: { name: 'Causal-SAM', version: '1.0.0', type: 'SEMIAUTOMATIC' },
+      // Per segment, as the workstation sends it: only the segment a person edited is SEMIAUTOMATIC.
+      algorithm: {
+        name: 'Causal-SAM',
+        version: '1.0.0',
+        type: 'SEMIAUTOMATIC',
+        segments: [
+          { value: 7, type: 'AUTOMATIC' },
+          { value: 2, type: 'MANUAL' },
+        ],
+      },
       contentCreator: 'Reader^Test',
       now: new Date(2026, 10, 28, 9, 30, 5),
     });
@@ -456,10 +465,11 @@ describe('writeDicomSeg on the VS-SEG-001 MR slab (512×512×24)', () => {
         ['85756007', 'SCT'],
       ],
     ]);
-    for (const s of py.segments) {
-      expect(s.algorithmType).toBe('SEMIAUTOMATIC');
-      expect(s.algorithmName).toBe('Causal-SAM');
-    }
+    expect(py.segments.map((s) => [s.algorithmType, s.algorithmName])).toEqual([
+      ['SEMIAUTOMATIC', 'Causal-SAM'],
+      ['AUTOMATIC', 'Causal-SAM'],
+      ['MANUAL', null],
+    ]);
     expect(py.segments[0].lab).toEqual(srgbToDicomLab([255, 0, 0]));
     expect(py.patientName).toBe('VS-SEG-001');
   });

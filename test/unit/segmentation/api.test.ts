@@ -131,6 +131,19 @@ describe('segmentation over the contract (web shell)', () => {
     });
     expect(prompt.ok).toBe(true);
     if (prompt.ok) expect(prompt.result.timingsMs.encodedSlices).toBe(0); // cached by the run above
+    // A propagated prompt ends its progress (fraction 1) however it stopped: no bar stays behind.
+    const propagated = await call('segmentation.prompt', {
+      seriesId,
+      slice: 15,
+      box: [
+        { a: 40, b: 30 },
+        { a: 90, b: 70 },
+      ],
+      propagate: true,
+      task: 'propagate-test',
+    });
+    expect(propagated.ok).toBe(true);
+    expect(events.filter((e) => e.task === 'propagate-test').at(-1)?.fraction).toBe(1);
     const both = await call('segmentation.prompt', {
       seriesId,
       slice: 15,

@@ -88,4 +88,18 @@ describe('session store', () => {
     expect(await store.restore('k')).toBeNull();
     expect(await store.discard('k')).toBe(false);
   });
+
+  it('says back what the saved version was, and survives many saves started at once', async () => {
+    const store = new SessionStore(dataDir);
+    const at = new Date('2026-01-02T03:04:05Z');
+    // Same key, same millisecond: temporary names must not collide (a pid + time name did).
+    await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        store.save('k', segmentation(), undefined, at, `Brush · liver · +${n} voxels`),
+      ),
+    );
+    const restored = (await store.restore('k'))!;
+    expect(restored.label).toMatch(/^Brush · liver · \+\d+ voxels$/);
+    expect((await readdir(join(dataDir, 'sessions'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
 });

@@ -10,7 +10,7 @@ import { collectGarbage } from './collectGarbage';
 import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
 import { BadInputError, badInputFromEntry } from './errors';
-import { flattenToLabelMap, labelMapToSegmentation, resampleSegmentation } from './labelMaps';
+import { flattenToLabelMap, labelMapToSegmentation, placeLabelMap } from './labelMaps';
 import { loadFiles, type LoadOptions } from './load';
 import { loadInWorker } from './loadInWorker';
 import { writeNiftiLabelMap } from './niftiWriter';
@@ -108,10 +108,14 @@ export class SeriesRegistry {
 }
 
 /**
- * Reads label maps (NIfTI, NRRD) or DICOM SEG and places them on `target`'s grid. A label map on
- * another grid of the same patient space is resampled (nearest neighbour).
+ * Reads label maps (NIfTI, NRRD) or DICOM SEG and places them on `target`'s grid by patient
+ * coordinates. A label map on another grid is resampled (nearest neighbour) where it overlaps the
+ * study, with `placement` saying so, and refused with the reason where it does not.
  */
-export async function readSegmentation(paths: string[], target: LoadedSeries): Promise<Segmentation> {
+export async function readSegmentation(
+  paths: string[],
+  target: LoadedSeries,
+): Promise<Segmentation & { placement?: string }> {
   const inputs = await Promise.all(
     paths.map(async (path) => ({ path, bytes: new Uint8Array(await readFile(path)) })),
   );
@@ -124,7 +128,11 @@ export async function readSegmentation(paths: string[], target: LoadedSeries): P
   if (firstError) throw badInputFromEntry(firstError);
   const labels = loaded.series[0];
   if (!labels) throw new BadInputError(paths[0], 'holds no label map');
-  return resampleSegmentation(asLabelMap(labels), target.volume);
+  const placed = placeLabelMap(asLabelMap(labels), target.volume, labels.path);
+  if (placed.kind === 'refused') throw new BadInputError(labels.path, placed.reason);
+  return placed.kind === 'resampled'
+    ? { ...placed.segmentation, placement: placed.note }
+    : placed.segmentation;
 }
 
 /**
@@ -156,12 +164,13 @@ export async function writeSegmentation(
   format: 'nifti' | 'dicom-seg',
   segmentation: Segmentation,
   source: LoadedSeries,
-  options: { algorithm?: SegAlgorithm } = {},
+  options: { algorithm?: SegAlgorithm; overwrite?: boolean } = {},
 ): Promise<{ path: string; bytes: number }> {
   const bytes =
     format === 'nifti'
       ? writeNiftiLabelMap({ ...segmentation, labels: flattenToLabelMap(segmentation) })
       : writeDicomSeg(segmentation, source, options);
-  await writeFile(path, bytes);
+  // 'wx' fails with EEXIST rather than replace a file the caller did not say may go.
+  await writeFile(path, bytes, { flag: options.overwrite === false ? 'wx' : 'w' });
   return { path, bytes: bytes.byteLength };
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { fallbackColor, structureById } from '../../../shared/anatomy';
 import {
   lpsToVoxel,
@@ -85,6 +86,99 @@ export function resampleSegmentation(source: Segmentation, grid: VolumeGeometry)
     return out;
   });
   return { ...geometry, layers, segments: source.segments };
+}
+
+/** How a label map was placed on a study: as is, resampled (with what to tell the reader), or not at all. */
+export type Placement =
+  | { kind: 'same-grid'; segmentation: Segmentation }
+  | { kind: 'resampled'; segmentation: Segmentation; note: string }
+  | { kind: 'refused'; reason: string };
+
+const fmt = (v: number) => String(Number(v.toFixed(2)));
+const gridText = (g: VolumeGeometry) =>
+  `${g.dims.join(' × ')} voxels of ${g.spacingMm.map(fmt).join(' × ')} mm`;
+
+/** LPS bounds (mm) of a grid's voxel centres, as "x…x, y…y, z…z". */
+function boundsText(g: VolumeGeometry): string {
+  const lo: Vec3 = [Infinity, Infinity, Infinity];
+  const hi: Vec3 = [-Infinity, -Infinity, -Infinity];
+  for (const i of [0, g.dims[0] - 1])
+    for (const j of [0, g.dims[1] - 1])
+      for (const k of [0, g.dims[2] - 1]) {
+        const p = voxelToLps(g, [i, j, k]);
+        for (let c = 0; c < 3; c++) {
+          lo[c] = Math.min(lo[c], p[c]);
+          hi[c] = Math.max(hi[c], p[c]);
+        }
+      }
+  return ['L', 'P', 'S'].map((axis, c) => `${axis} ${Math.round(lo[c])}…${Math.round(hi[c])}`).join(', ');
+}
+
+/** Labelled voxels per value, over every layer. */
+function labelledCounts(seg: Segmentation): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const layer of seg.layers) for (const v of layer) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+/** How many labelled voxels of `seg` have their centre inside `grid`'s volume (half a voxel beyond its outer centres). */
+function labelledInside(seg: Segmentation, grid: VolumeGeometry): number {
+  const [sx, sy] = seg.dims;
+  let inside = 0;
+  for (const layer of seg.layers) {
+    for (let n = 0; n < layer.length; n++) {
+      if (!layer[n]) continue;
+      const p = lpsToVoxel(
+        grid,
+        voxelToLps(seg, [n % sx, Math.floor(n / sx) % sy, Math.floor(n / (sx * sy))]),
+      );
+      if (p.every((v, a) => v >= -0.5 && v <= grid.dims[a] - 0.5)) inside++;
+    }
+  }
+  return inside;
+}
+
+/**
+ * Places a label map read from `file` on a study by patient coordinates: as is on the same grid;
+ * resampled by nearest neighbour where it lies on another grid and overlaps the study (saying so, and
+ * naming the structures left wholly outside, which are dropped from the list); refused with the reason
+ * where none of its labels fall inside the study — as a DICOM SEG of another series is.
+ */
+export function placeLabelMap(source: Segmentation, study: VolumeGeometry, file: string): Placement {
+  if (sameGrid(source, study))
+    return { kind: 'same-grid', segmentation: resampleSegmentation(source, study) };
+  const sourceCounts = labelledCounts(source);
+  const labelled = [...sourceCounts.values()].reduce((a, b) => a + b, 0);
+  const name = basename(file);
+  if (labelled === 0) return { kind: 'refused', reason: 'holds no labelled voxels' };
+  const inside = labelledInside(source, study);
+  const where = `(the label map covers ${boundsText(source)} mm; the study ${boundsText(study)} mm)`;
+  if (inside === 0) {
+    return {
+      kind: 'refused',
+      reason: `lies outside this study: none of its ${labelled} labelled voxels falls inside the study's volume ${where}; load it onto the image it was drawn on`,
+    };
+  }
+  const resampled = resampleSegmentation(source, study);
+  const counts = labelledCounts(resampled);
+  if (counts.size === 0) {
+    return {
+      kind: 'refused',
+      reason: `its labels inside this study are smaller than the study's voxels (${gridText(study)}): nothing would be shown`,
+    };
+  }
+  const kept = resampled.segments.filter((s) => counts.has(s.value));
+  const dropped = resampled.segments.filter((s) => !counts.has(s.value)).map((s) => s.name);
+  const share = Math.round((100 * inside) / labelled);
+  const note =
+    `${name} lies on another grid (${gridText(source)}) than the study (${gridText(study)}): ` +
+    `resampled onto the study by patient coordinates, nearest neighbour; ` +
+    (share < 100
+      ? `${share} % of its labelled voxels lie inside the study, the rest was left out`
+      : 'all of it lies inside the study') +
+    (dropped.length ? `; not on the study at all: ${dropped.join(', ')}` : '') +
+    '.';
+  return { kind: 'resampled', segmentation: { ...resampled, segments: kept }, note };
 }
 
 /** Flattens a segmentation to one label map for writers that hold one value per voxel (NIfTI). */

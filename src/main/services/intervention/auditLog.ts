@@ -6,9 +6,18 @@ import { dirname, join } from 'node:path';
 import type { InterventionApplyResult } from '../../../shared/api';
 import type { Intervention, InterpreterKind } from '../../../shared/intervention';
 
+/** The study a line is about, as it stays the same across openings: its file and DICOM UIDs. */
+export interface AuditStudy {
+  path: string;
+  studyInstanceUid?: string;
+  seriesInstanceUid?: string;
+}
+
 export type AuditEntry = {
   time: string;
+  /** This session's handle of the series (changes on every opening; `study` does not). */
   seriesId: string;
+  study?: AuditStudy;
 } & (
   | {
       event: 'apply';
@@ -60,11 +69,13 @@ export function appliedEntry(
   interpreter: InterpreterKind,
   intervention: Intervention,
   result: InterventionApplyResult,
+  study?: AuditStudy,
 ): AuditEntry {
   return {
     time: new Date().toISOString(),
     event: 'apply',
     seriesId,
+    ...(study ? { study } : {}),
     command,
     interpreter,
     intervention,

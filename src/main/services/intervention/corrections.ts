@@ -10,7 +10,7 @@ import type {
   ViewContext,
 } from '../../../shared/intervention';
 import type { Segmentation } from '../../../shared/volume';
-import { appliedEntry, type InterventionAuditLog } from './auditLog';
+import { appliedEntry, type AuditStudy, type InterventionAuditLog } from './auditLog';
 import { executeIntervention, type InterventionDecoder } from './executor';
 import type { Interpreter } from './interpreter';
 
@@ -46,11 +46,11 @@ export class InterventionService {
     labels: Segmentation,
     interpreted: InterpretedCommand,
     decoder: InterventionDecoder | null,
+    study?: AuditStudy,
   ): Promise<InterventionApplyResult> {
     const result = await executeIntervention(labels, interpreted.intervention, decoder);
-    await this.audit.append(
-      appliedEntry(seriesKey, interpreted.command, interpreted.interpreter, interpreted.intervention, result),
-    );
+    const { command, interpreter, intervention } = interpreted;
+    await this.audit.append(appliedEntry(seriesKey, command, interpreter, intervention, result, study));
     return result;
   }
 
@@ -83,7 +83,13 @@ export class InterventionService {
   }
 
   /** An undo or redo of an applied intervention, for the audit trail. */
-  record(seriesKey: string, event: 'undo' | 'redo', summary: string): Promise<void> {
-    return this.audit.append({ time: new Date().toISOString(), event, seriesId: seriesKey, summary });
+  record(seriesKey: string, event: 'undo' | 'redo', summary: string, study?: AuditStudy): Promise<void> {
+    return this.audit.append({
+      time: new Date().toISOString(),
+      event,
+      seriesId: seriesKey,
+      ...(study ? { study } : {}),
+      summary,
+    });
   }
 }

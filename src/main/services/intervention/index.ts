@@ -47,5 +47,5 @@ export {
   strengthOf,
   type Band,
 } from './region';
-export { InterventionAuditLog, appliedEntry, type AuditEntry } from './auditLog';
+export { InterventionAuditLog, appliedEntry, type AuditEntry, type AuditStudy } from './auditLog';
 export { InterventionService, type Correction, type InterpretedCommand } from './corrections';

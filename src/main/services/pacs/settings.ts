@@ -1,6 +1,7 @@
 // PACS node settings: <dataDir>/pacs-nodes.json holds everything but secrets; passwords and bearer
 // tokens go to a SecretStore (the OS keychain via safeStorage in Electron, a user-only file in the
 // web shell). Secrets are never written to logs or returned to the renderer.
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -20,7 +21,7 @@ const DEFAULT_LOCAL_PORT = 11112;
 
 async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${randomUUID()}.tmp`;
   await writeFile(tmp, text, { mode });
   // writeFile's mode only applies to a new file: make sure a leftover tmp is narrowed too.
   await chmod(tmp, mode);

@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { RecentStudy } from '../../../shared/api';
 
 const maxRecent = 20;
 
-/** Recently opened studies, newest first, kept as JSON in the user's data folder. */
+/** The same study however its paths were typed: absolute, sorted. */
+const studyKey = (paths: readonly string[]) => JSON.stringify(paths.map((p) => resolve(p)).sort());
+
+/**
+ * Recently opened studies, newest first, kept as JSON in the user's data folder. Paths are kept
+ * absolute, and a study opened again by another spelling of its path replaces its old entry.
+ */
 export class RecentStudies {
   private readonly file: string;
 
@@ -22,15 +29,22 @@ export class RecentStudies {
     }
   }
 
-  async remember(paths: string[], now = new Date()): Promise<RecentStudy[]> {
-    const key = JSON.stringify([...paths].sort());
-    const others = (await this.list()).filter((s) => JSON.stringify([...s.paths].sort()) !== key);
+  async remember(opened: string[], now = new Date()): Promise<RecentStudy[]> {
+    const paths = opened.map((p) => resolve(p));
+    const key = studyKey(paths);
+    const seen = new Set([key]);
+    const others = (await this.list()).filter((s) => {
+      const k = studyKey(s.paths);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
     const label =
       paths.length === 1 ? basename(paths[0]) : `${basename(paths[0])} and ${paths.length - 1} more`;
     const items = [{ paths, label, openedAt: now.toISOString() }, ...others].slice(0, maxRecent);
     await mkdir(join(this.file, '..'), { recursive: true });
     // Write then rename, so a crash mid-write never leaves a truncated list.
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    const tmp = `${this.file}.${randomUUID()}.tmp`;
     await writeFile(tmp, JSON.stringify(items, null, 1));
     await rename(tmp, this.file);
     return items;

@@ -2,8 +2,9 @@
 // kept under the user's data folder so edits survive closing the study and crashes. One file per
 // study key (its SeriesInstanceUID, else its source path), written whole to a temporary file and
 // renamed over the old one, so a crash mid-write leaves the previous save intact. Label layers are
-// gzipped (label maps compress ~100×) and base64-encoded inside one JSON document.
-import { createHash } from 'node:crypto';
+// gzipped (label maps compress ~100×) and base64-encoded inside one JSON document. Each save is the
+// version the reader was looking at, whatever made it (a stroke, a correction, a loaded file).
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -21,6 +22,8 @@ export interface Session {
   savedAt: string;
   segmentation: Segmentation;
   view?: SessionView;
+  /** What the saved version was on the history list ("Loaded · labels.nii.gz · 61 structures"). */
+  label?: string;
 }
 
 interface StoredLayer {
@@ -37,6 +40,7 @@ interface StoredSession {
   segments: Segmentation['segments'];
   layers: StoredLayer[];
   view?: SessionView;
+  label?: string;
 }
 
 export class SessionStore {
@@ -56,6 +60,7 @@ export class SessionStore {
     segmentation: Segmentation,
     view?: SessionView,
     now = new Date(),
+    label?: string,
   ): Promise<Session> {
     const { dims, spacingMm, originLps, axesLps, segments } = segmentation;
     const voxels = dims[0] * dims[1] * dims[2];
@@ -77,13 +82,15 @@ export class SessionStore {
       segments,
       layers,
       view,
+      label,
     };
     await mkdir(this.dir, { recursive: true });
     const file = this.fileOf(key);
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    // A random name per save: two saves started in the same millisecond never share a temporary file.
+    const tmp = `${file}.${randomUUID()}.tmp`;
     await writeFile(tmp, JSON.stringify(stored));
     await rename(tmp, file);
-    return { savedAt: stored.savedAt, segmentation, view };
+    return { savedAt: stored.savedAt, segmentation, view, label };
   }
 
   /** The saved session of a study, or null when there is none or it cannot be read back intact. */
@@ -110,6 +117,7 @@ export class SessionStore {
         savedAt: stored.savedAt,
         segmentation: { ...stored.geometry, segments: stored.segments, layers },
         view: stored.view,
+        ...(stored.label ? { label: stored.label } : {}),
       };
     } catch {
       // A damaged autosave must not stop the study from opening; the reader starts from the files.

@@ -21,7 +21,8 @@ export const shortcuts: readonly Shortcut[] = [
   { keys: '[ ]', action: 'Brush radius smaller / larger' },
   {
     keys: 'Ctrl+Z  Ctrl+Y (Ctrl+Shift+Z)',
-    action: 'Undo / redo an edit (brush stroke, model result or applied correction)',
+    action:
+      'Undo / redo a version (brush stroke, model result, correction, loaded labels, restored autosave)',
   },
   { keys: 'M', action: 'Maximise / restore the active view' },
   { keys: 'V (hold)', action: 'Push to talk: say a correction, let go to transcribe it' },
@@ -67,7 +68,7 @@ export function useShortcuts(toggleHelp: () => void) {
     if (key === 'Home') view.setSlice(0);
     else if (key === 'End') view.setSlice(view.sliceCount(view.activeView) - 1);
     else if (key in slideSteps) view.scrollBy(slideSteps[key]);
-    else if (preset) view.applyPreset(preset.id);
+    else if (preset && view.presetAvailable(preset.id)) view.applyPreset(preset.id);
     else if (key === 'o') segmentation.toggleOverlay();
     else if (key === 'f') segmentation.mode = segmentation.mode === 'fill' ? 'outline' : 'fill';
     else if (key === 'w') view.tool = 'window-level';

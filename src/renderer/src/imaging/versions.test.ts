@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEdit, editMismatch, EditHistory, type LabelEdit } from './editHistory';
+import type { Vec3 } from '../../../shared/volume';
 import { segAlgorithm, stepsTo, strokeLabel, versionRows, type Version } from './versions';
 
 const edit = (indices: number[], before: number[], after: number[], layer = 0): LabelEdit => ({
@@ -104,5 +105,34 @@ describe('how the segmentation was made (DICOM SEG algorithm)', () => {
   });
   it('is manual (no algorithm) when no model took part', () => {
     expect(segAlgorithm([v(1, 'brush'), v(2, 'eraser')], null)).toBeUndefined();
+  });
+  it('marks only the segments a person edited as SEMIAUTOMATIC', () => {
+    const segments = [5, 6, 7].map((value) => ({
+      value,
+      layer: 0,
+      name: `s${value}`,
+      colorRgb: [0, 0, 0] as Vec3,
+    }));
+    const result: Version = { ...v(1, 'model', true), segments: { before: [], after: segments } };
+    const brushOn6: Version = { ...edit([9, 10], [0, 0], [6, 6]), id: 2, kind: 'brush', label: 'brush' };
+    expect(segAlgorithm([result, brushOn6], null, segments)).toEqual({
+      name: 'causal-sam-demo',
+      version: '0.1.0',
+      type: 'SEMIAUTOMATIC',
+      segments: [
+        { value: 5, type: 'AUTOMATIC' },
+        { value: 6, type: 'SEMIAUTOMATIC' },
+        { value: 7, type: 'AUTOMATIC' },
+      ],
+    });
+    // A loaded file replaces everything before it: its making is unknown (MANUAL).
+    const load: Version = {
+      ...edit([], [], []),
+      id: 3,
+      kind: 'load',
+      label: 'Loaded',
+      swap: {} as Version['swap'],
+    };
+    expect(segAlgorithm([result, brushOn6, load], null, segments)).toBeUndefined();
   });
 });

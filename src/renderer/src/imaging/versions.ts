@@ -1,10 +1,12 @@
-// Versions of a segmentation as the history list shows them: every undoable edit (a brush stroke, an
-// eraser stroke, an applied intervention, a model's result) is a labelled entry on the one undo history, and the list
-// is the original plus those entries, the current one marked and undone ones still reachable by redo.
+// Versions of a segmentation as the history list shows them: every undoable change (a brush stroke,
+// an eraser stroke, an applied intervention, a model's result, a loaded file, a restored autosave) is
+// a labelled entry on the one undo history, and the list is the starting point plus those entries, the
+// current one marked and undone ones still reachable by redo.
 import type { SegAlgorithmData } from '../../../shared/api';
+import type { Segmentation, SegmentInfo } from '../../../shared/volume';
 import type { LabelEdit } from './editHistory';
 
-export type VersionKind = 'brush' | 'eraser' | 'intervention' | 'model';
+export type VersionKind = 'brush' | 'eraser' | 'intervention' | 'model' | 'load' | 'restore';
 
 /** One entry of the undo history: the diff, and what the history list calls it. */
 export interface Version extends LabelEdit {
@@ -14,6 +16,12 @@ export interface Version extends LabelEdit {
   label: string;
   /** The model that made this edit; `automatic` for a whole automatic segmentation (not a prompt). */
   model?: ModelProvenance;
+  /**
+   * A change of the whole segmentation (a loaded file, a restored autosave, a result on other
+   * layers): the diff is empty and undo/redo shows `before`/`after` instead. Both are kept whole:
+   * the layers of the one shown are the ones edited in place until the next swap.
+   */
+  swap?: { before: Segmentation; after: Segmentation };
 }
 
 export interface ModelProvenance {
@@ -22,22 +30,77 @@ export interface ModelProvenance {
   automatic: boolean;
 }
 
+/** The label values whose voxels an edit changed (from or to), and the rows it added. */
+function valuesTouched(edit: LabelEdit, into: Set<number>) {
+  for (let n = 0; n < edit.indices.length; n++) {
+    if (edit.before[n] !== edit.after[n]) {
+      if (edit.before[n]) into.add(edit.before[n]);
+      if (edit.after[n]) into.add(edit.after[n]);
+    }
+  }
+}
+
 /**
- * How the segmentation on screen was made, for a DICOM SEG: AUTOMATIC when it is a model's automatic
- * result as it came (the current version, or the origin with nothing applied since); SEMIAUTOMATIC
- * when a model made part of it and a person prompted, painted or corrected; nothing (MANUAL) when no
- * model took part. `origin` is the model whose result became the starting point without an undo step.
+ * How the segmentation on screen was made, for a DICOM SEG, as a whole and per segment: a segment a
+ * model's automatic result made and nobody touched since is AUTOMATIC; one it made that a person then
+ * painted, erased or corrected, or one a person prompted, is SEMIAUTOMATIC; one drawn by hand or read
+ * from a file of unknown making is MANUAL. The whole is AUTOMATIC only when every segment is; nothing
+ * (MANUAL) when no model took part. History before the last loaded file or restored autosave does not
+ * count: that version replaced everything. `origin` is the model whose result became the starting
+ * point without an undo step; `segments` the rows on screen.
  */
 export function segAlgorithm(
   applied: readonly Version[],
   origin: ModelProvenance | null,
+  segments: readonly SegmentInfo[] = [],
 ): SegAlgorithmData | undefined {
-  const last = applied[applied.length - 1];
-  if (last?.model?.automatic) return { name: last.model.id, version: last.model.version, type: 'AUTOMATIC' };
-  const made = [...applied].reverse().find((v) => v.model)?.model ?? origin;
+  let start = 0;
+  applied.forEach((v, n) => {
+    if (v.swap) start = n + 1;
+  });
+  const relevant = applied.slice(start);
+  const lastAutomatic = relevant.map((v) => !!v.model?.automatic).lastIndexOf(true);
+  const since = relevant.slice(lastAutomatic + 1);
+  const automaticModel = lastAutomatic >= 0 ? relevant[lastAutomatic].model! : start === 0 ? origin : null;
+  const made = [...relevant].reverse().find((v) => v.model)?.model ?? automaticModel;
   if (!made) return undefined;
-  const untouched = applied.length === 0 && made.automatic;
-  return { name: made.id, version: made.version, type: untouched ? 'AUTOMATIC' : 'SEMIAUTOMATIC' };
+
+  // Segments an automatic result made: its rows, or (for an origin) every row no later edit added.
+  const byModel = new Set<number>();
+  if (lastAutomatic >= 0) {
+    const result = relevant[lastAutomatic];
+    for (const s of result.segments?.after ?? segments) byModel.add(s.value);
+  } else if (automaticModel) {
+    const added = new Set<number>();
+    for (const v of since) {
+      const before = new Set(v.segments?.before.map((s) => s.value));
+      for (const s of v.segments?.after ?? []) if (!before.has(s.value)) added.add(s.value);
+    }
+    for (const s of segments) if (!added.has(s.value)) byModel.add(s.value);
+  }
+  const touched = new Set<number>();
+  const prompted = new Set<number>();
+  for (const v of since) {
+    valuesTouched(v, touched);
+    if (v.model && !v.model.automatic) valuesTouched(v, prompted);
+  }
+  const typeOf = (value: number): 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL' =>
+    prompted.has(value) || (byModel.has(value) && touched.has(value))
+      ? 'SEMIAUTOMATIC'
+      : byModel.has(value)
+        ? 'AUTOMATIC'
+        : 'MANUAL';
+  const perSegment = segments.map((s) => ({ value: s.value, type: typeOf(s.value) }));
+  const whole =
+    since.length === 0 && automaticModel && perSegment.every((s) => s.type === 'AUTOMATIC')
+      ? 'AUTOMATIC'
+      : 'SEMIAUTOMATIC';
+  return {
+    name: made.id,
+    version: made.version,
+    type: whole,
+    ...(perSegment.length ? { segments: perSegment } : {}),
+  };
 }
 
 export interface VersionRow {
@@ -79,12 +142,13 @@ export function versionRows(
   applied: readonly Version[],
   undone: readonly Version[],
   truncated = false,
+  startLabel = 'As loaded',
 ): VersionRow[] {
   const rows: VersionRow[] = [
     {
       id: null,
       kind: 'original',
-      label: truncated ? 'Earliest kept version' : 'As loaded',
+      label: truncated ? 'Earliest kept version' : startLabel,
       position: 0,
       current: applied.length === 0,
       undone: false,

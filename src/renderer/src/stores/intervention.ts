@@ -208,9 +208,12 @@ export const useInterventionStore = defineStore('intervention', () => {
   /** Applies an interpreted intervention: the main side computes the edit, the store makes it a version. */
   async function apply(message: InterventionMessage) {
     const seriesId = studies.activeSeriesId;
-    const seg = segmentation.segmentation;
     const volume = studies.volume;
-    if (!seriesId || !seg || !volume || busy.value || message.state === 'applying') return;
+    if (!seriesId || !volume || busy.value || message.state === 'applying') return;
+    // The version on screen (a stroke in progress finished, a comparison ended) is the one corrected.
+    const seg = segmentation.current();
+    if (!seg) return;
+    const version = segmentation.changes;
     busy.value = true;
     message.state = 'applying';
     message.error = undefined;
@@ -225,8 +228,9 @@ export const useInterventionStore = defineStore('intervention', () => {
         interpreter: message.interpreter,
         modality: volume.modality,
       });
-      // The user may have opened another study or segmentation while the edit was computed.
-      if (studies.activeSeriesId !== seriesId || segmentation.segmentation?.layers !== seg.layers) {
+      // The reader may have edited, undone, loaded or opened another study while the edit was
+      // computed: it was computed from a version no longer on screen.
+      if (studies.activeSeriesId !== seriesId || segmentation.changes !== version) {
         throw new Error('The segmentation on screen changed before the edit arrived; it was not applied.');
       }
       const roundTrip = performance.now() - started;

@@ -49,8 +49,6 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
   const status = ref<RunStatus | null>(null);
   /** One line about the last run's outcome (cancelled, nothing found, segment added). */
   const message = ref<string | null>(null);
-  /** A result that cannot be applied as an undoable edit: waits for the reader's Replace or Keep. */
-  const pending = ref<{ result: SegmentationRunResult; reason: string } | null>(null);
   const propagate = ref(false);
   const promptName = ref('lesion');
   let counter = 0;
@@ -66,7 +64,6 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     () => studies.volume,
     () => {
       modality.value = null;
-      pending.value = null;
       message.value = null;
       status.value = null;
     },
@@ -99,7 +96,6 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     const task = `${kind}:${seriesId}:${++counter}`;
     running.value = { kind, task };
     message.value = null;
-    pending.value = null;
     try {
       const result = await request({
         seriesId,
@@ -132,19 +128,17 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
       message.value = 'The model found nothing; the segmentation on screen is unchanged.';
       return;
     }
-    const base = segmentation.segmentation;
-    const problem = base ? replaceProblem(base, result.segmentation) : null;
-    if (problem) {
-      pending.value = { result, reason: problem };
-      return;
+    const label = `Automatic segmentation · ${result.model.id}`;
+    const model = { ...result.model, automatic: true };
+    if (!segmentation.current()) segmentation.adopt(emptyLike(result.segmentation));
+    const base = segmentation.current()!;
+    // A diff where one layer holds both; otherwise the whole map is swapped. Undoable either way.
+    if (replaceProblem(base, result.segmentation)) {
+      segmentation.replaceWith(result.segmentation, label, 'model', model);
+    } else {
+      const edit = replacementEdit(base, result.segmentation);
+      if (edit) segmentation.commit(edit, label, model);
     }
-    if (!base) segmentation.adopt(emptyLike(result.segmentation));
-    const edit = replacementEdit(segmentation.segmentation!, result.segmentation);
-    if (edit)
-      segmentation.commit(edit, `Automatic segmentation · ${result.model.id}`, {
-        ...result.model,
-        automatic: true,
-      });
     if (result.ood) segmentation.setModelScores(result.ood.structures);
     message.value = `Found ${result.segmentation.segments.length} structures (Undo restores the previous segmentation).`;
     showFound(result);
@@ -155,22 +149,6 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     const view = useViewStore();
     const focus = segmentFocus(result.segmentation, view.axes.axial);
     if (focus) view.setCursor(focus);
-  }
-
-  /** The reader chose to replace a segmentation that cannot be replaced undoably. */
-  function confirmReplace() {
-    const p = pending.value;
-    pending.value = null;
-    if (!p) return;
-    segmentation.adopt(p.result.segmentation, { ...p.result.model, automatic: true });
-    if (p.result.ood) segmentation.setModelScores(p.result.ood.structures);
-    message.value = `Replaced the segmentation with ${p.result.segmentation.segments.length} structures.`;
-    showFound(p.result);
-  }
-
-  function keepCurrent() {
-    pending.value = null;
-    message.value = 'Kept the segmentation on screen; the result was discarded.';
   }
 
   /** A box or points on an axial slice: the mask is added as a new segment, as one undoable edit. */
@@ -187,7 +165,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
       } as RequestOf<'segmentation.prompt'>),
     );
     if (!result) return;
-    const base = segmentation.segmentation ?? emptyLike({ ...result.segmentation, segments: [] });
+    const base = segmentation.current() ?? emptyLike({ ...result.segmentation, segments: [] });
     let merge;
     try {
       merge = promptMergeEdit(base, result.segmentation);
@@ -200,7 +178,7 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
       message.value = `The model returned an empty mask for the ${where}; nothing was added.`;
       return;
     }
-    if (!segmentation.segmentation) segmentation.adopt(base);
+    if (!segmentation.current()) segmentation.adopt(base);
     segmentation.commit(merge.edit, `Prompt · ${merge.segment.name} · ${merge.voxels} voxels`, {
       ...result.model,
       automatic: false,
@@ -233,13 +211,10 @@ export const useModelRunsStore = defineStore('modelRuns', () => {
     canRun,
     status,
     message,
-    pending,
     propagate,
     promptName,
     axialAxis,
     segment,
-    confirmReplace,
-    keepCurrent,
     prompt,
     cancel,
   };

@@ -1,14 +1,14 @@
-// The segmentation on the open image: its label layers (held once; every view's vtk image wraps the
-// same typed arrays), how each segment is shown, voxel counts, the selected segment, brush edits with
-// undo/redo, and loading/saving through the contract. Cleared whenever another volume is shown.
-// Brush strokes, model results and applied interventions share one labelled undo history: each
-// entry is a version of the segmentation.
+// The segmentation on the open image, and the one version history that is its single source of
+// truth: brush strokes, model results, applied interventions, loaded files and restored autosaves are
+// each a labelled version, and every view, list, correction, prompt, report, export, autosave and PACS
+// send reads the current version through `current()` (its label layers are held once; every view's
+// vtk image wraps the same typed arrays). Also how each segment is shown, voxel counts and the
+// selected segment. Cleared whenever another volume is shown.
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import type { Segmentation, SegmentInfo, Vec3 } from '../../../shared/volume';
 import type { StructureOod } from '../../../shared/ood';
 import { fallbackColor } from '../../../shared/anatomy';
-import { api } from '../bridge';
 import {
   countLabels,
   volumeMl,
@@ -27,11 +27,11 @@ import {
   type VersionRow,
   type SegmentDisplay,
   type IndexAxis,
+  emptyLike,
 } from '../imaging';
 import { useStudiesStore } from './studies';
 
 export type OverlayMode = 'fill' | 'outline';
-export type SaveFormat = 'nifti' | 'dicom-seg';
 
 export interface SegmentRow extends SegmentInfo {
   voxels: number;
@@ -61,8 +61,11 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   const overlayVisible = ref(true);
   const overlayOpacity = ref(0.5);
   const mode = ref<OverlayMode>('fill');
-  const busy = ref(false);
-  const lastSaved = ref<string | null>(null);
+  /**
+   * Counts every change of what the current version holds (a stroke's dab, an undo, a load, a new
+   * row): what autosave, the report and anything else that follows the current version watch.
+   */
+  const changes = ref(0);
   const history = new EditHistory<Version>();
   /** The model whose result is the starting point of the history, if one is. */
   let origin: ModelProvenance | null = null;
@@ -74,6 +77,8 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   const comparing = ref(false);
   const replayListeners = new Set<(version: Version, direction: 'undo' | 'redo') => void>();
   let stroke: StrokeRecorder | null = null;
+  /** A brush or eraser stroke is being drawn: readers that follow the version wait for its end. */
+  const stroking = ref(false);
   /** What the stroke in progress paints with, for its history label. */
   let strokeTarget: { kind: 'brush' | 'eraser'; name: string; value: number } | null = null;
 
@@ -100,37 +105,108 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     counts.value = next;
   }
 
-  function show(seg: Segmentation | null) {
-    comparing.value = false;
-    origin = null;
-    modelScores.value = new Map();
+  /** Layer revisions only ever grow, so a view never mistakes a swapped-in layer for one it has. */
+  let nextRevision = 1;
+
+  /** Makes `seg` the one shown (the current version's content): counts, rows and views follow it. */
+  function setShown(seg: Segmentation | null) {
     segmentation.value = seg ? markRaw(seg) : null;
-    display.clear();
-    history.clear();
-    syncHistory();
+    changes.value++;
     if (!seg) {
       counts.value = new Map();
       selected.value = null;
       revisions.value = [];
       return;
     }
-    for (const s of seg.segments) display.set(s.value, { visible: true, opacity: 1 });
-    revisions.value = seg.layers.map(() => 0);
+    for (const s of seg.segments)
+      if (!display.has(s.value)) display.set(s.value, { visible: true, opacity: 1 });
+    revisions.value = seg.layers.map(() => nextRevision++);
     recount(seg);
-    selected.value = seg.segments[0]?.value ?? null;
+    if (!seg.segments.some((s) => s.value === selected.value)) {
+      selected.value = seg.segments[0]?.value ?? null;
+      selectedByUser.value = false;
+    }
+  }
+
+  /** A new study on screen: no segmentation and an empty history. */
+  function reset() {
+    // A comparison in progress has the previous version in the layers: put the current one back.
+    compare(false);
+    comparing.value = false;
+    origin = null;
+    modelScores.value = new Map();
+    stroke = null;
+    strokeTarget = null;
+    stroking.value = false;
+    display.clear();
+    history.clear();
+    selected.value = null;
     selectedByUser.value = false;
+    setShown(null);
+    syncHistory();
   }
 
   // Label maps belong to the image they were loaded onto.
   watch(
     () => studies.volume,
-    () => show(null),
+    () => reset(),
   );
 
-  /** Shows a segmentation that came from elsewhere (e.g. a restored autosave). */
-  /** A segmentation from elsewhere (a restored autosave, or a model's result replacing without undo). */
+  /** An empty label map on the open image's grid. */
+  function emptyOnStudy(): Segmentation | null {
+    const v = studies.volume;
+    if (!v) return null;
+    const { dims, spacingMm, originLps, axesLps } = v;
+    return emptyLike({ dims, spacingMm, originLps, axesLps, layers: [], segments: [] });
+  }
+
+  /**
+   * The current version, for anything that works on it (a correction, a prompt, a save, a report, a
+   * PACS send, autosave): a stroke in progress is finished and a before/after comparison ended
+   * first, so what is returned is exactly what the history marks as current. Null with none.
+   */
+  function current(): Segmentation | null {
+    if (stroke) endStroke();
+    compare(false);
+    return segmentation.value;
+  }
+
+  /**
+   * Replaces the whole segmentation as one undoable version (a loaded file, a restored autosave, a
+   * result on other layers): Undo brings back exactly what was shown before. Returns the version id.
+   */
+  function replaceWith(
+    next: Segmentation,
+    label: string,
+    kind: VersionKind,
+    model?: ModelProvenance,
+  ): number {
+    const before = current() ??
+      emptyOnStudy() ?? { ...next, layers: [new Uint8Array(next.layers[0].length)], segments: [] };
+    const version: Version = {
+      layer: 0,
+      indices: new Uint32Array(0),
+      before: new Uint16Array(0),
+      after: new Uint16Array(0),
+      id: nextVersionId++,
+      kind,
+      label,
+      ...(model ? { model } : {}),
+      swap: { before, after: next },
+    };
+    history.push(version);
+    write(version, 'redo');
+    syncHistory();
+    return version.id;
+  }
+
+  /**
+   * Starts the history from `seg` (an empty map on a result's grid, before the first result is
+   * applied); `madeBy` is the model that made it, where one did.
+   */
   function adopt(seg: Segmentation, madeBy: ModelProvenance | null = null) {
-    show(seg);
+    reset();
+    setShown(seg);
     origin = madeBy;
   }
 
@@ -139,62 +215,15 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     modelScores.value = new Map(structures.map((s) => [s.value, s]));
   }
 
-  /** How the segmentation on screen was made, for a DICOM SEG's algorithm fields. */
-  const algorithm = () => segAlgorithm(history.applied, origin);
+  /** How the segmentation on screen was made, for a DICOM SEG's algorithm fields (per segment too). */
+  const algorithm = () => segAlgorithm(history.applied, origin, segmentation.value?.segments ?? []);
 
-  async function load(paths: string[]) {
-    const seriesId = studies.activeSeriesId;
-    if (!seriesId) return;
-    busy.value = true;
-    try {
-      show(await api['segmentation.load']({ seriesId, paths }));
-    } catch (error) {
-      studies.reportError(error);
-    } finally {
-      busy.value = false;
-    }
-  }
-
-  async function loadSample() {
-    if (!studies.appInfo) await studies.loadAppInfo();
-    if (studies.appInfo) await load([studies.appInfo.sampleStudy.labels]);
-  }
-
-  async function save(path: string, format: SaveFormat) {
-    const seriesId = studies.activeSeriesId;
-    const seg = segmentation.value;
-    if (!seriesId || !seg) return;
-    busy.value = true;
-    try {
-      // The schema's typed arrays are ArrayBuffer-backed; ours are too (they came over the contract).
-      const saved = await api['segmentation.save']({
-        seriesId,
-        path,
-        format,
-        segmentation: seg,
-        algorithm: algorithm(),
-      });
-      lastSaved.value = saved.path;
-    } catch (error) {
-      studies.reportError(error);
-    } finally {
-      busy.value = false;
-    }
-  }
-
-  /** An empty label map on the open image, for drawing from scratch. */
+  /** An empty label map on the open image as the start of the history, for drawing from scratch. */
   function createEmpty() {
-    const v = studies.volume;
-    if (!v) return;
-    const { dims, spacingMm, originLps, axesLps } = v;
-    show({
-      dims,
-      spacingMm,
-      originLps,
-      axesLps,
-      layers: [new Uint8Array(dims[0] * dims[1] * dims[2])],
-      segments: [],
-    });
+    const empty = emptyOnStudy();
+    if (!empty) return;
+    reset();
+    setShown(empty);
   }
 
   function addSegment(name = 'segment') {
@@ -205,6 +234,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     if (value > 255 && seg.layers[0] instanceof Uint8Array) return;
     const info: SegmentInfo = { value, layer: 0, name: `${name}_${value}`, colorRgb: fallbackColor(value) };
     segmentation.value = markRaw({ ...seg, segments: [...seg.segments, info] });
+    changes.value++;
     display.set(value, { visible: true, opacity: 1 });
     selected.value = value;
     selectedByUser.value = true;
@@ -224,16 +254,17 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     overlayVisible.value = !overlayVisible.value;
   }
 
-  function touched(layer: number, changes: Iterable<[before: number, after: number]>) {
+  function touched(layer: number, voxels: Iterable<[before: number, after: number]>) {
     const next = new Map(counts.value);
-    for (const [before, after] of changes) {
+    for (const [before, after] of voxels) {
       if (before) next.set(before, (next.get(before) ?? 0) - 1);
       if (after) next.set(after, (next.get(after) ?? 0) + 1);
     }
     counts.value = next;
     const r = [...revisions.value];
-    r[layer]++;
+    r[layer] = nextRevision++;
     revisions.value = r;
+    changes.value++;
   }
 
   /** One dab of the brush (or eraser) at a continuous voxel position on a view's slice. */
@@ -244,6 +275,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const labels = seg.layers[target.layer];
     if (comparing.value) compare(false);
     if (!stroke || stroke.layer !== target.layer) stroke = new StrokeRecorder(target.layer);
+    stroking.value = true;
     strokeTarget ??= { kind: erase ? 'eraser' : 'brush', name: target.name, value: target.value };
     const disc = brushDisc(seg, centre, radiusMm, sliceAxis);
     const olds = disc.map((n) => labels[n]);
@@ -265,6 +297,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     const target = strokeTarget;
     stroke = null;
     strokeTarget = null;
+    stroking.value = false;
     if (edit && target) {
       const label = strokeLabel(target.kind, target.name, target.value, edit);
       history.push({ ...edit, id: nextVersionId++, kind: target.kind, label });
@@ -299,7 +332,11 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   /** Writes an edit's `before` (undo) or `after` (redo) into its layer and updates counts and views. */
-  function write(edit: LabelEdit, direction: 'undo' | 'redo') {
+  function write(edit: Version | LabelEdit, direction: 'undo' | 'redo') {
+    if ('swap' in edit && edit.swap) {
+      setShown(direction === 'undo' ? edit.swap.before : edit.swap.after);
+      return;
+    }
     const seg = segmentation.value;
     if (!seg) return;
     writeEdit(seg.layers, edit, direction);
@@ -315,6 +352,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   /** An edit that adds or removes rows: the list follows it, new rows shown, the selection kept valid. */
   function showSegments(seg: Segmentation, list: SegmentInfo[]) {
     segmentation.value = markRaw({ ...seg, segments: list });
+    changes.value++;
     for (const s of list) if (!display.has(s.value)) display.set(s.value, { visible: true, opacity: 1 });
     if (!list.some((s) => s.value === selected.value)) selected.value = list[0]?.value ?? null;
   }
@@ -337,6 +375,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   function compare(on: boolean) {
     const top = history.applied[history.applied.length - 1];
     if (!top || on === comparing.value) return;
+    if (on && stroke) endStroke();
     write(top, on ? 'undo' : 'redo');
     comparing.value = on;
   }
@@ -366,8 +405,14 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   }
 
   function syncHistory() {
+    changes.value++;
     historyState.value = { canUndo: history.canUndo, canRedo: history.canRedo };
-    versions.value = versionRows(history.applied, history.undoneInRedoOrder, history.truncated);
+    versions.value = versionRows(
+      history.applied,
+      history.undoneInRedoOrder,
+      history.truncated,
+      'No segmentation',
+    );
   }
 
   return {
@@ -380,18 +425,17 @@ export const useSegmentationStore = defineStore('segmentation', () => {
     overlayVisible,
     overlayOpacity,
     mode,
-    busy,
-    lastSaved,
+    changes,
+    stroking,
     historyState,
     versions,
     comparing,
     displayOf,
     adopt,
     setModelScores,
+    current,
+    replaceWith,
     algorithm,
-    load,
-    loadSample,
-    save,
     createEmpty,
     addSegment,
     setVisible,

@@ -105,6 +105,11 @@ export const useViewStore = defineStore('view', () => {
   }
 
   /** HU presets apply to CT only; on other modalities every preset means "auto". */
+  /** HU presets mean something on CT only; on MR (no calibrated units) only Auto applies. */
+  function presetAvailable(id: PresetId): boolean {
+    return !presetById(id).hu || modality.value === 'CT';
+  }
+
   function applyPreset(id: PresetId) {
     const preset = presetById(id);
     const wl = preset.hu && modality.value === 'CT' ? preset.hu : autoWindow;
@@ -152,6 +157,7 @@ export const useViewStore = defineStore('view', () => {
     scrollBy,
     adjustWindowLevel,
     applyPreset,
+    presetAvailable,
     zoomBy,
     panBy,
     resetCamera,

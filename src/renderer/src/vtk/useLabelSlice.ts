@@ -28,6 +28,11 @@ export interface LabelSliceState {
   outline: Readonly<Ref<boolean>>;
   /** Towards the camera, mm. */
   offset: Readonly<Ref<Vec3>>;
+  /**
+   * The layers' revisions: an edit, undo or redo changes the voxels in place (the images are marked
+   * modified), and the view must draw again to show it — at once, not at the next slice change.
+   */
+  revisions: Readonly<Ref<readonly number[]>>;
 }
 
 function makeLayerSlice(): LayerSlice {
@@ -66,6 +71,7 @@ export function useLabelSlice(view: VtkView, images: Readonly<Ref<vtkImageData[]
     const visible = state.visible.value;
     const outline = state.outline.value;
     const offset = state.offset.value;
+    void state.revisions.value;
     const next = images.value;
     if (next !== shownImages) {
       for (const s of slices) disposeLayerSlice(view, s);

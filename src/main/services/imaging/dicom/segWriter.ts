@@ -58,10 +58,17 @@ const TAG_SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
 const TAG_IMAGE_POSITION_PATIENT = 0x00200032;
 const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
 
+export type SegAlgorithmType = 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
+
 export interface SegAlgorithm {
   name: string;
   version: string;
-  type: 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
+  type: SegAlgorithmType;
+  /**
+   * Per segment (by label value), where segments were made differently: a model's untouched
+   * segment stays AUTOMATIC when a person edited another one. Segments not listed take `type`.
+   */
+  segments?: { value: number; type: SegAlgorithmType }[];
 }
 
 export interface WriteDicomSegOptions {
@@ -134,6 +141,8 @@ function dicomDateTime(date: Date): { date: string; time: string } {
 
 interface SegmentPlan {
   number: number;
+  /** The segment's label value in the segmentation. */
+  value: number;
   /** Slice indices k (ascending) where the segment has voxels: one frame each. */
   slices: number[];
   label: string;
@@ -244,6 +253,7 @@ export function writeDicomSeg(
     if (slices.length === 0) return;
     plans.push({
       number: plans.length + 1,
+      value: segment.value,
       slices,
       ...segmentCodes(segment.name),
       colorRgb: segment.colorRgb,
@@ -288,7 +298,8 @@ export function writeDicomSeg(
   const created = dicomDateTime(options.now ?? new Date());
   const description = lo(options.seriesDescription ?? 'Segmentation');
   const algorithm = options.algorithm;
-  const automatic = algorithm !== undefined && algorithm.type !== 'MANUAL';
+  const typeOf = (value: number): SegAlgorithmType =>
+    algorithm?.segments?.find((s) => s.value === value)?.type ?? algorithm?.type ?? 'MANUAL';
 
   const sourceImageItem = (k: number): Record<string, unknown> => {
     const slice = identity.slices[k];
@@ -378,8 +389,8 @@ export function writeDicomSeg(
       SegmentLabel: lo(plan.label),
       SegmentedPropertyCategoryCodeSequence: [plan.category],
       SegmentedPropertyTypeCodeSequence: [plan.type],
-      SegmentAlgorithmType: algorithm?.type ?? 'MANUAL',
-      ...(automatic
+      SegmentAlgorithmType: typeOf(plan.value),
+      ...(algorithm && typeOf(plan.value) !== 'MANUAL'
         ? {
             SegmentAlgorithmName: lo(algorithm.name),
             SegmentationAlgorithmIdentificationSequence: [

@@ -116,7 +116,8 @@ export function usePacs() {
   }
 
   async function send(report: boolean) {
-    const seg = segmentation.segmentation;
+    // What is on screen: the current version, never one shown only for comparison.
+    const seg = segmentation.current();
     const source = activeSeries.value;
     if (!seg || !source) return;
     sending.value = true;
