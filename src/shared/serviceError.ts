@@ -24,7 +24,8 @@ export function describeError(error: unknown): ApiErrorData {
   }
   const e = error as { code?: string; path?: string; message?: string } | null;
   // A save that must not replace a file (the renderer asks before it overwrites).
-  if (e?.code === 'EEXIST') return { code: 'exists', message: `${e.path ?? 'file'}: already exists`, file: e.path };
+  if (e?.code === 'EEXIST')
+    return { code: 'exists', message: `${e.path ?? 'file'}: already exists`, file: e.path };
   if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
     return {
       code: 'not-found',

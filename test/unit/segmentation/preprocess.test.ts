@@ -19,7 +19,15 @@ import {
 } from '../../../src/main/services/segmentation/preprocess';
 import type { Volume } from '../../../src/shared/volume';
 import { requireData, sharedFile } from '../requireData';
-import { breastMr, coronalMr, demoManifest, exampleCt, exampleCtData, flair, trainingPython } from './helpers';
+import {
+  breastMr,
+  coronalMr,
+  demoManifest,
+  exampleCt,
+  exampleCtData,
+  flair,
+  trainingPython,
+} from './helpers';
 
 const allPlanes = { planes: ['axial', 'coronal', 'sagittal'] as ('axial' | 'coronal' | 'sagittal')[] };
 
