@@ -155,4 +155,15 @@ describe('named sizes move the whole boundary by that distance', () => {
       expect(removed[2]).toBeGreaterThan(removed[1]);
     }
   }, 120_000);
+
+  it('moves the nearest layer for a size below one voxel (2 mm on 3 mm voxels), never nothing', async () => {
+    const seg = labelMapToSegmentation(
+      (await loadPaths([join(process.cwd(), 'resources/sample/example_ct_labels.nii.gz')])).series[0].volume,
+    );
+    const value = seg.segments.find((s) => s.name === 'spleen')!.value;
+    const layer = surface((n) => seg.layers[0][n] === value, seg.dims).length;
+    const r = await executeIntervention(seg, sized('shrink', 'spleen', 2), null);
+    expect(r.edit?.indices.length).toBe(layer);
+    expect(r.summary).not.toMatch(/no spleen voxels/);
+  });
 });

@@ -315,7 +315,13 @@ export function interventionBand(seg: Segmentation, intervention: Intervention, 
   if (!targetBox) throw new InterventionError(`the ${subject.name} has no voxels to change`);
   const sliceAxis = axialAxis(seg.axesLps);
   const r = intervention.region;
-  const reachMm = reachOf(intervention, geometric);
+  // Voxel centres nearest the boundary lie a whole spacing from the outside, so a named size below one
+  // voxel ("shrink the spleen by 2 mm" on 3 mm voxels) would change nothing: it moves the nearest
+  // layer instead, which is within a voxel of what was asked.
+  const named = intervention.magnitude?.unit === 'mm';
+  const reachMm = named
+    ? Math.max(reachOf(intervention, geometric), Math.min(...spacingMm))
+    : reachOf(intervention, geometric);
   const strength = strengthOf(intervention.magnitude);
   const exact = isExact(intervention);
   const growing = intervention.action === 'grow';
