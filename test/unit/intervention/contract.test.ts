@@ -71,8 +71,9 @@ describe('interventions over the contract (web shell)', () => {
       command,
       interpreter: answer.interpreter,
     });
-    expect(result.model).toEqual({ id: 'causal-sam-demo', version: expect.any(String) });
-    expect(['film', 'logits']).toContain(result.method);
+    // A named size is obeyed exactly (the exact distance transform), so the model is not asked.
+    expect(result.method).toBe('geometric');
+    expect(result.model).toBeNull();
     const edit = result.edit!;
     expect(edit.indices).toBeInstanceOf(Uint32Array);
     expect(edit.indices.length).toBeGreaterThan(50);
@@ -107,12 +108,19 @@ describe('interventions over the contract (web shell)', () => {
       command,
       interpreter: 'built-in',
       summary: result.summary,
-      method: result.method,
-      model: { id: 'causal-sam-demo' },
+      method: 'geometric',
+      model: null,
+      // The study by its file and DICOM UIDs, which stay the same across openings (seriesId does not).
+      study: { path: sampleCt },
       voxelsChanged: edit.indices.length,
       changes: [{ name: 'liver', added: 0, removed: edit.indices.length }],
     });
-    expect(log.at(-1)).toMatchObject({ event: 'undo', seriesId, summary: result.summary });
+    expect(log.at(-1)).toMatchObject({
+      event: 'undo',
+      seriesId,
+      study: { path: sampleCt },
+      summary: result.summary,
+    });
   }, 120_000);
 
   it('asks instead of guessing, and refuses a mask on another grid', async () => {

@@ -184,16 +184,46 @@ function commandRules(structureForms: string[]): Rules {
     // <structure> per reference, and its size is what recognition time grows with.
     command: seq(
       opt('please'),
-      alt(seq(opt(ref('where')), alt(ref('imperative'), ref('statement'))), ref('missed')),
+      alt(
+        seq(opt(ref('where')), alt(ref('imperative'), ref('statement'))),
+        ref('missed'),
+        ref('relabel'),
+        seq(ref('pieceOf'), 'is wrong', opt('remove it')),
+      ),
     ),
     structure: alt(...structureForms),
     label: alt('label', 'segmentation', 'mask', 'contour'),
-    // "the liver label", "the lower pole of the left kidney".
+    // "the liver label", "the lower pole of the left kidney", "the top of the liver".
     object: seq(
       opt('the'),
-      opt(seq(ref('position'), alt('pole', 'part'), 'of', opt('the'))),
+      opt(seq(alt(seq(ref('position'), alt('pole', 'part')), 'top', 'bottom'), 'of', opt('the'))),
       ref('structure'),
       opt(ref('label')),
+    ),
+    // Pieces of a structure away from its main body ("the stray pancreas blob", "this blob").
+    pieceWord: alt('blob', 'island', 'fragment', 'piece', 'bit'),
+    pieceAdjective: alt('stray', 'isolated', 'separate', 'small'),
+    piece: seq(
+      alt('the', 'this'),
+      opt(ref('pieceAdjective')),
+      opt(ref('structure')),
+      alt(ref('pieceWord'), 'label'),
+      opt('under the cursor'),
+    ),
+    pieceOf: seq(
+      alt('the', 'this'),
+      opt(ref('pieceAdjective')),
+      ref('pieceWord'),
+      'of',
+      ref('structure'),
+      opt('away from the organ'),
+    ),
+    // "this is pancreas, not liver", "take the right kidney label out of the left kidney".
+    relabel: alt(
+      seq('this', opt('part'), 'is', ref('structure'), 'not', ref('neighbour'), opt(ref('where'))),
+      seq('this is not', ref('structure'), 'it is', ref('neighbour')),
+      seq('relabel', ref('object'), 'as', ref('neighbour'), opt(ref('where'))),
+      seq('take', ref('object'), 'out of', ref('neighbour'), opt(ref('where'))),
     ),
     neighbour: seq(opt('the'), ref('structure')),
     units: alt(...units),
@@ -249,6 +279,7 @@ function commandRules(structureForms: string[]): Rules {
       'reduce',
       'erode',
       'trim',
+      'tighten',
       'grow',
       'enlarge',
       'expand',
@@ -270,6 +301,8 @@ function commandRules(structureForms: string[]): Rules {
         opt(ref('where')),
       ),
       seq(alt('shrink', 'grow'), ref('magnitude')),
+      seq(alt('remove', 'delete', 'get rid of'), alt(ref('piece'), ref('pieceOf')), opt(ref('where'))),
+      seq('pull', ref('object'), 'in', opt(ref('magnitude')), opt(ref('where'))),
       seq(
         'make',
         ref('object'),
@@ -287,6 +320,10 @@ function commandRules(structureForms: string[]): Rules {
       // Reports are terse: "gallbladder oversegmented".
       seq(opt(alt('is', 'are')), opt(ref('amount')), alt('oversegmented', 'undersegmented')),
       seq(alt('is', 'are'), alt('missing', 'cut off', 'not included')),
+      // A pole that goes on beyond the mask's end.
+      seq('is cut off at the', alt('top', 'bottom')),
+      seq(alt(seq('continues', alt('up', 'down')), seq('goes further', alt('up', 'down'))), opt('add it')),
+      seq('ends too', alt('high', 'low')),
       seq('is missing its', ref('position'), 'pole'),
       seq(
         alt(
