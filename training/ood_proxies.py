@@ -23,15 +23,16 @@ Usage::
 import argparse
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import nibabel as nib
 import numpy as np
 
 from .data.demo import SPLITS, TS_DIR
-from .data.preprocess import CT_WINDOW_HU
 from .data.shifts import SHIFTS, apply_shift
 
+#: The shipped model whose CT normalisation the shifted volumes are written for.
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "causal-sam-demo"
 NOISE_SHAPE = (128, 128, 32)
 NOISE_HU = (-1024.0, 1500.0)
 
@@ -51,7 +52,21 @@ def _save(data: np.ndarray, affine: np.ndarray, path: Path) -> None:
 CALIBRATION_SHIFTS = ("gamma_extreme", "randconv7", "pseudo_mr")
 
 
-def write_proxies(out: Path, ct_path: Optional[Path] = None) -> Dict[str, object]:
+def ct_intensity_range(model_dir: Path, hu: np.ndarray) -> Tuple[float, float]:
+    """The HU range the model's CT normalisation maps onto [0, 1]: its manifest's window, or the
+    volume's percentiles for a model that normalises CT by percentiles (as it does MR)."""
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    ct = manifest["preprocessing"]["intensity"]["CT"]
+    if ct["method"] == "window":
+        lo, hi = ct["window"]
+        return float(lo), float(hi)
+    p_lo, p_hi = ct.get("percentiles", (0.5, 99.5))
+    return float(np.percentile(hu, p_lo)), float(np.percentile(hu, p_hi))
+
+
+def write_proxies(
+    out: Path, ct_path: Optional[Path] = None, model_dir: Path = DEFAULT_MODEL
+) -> Dict[str, object]:
     """Write the volumes into ``out`` and ``out/proxies.json`` describing them; returns it.
 
     Calibration uses the validation slices (z 104-107) and three shift types on them, a noise
@@ -62,7 +77,7 @@ def write_proxies(out: Path, ct_path: Optional[Path] = None) -> Dict[str, object
     hu = np.asarray(ct.dataobj, dtype=np.float32)  # [X, Y, Z], Z = axial slices
     affine = ct.affine
     _save(hu[:, :, _slices(["train"])], affine, out / "train.nii.gz")
-    lo, hi = CT_WINDOW_HU
+    lo, hi = ct_intensity_range(model_dir, hu)
     sets: Dict[str, Dict[str, str]] = {"calibration": {}, "evaluation": {}}
     for split, role, shifts in (
         ("val", "calibration", CALIBRATION_SHIFTS),
@@ -88,8 +103,11 @@ def write_proxies(out: Path, ct_path: Optional[Path] = None) -> Dict[str, object
 def main(argv: Optional[Sequence[str]] = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, help="folder to write the volumes into")
+    p.add_argument(
+        "--model", default=str(DEFAULT_MODEL), help="model folder (its CT normalisation)"
+    )
     a = p.parse_args(argv)
-    desc = write_proxies(Path(a.out))
+    desc = write_proxies(Path(a.out), model_dir=Path(a.model))
     print(json.dumps(desc, indent=1))
 
 

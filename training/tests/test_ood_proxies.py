@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 
 from training.data.demo import TS_DIR
-from training.data.preprocess import CT_WINDOW_HU
 from training.data.shifts import apply_shift
-from training.ood_proxies import CALIBRATION_SHIFTS, write_proxies
+from training.ood_proxies import (
+    CALIBRATION_SHIFTS,
+    DEFAULT_MODEL,
+    ct_intensity_range,
+    write_proxies,
+)
 
 pytestmark = pytest.mark.skipif(
     not (TS_DIR / "example_ct.nii.gz").exists(), reason="demo CT missing (../shared/data)"
@@ -34,8 +38,9 @@ def test_proxies(tmp_path) -> None:
     assert train.shape[2] + val.shape[2] + test.shape[2] < ct.shape[2]
     np.testing.assert_array_equal(test, ct[:, :, 88:98])
     np.testing.assert_array_equal(val, ct[:, :, 104:108])
-    # The app's CT window maps the shifted HU back to exactly the shifted image.
-    lo, hi = CT_WINDOW_HU
+    # The shipped model's CT window maps the shifted HU back to exactly the shifted image.
+    lo, hi = ct_intensity_range(DEFAULT_MODEL, ct)
+    assert (lo, hi) == (-160.0, 240.0)
     shifted = np.asarray(nib.load(str(tmp_path / "shift-sinusoid-test.nii.gz")).dataobj)
     window = np.clip((test - lo) / (hi - lo), 0, 1).transpose(2, 0, 1)
     expected = apply_shift("sinusoid", window).transpose(1, 2, 0)
