@@ -1,7 +1,7 @@
 // The one contract between the renderer and the main side. Every request is named here with its
 // runtime schema (validated on the main side before a service sees it) and its response type.
 import { z } from 'zod';
-import type { Axes3, Segmentation, Vec3, Volume, VoxelArray, VoxelType } from './volume';
+import type { Segmentation, Vec3, Volume } from './volume';
 import type { ModelManifest } from './modelManifest';
 import type { StudyOod } from './ood';
 import { pacsRequestSchemas, type PacsResponses, type PacsRetrieveStats, type PacsStoreResult } from './pacs';
@@ -13,76 +13,18 @@ import {
   type InterpreterKind,
 } from './intervention';
 
-/** What `causal-sam info --json` prints per series, plus the ids the app needs to refer to it. */
-export interface SeriesInfo {
-  path: string;
-  modality: string;
-  dims: Vec3;
-  spacingMm: Vec3;
-  originLps: Vec3;
-  axesLps: Axes3;
-  voxelType: VoxelType;
-  warnings: string[];
-}
-
-export interface SeriesSummary extends SeriesInfo {
-  /** Handle of the loaded series in this session. */
-  seriesId: string;
-  description: string;
-  studyUid?: string;
-  seriesUid?: string;
-  patientName?: string;
-  /** Files the series was read from (DICOM: one per slice or frame set). */
-  fileCount: number;
-  /** Smallest and largest voxel value: known before the voxels arrive (streaming, display range). */
-  valueRange: [number, number];
-}
-
-/** Whole k-slices of an open series' voxels: the renderer streams a volume in these. */
-export interface SliceChunk {
-  seriesId: string;
-  first: number;
-  count: number;
-  /** count × dims[0] × dims[1] voxels of the series' voxel type. */
-  voxels: VoxelArray;
-}
-
-export interface OpenResult {
-  series: SeriesSummary[];
-  /** Files that could not be read, each with the reason; the rest of the study still opens. */
-  errors: FileError[];
-}
-
-export interface FileError {
-  file: string;
-  message: string;
-}
-
-export interface RecentStudy {
-  paths: string[];
-  label: string;
-  openedAt: string;
-}
-
-export interface DirectoryListing {
-  path: string;
-  parent: string | null;
-  entries: { name: string; path: string; kind: 'directory' | 'file'; sizeBytes: number }[];
-}
-
-export interface AppInfo {
-  version: string;
-  shell: 'electron' | 'web';
-  sampleStudy: { image: string; labels: string; notice: string };
-  dataDir: string;
-  /** Paths the shell was started with; the renderer opens them first. */
-  startupPaths: string[];
-}
-
-export interface SavedFile {
-  path: string;
-  bytes: number;
-}
+export type {
+  SeriesInfo,
+  SeriesSummary,
+  SliceChunk,
+  OpenResult,
+  FileError,
+  RecentStudy,
+  DirectoryListing,
+  AppInfo,
+  SavedFile,
+} from './studyTypes';
+import type { SliceChunk, OpenResult, RecentStudy, DirectoryListing, AppInfo, SavedFile } from './studyTypes';
 
 const path = z.string().min(1, 'a path is required');
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);

@@ -164,21 +164,24 @@ export function spokenStructureNames(
   return { names, pairs, unspeakable };
 }
 
+/** The words that name part of a structure ("the upper pole", "the medial part"). */
+export const POSITION_WORDS = [
+  'upper',
+  'lower',
+  'superior',
+  'inferior',
+  'anterior',
+  'posterior',
+  'medial',
+  'lateral',
+] as const;
+
 /** The sentence frames, over <structure> and the number rules. */
 function commandRules(structureForms: string[]): Rules {
   const units = range(1, 9).map(integerToWords);
   const n1to19 = range(1, 19).map(integerToWords);
   const decimal = seq(alt('zero', 'one', 'two'), 'point', alt(...units));
-  const position = alt(
-    'upper',
-    'lower',
-    'superior',
-    'inferior',
-    'anterior',
-    'posterior',
-    'medial',
-    'lateral',
-  );
+  const position = alt(...POSITION_WORDS);
   return {
     // One reference per place a structure can be named: the recogniser's network holds a copy of
     // <structure> per reference, and its size is what recognition time grows with.

@@ -1,7 +1,6 @@
 // DICOM Segmentation Storage writer: a Segmentation on the grid of a DICOM series → a binary SEG
 // (PS3.3 A.51) that references that series. Built as a dcmjs naturalized dataset and written as an
 // Explicit VR Little Endian Part 10 file.
-import { ServiceError } from '../../../../shared/serviceError';
 import { createRequire } from 'node:module';
 import { sameGrid, voxelCount, voxelToLps, type Segmentation, type Vec3 } from '../../../../shared/volume';
 import type { LoadedSeries } from '../types';
@@ -16,6 +15,9 @@ import {
 import { srgbToDicomLab } from './cielab';
 import { ExplicitLittleEndianWriter, type NameMap } from './segWriterEncoding';
 import { newUid } from './uid';
+import { DicomSegWriteError, decimalString, dicomDateTime, lo } from './segValues';
+
+export { DicomSegWriteError, decimalString } from './segValues';
 
 interface DcmjsWriteApi {
   data: {
@@ -84,14 +86,6 @@ export interface WriteDicomSegOptions {
   softwareVersion?: string;
 }
 
-/** The segmentation cannot be written as a DICOM SEG; the message says why and what to do instead. */
-export class DicomSegWriteError extends ServiceError {
-  constructor(message: string) {
-    super('bad-input', message);
-    this.name = 'DicomSegWriteError';
-  }
-}
-
 /**
  * Why the source's instances cannot be referenced one by one (anonymised files: UIDs blank, one
  * UID in every file, or no series UID they share), or undefined when they can.
@@ -103,40 +97,6 @@ function unreferenceableSource(identity: NonNullable<LoadedSeries['dicom']>): st
   const keys = identity.slices.map((s) => `${s.sopInstanceUid}|${s.frameNumber ?? 1}`);
   if (new Set(keys).size !== keys.length) return 'share SOPInstanceUIDs between different images';
   return undefined;
-}
-
-/**
- * A number as a DICOM DS value (at most 16 characters), keeping as many significant digits as fit.
- * dcmjs would instead String() the number and cut it at 16 characters, which turns 1.2246467991473532e-16
- * (a typical direction cosine) into "1.22464679914735".
- */
-export function decimalString(value: number): string {
-  if (!Number.isFinite(value)) throw new DicomSegWriteError(`${value} cannot be written as a DICOM decimal`);
-  // Plain notation where it fits, else exponential (1.26922940578e-6 keeps more digits than 0.0000012692294).
-  for (let digits = 16; digits > 0; digits--) {
-    const plain = String(Number(value.toPrecision(digits)));
-    if (plain.length <= 16) return plain;
-    const exponential = value.toExponential(digits - 1).replace(/\.?0+e/, 'e');
-    if (exponential.length <= 16) return exponential;
-  }
-  return '0';
-}
-
-/** LO values: at most 64 characters and no backslash (the value delimiter). */
-function lo(text: string): string {
-  return text.replace(/\\/g, '/').slice(0, 64);
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** DICOM DA and TM in local time: DICOM dates carry no zone unless TimezoneOffsetFromUTC says so. */
-function dicomDateTime(date: Date): { date: string; time: string } {
-  return {
-    date: `${date.getFullYear()}${pad2(date.getMonth() + 1)}${pad2(date.getDate())}`,
-    time: `${pad2(date.getHours())}${pad2(date.getMinutes())}${pad2(date.getSeconds())}`,
-  };
 }
 
 interface SegmentPlan {

@@ -4,6 +4,7 @@
 // numbers and units as they are said, slice references, hedges and fillers. Pure and seeded: the
 // same seed gives the same corpus, so the committed model can be rebuilt byte for byte.
 import { structures as catalogue, type Structure } from '../../../../shared/anatomy';
+import { POSITION_WORDS } from '../grammar';
 import { integerToWords } from '../normalise';
 import {
   randomSentence,
@@ -77,18 +78,7 @@ export function corpusRules(
       '[the] [<position> (pole | part | end | edge) of [the]] <s> [(label | segmentation | mask | contour | outline)]',
     ),
     neighbour: parsePattern('[the] <s>'),
-    position: alt([
-      'upper',
-      'lower',
-      'superior',
-      'inferior',
-      'anterior',
-      'posterior',
-      'medial',
-      'lateral',
-      'top',
-      'bottom',
-    ]),
+    position: alt([...POSITION_WORDS, 'top', 'bottom']),
     opener: alt([
       'please',
       'could you [please]',
