@@ -2,13 +2,11 @@
 // storage SCP of our own, listening only while the move runs), C-GET (instances come back on the
 // same association) and C-STORE. The protocol stack is the library's; this file maps its events to
 // promises, its failures to sentences, and received instances into the cache.
-import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
 import type * as Dimse from 'dcmjs-dimse';
 import type { PacsStudy, PacsStudyQuery } from '../../../shared/pacs';
-import { checkUid, type PacsCache } from './cache';
+import type { PacsCache } from './cache';
 import { PacsCancelledError, PacsError } from './errors';
-import { part10File, readPart10MetaOfFile } from './part10';
+import { readPart10MetaOfFile } from './part10';
 import {
   studyMatchKeys,
   type PacsClient,
@@ -16,50 +14,17 @@ import {
   type StoredInstance,
   type TransferOptions,
 } from './types';
-
-// dcmjs-dimse is a webpack bundle: Node's ESM loader cannot see its named exports, require can.
-const requireCjs = createRequire(import.meta.url);
-let library: typeof Dimse | undefined;
-/** The bytes of each received C-STORE data set, as they came over the wire, by its parsed Dataset. */
-const receivedBytes = new WeakMap<Dimse.Dataset, { bytes: Uint8Array; transferSyntaxUid: string }>();
-
-interface StoreStreamHook {
-  createDatasetFromStoreWritableStream(
-    writable: { toBuffer(): Buffer },
-    context: Dimse.association.PresentationContext,
-    callback: (dataset: Dimse.Dataset) => void,
-  ): void;
-}
-
-function dimse(): typeof Dimse {
-  if (!library) {
-    library = requireCjs('dcmjs-dimse') as typeof Dimse;
-    // The library logs every PDU at info level; our messages say what matters.
-    library.log.setLevel('silent');
-    // Its own copy of dcmjs reports every ambiguous-VR element of implicit-VR traffic ("Invalid vr
-    // type xs - using US") on its "validation.dcmjs" logger: normal DIMSE data, not an error.
-    const nestedDcmjs = createRequire(requireCjs.resolve('dcmjs-dimse'))('dcmjs') as {
-      log: { getLogger(name: string): { setLevel(level: string): void } };
-    };
-    nestedDcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
-    // The library hands received instances over parsed (dcmjs-naturalized); writing them back out
-    // through dcmjs would drop private attributes and re-encode pixel data. Its one hook for the raw
-    // bytes is on the network base class shared by Scp and Client (C-GET), so it is wrapped there
-    // once, to remember each data set's bytes next to the parsed Dataset.
-    const network = Object.getPrototypeOf(library.Scp.prototype) as StoreStreamHook;
-    const original = network.createDatasetFromStoreWritableStream;
-    network.createDatasetFromStoreWritableStream = function (this: unknown, writable, context, callback) {
-      original.call(this, writable, context, (dataset) => {
-        receivedBytes.set(dataset, {
-          bytes: writable.toBuffer(),
-          transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
-        });
-        callback(dataset);
-      });
-    };
-  }
-  return library;
-}
+import {
+  REJECT_REASON,
+  STATUS_TEXT,
+  dimse,
+  isPending,
+  isSuccess,
+  num,
+  str,
+  type Elements,
+} from './dimseLibrary';
+import { InstanceReceiver, startStorageScp, takeScpPort } from './dimseReceiver';
 
 export interface DimseTarget {
   name: string;
@@ -72,40 +37,6 @@ export interface DimseTarget {
   localAet: string;
   localPort: number;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  0xa701: 'out of resources (number of matches)',
-  0xa702: 'out of resources (sub-operations)',
-  0xa801: 'move destination unknown: the archive does not know this workstation’s AE title',
-  0xa900: 'identifier does not match SOP class',
-  0xc000: 'unable to process',
-  0x0122: 'SOP class not supported',
-  0x0124: 'not authorized',
-  0x0110: 'processing failure',
-  0xfe00: 'cancelled',
-};
-
-const REJECT_REASON: Record<number, string> = {
-  1: 'no reason given',
-  2: 'application context not supported',
-  3: 'calling AE title not recognized',
-  7: 'called AE title not recognized',
-};
-
-const isSuccess = (status: number) => status === 0 || (status & 0xf000) === 0xb000;
-const isPending = (status: number) => status === 0xff00 || status === 0xff01;
-
-type Elements = Record<string, unknown>;
-
-function str(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map(str).join('\\');
-  if (typeof value === 'object' && value && 'Alphabetic' in value)
-    return String((value as { Alphabetic: string }).Alphabetic);
-  return String(value);
-}
-
-const num = (value: unknown) => (str(value) === '' ? undefined : Number(str(value)));
 
 export class DimseClient implements PacsClient {
   readonly name: string;
@@ -405,177 +336,4 @@ export class DimseClient implements PacsClient {
     for (const check of checks) check();
     return stored;
   }
-}
-
-let scpPort: Promise<void> = Promise.resolve();
-async function takeScpPort(): Promise<() => void> {
-  let release!: () => void;
-  const previous = scpPort;
-  scpPort = new Promise((done) => (release = done));
-  await previous;
-  return release;
-}
-
-/** Writes the instances a C-MOVE or C-GET delivers into the cache, each one before it is acknowledged. */
-class InstanceReceiver {
-  bytes = 0;
-  count = 0;
-  error: PacsError | undefined;
-  private pending = new Set<Promise<void>>();
-
-  constructor(
-    private readonly cache: PacsCache,
-    private readonly studyUid: string,
-    private readonly seriesUid: string,
-    private readonly onInstance?: (done: number) => void,
-  ) {}
-
-  receive(
-    request: Dimse.requests.CStoreRequest,
-    callback: (response: Dimse.responses.CStoreResponse) => void,
-  ): void {
-    const { CStoreResponse } = dimse().responses;
-    const { Status } = dimse().constants;
-    const response = CStoreResponse.fromRequest(request);
-    const work = this.write(request).then(
-      () => response.setStatus(Status.Success),
-      (error: Error) => {
-        this.error ??=
-          error instanceof PacsError
-            ? error
-            : new PacsError('protocol', `storing a received instance failed: ${error.message}`);
-        response.setStatus(Status.ProcessingFailure);
-      },
-    );
-    const tracked = work.then(() => callback(response));
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
-  }
-
-  private async write(request: Dimse.requests.CStoreRequest): Promise<void> {
-    const dataset = request.getDataset();
-    if (!dataset) throw new PacsError('protocol', 'a C-STORE arrived without a data set');
-    const elements = dataset.getElements();
-    const sop = checkUid(str(elements.SOPInstanceUID), 'SOP Instance UID');
-    // Only the series asked for goes into its folder; anything else is the archive's mistake.
-    if (
-      str(elements.SeriesInstanceUID) !== this.seriesUid ||
-      str(elements.StudyInstanceUID) !== this.studyUid
-    )
-      throw new PacsError('protocol', `the archive sent instance ${sop} of another series`);
-    const raw = receivedBytes.get(dataset);
-    if (!raw) throw new PacsError('protocol', `instance ${sop} arrived without its encoded data set`);
-    const file = part10File(
-      {
-        sopClassUid: request.getAffectedSopClassUid(),
-        sopInstanceUid: sop,
-        transferSyntaxUid: raw.transferSyntaxUid,
-      },
-      raw.bytes,
-    );
-    await this.cache.put(this.studyUid, this.seriesUid, sop, file);
-    this.bytes += file.byteLength;
-    this.count += 1;
-    this.onInstance?.(this.count);
-  }
-
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
-  }
-}
-
-/**
- * The workstation's storage SCP for C-MOVE: listens on the local port only for the duration of one
- * retrieve, accepts associations called with the workstation's AE title, and stores every instance.
- */
-async function startStorageScp(
-  localAet: string,
-  localPort: number,
-  receiver: InstanceReceiver,
-  timeoutMs: number,
-): Promise<{ close(): Promise<void> }> {
-  const { Server, Scp } = dimse();
-  const { PresentationContextResult, RejectResult, RejectSource, RejectReason, SopClass, TransferSyntax } =
-    dimse().constants;
-  const { CEchoResponse } = dimse().responses;
-  const { Status } = dimse().constants;
-
-  class StorageScp extends Scp {
-    constructor(socket: Socket, opts?: ConstructorParameters<typeof Scp>[1]) {
-      super(socket, opts);
-    }
-
-    override associationRequested(association: Dimse.association.Association): void {
-      if (association.getCalledAeTitle().trim() !== localAet) {
-        this.sendAssociationReject(
-          RejectResult.Permanent,
-          RejectSource.ServiceUser,
-          RejectReason.CalledAeNotRecognized,
-        );
-        return;
-      }
-      for (const { id } of association.getPresentationContexts()) {
-        const context = association.getPresentationContext(id);
-        const syntaxes = context.getTransferSyntaxUids();
-        const abstract = context.getAbstractSyntaxUid();
-        // Storage classes all live under 1.2.840.10008.5.1.4.1.1; keep each instance's own transfer
-        // syntax (no transcoding), preferring Explicit VR Little Endian when it is offered.
-        if (abstract === SopClass.Verification || abstract.startsWith('1.2.840.10008.5.1.4.1.1.')) {
-          const chosen = syntaxes.includes(TransferSyntax.ExplicitVRLittleEndian)
-            ? TransferSyntax.ExplicitVRLittleEndian
-            : syntaxes[0];
-          context.setResult(PresentationContextResult.Accept, chosen);
-        } else {
-          context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
-        }
-      }
-      this.sendAssociationAccept();
-    }
-
-    override cEchoRequest(
-      request: Dimse.requests.CEchoRequest,
-      callback: (response: Dimse.responses.CEchoResponse) => void,
-    ): void {
-      const response = CEchoResponse.fromRequest(request);
-      response.setStatus(Status.Success);
-      callback(response);
-    }
-
-    override cStoreRequest(
-      request: Dimse.requests.CStoreRequest,
-      callback: (response: Dimse.responses.CStoreResponse) => void,
-    ): void {
-      receiver.receive(request, callback);
-    }
-
-    override associationReleaseRequested(): void {
-      this.sendAssociationReleaseResponse();
-    }
-  }
-
-  const server = new Server(StorageScp);
-  await new Promise<void>((resolve, reject) => {
-    server.on('listening', () => resolve());
-    server.on('networkError', (error: Error & { code?: string }) =>
-      reject(
-        new PacsError(
-          'refused',
-          error.code === 'EADDRINUSE'
-            ? `the workstation's DICOM port ${localPort} is in use by another program: choose another local port in the PACS settings`
-            : `the workstation's storage SCP could not start: ${error.message}`,
-        ),
-      ),
-    );
-    server.listen(localPort, {
-      connectTimeout: timeoutMs,
-      associationTimeout: timeoutMs,
-      pduTimeout: timeoutMs,
-    });
-  });
-  return {
-    async close() {
-      await receiver.settled();
-      server.close();
-    },
-  };
 }
