@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -26,6 +26,8 @@ from .data.preprocess import PERCENTILES, SPACING_MM
 from .manifest import validate_manifest
 from .modeling import INTERVENTION_TYPES, CausalSAM
 from .optimize_onnx import optimize_model_folder
+from .parity import set_io_shapes, write_parity
+from .export_scores import DEMO_TRAINING_DATA, mr_results, scores_from_eval
 
 OPSET = 17
 REPO = Path(__file__).resolve().parents[1]
@@ -213,85 +215,8 @@ def export_onnx(model: CausalSAM, out_dir: Path) -> Tuple[Path, Path, Optional[P
     enc_spec, dec_spec = io_spec(model)
     for p, spec in ((enc_path, enc_spec), (dec_path, dec_spec), (prompt_path, dec_spec)):
         if p is not None:
-            _set_io_shapes(p, spec)
+            set_io_shapes(p, spec)
     return enc_path, dec_path, prompt_path
-
-
-def _set_io_shapes(path: Path, spec: Dict[str, Any]) -> None:
-    """Write the manifest's input/output shapes into the graph (the tracer leaves some fixed
-    sizes symbolic) and check the model."""
-    import onnx
-
-    g = onnx.load(str(path))
-    for vi, t in zip(list(g.graph.input) + list(g.graph.output), spec["inputs"] + spec["outputs"]):
-        assert vi.name == t["name"], (vi.name, t["name"])
-        dims = vi.type.tensor_type.shape.dim
-        assert len(dims) == len(t["shape"])
-        for d, want in zip(dims, t["shape"]):
-            if isinstance(want, str):
-                d.dim_param = want
-            else:
-                d.dim_value = int(want)
-    onnx.checker.check_model(g)
-    onnx.save(g, str(path))
-
-
-def _write_tensor(
-    folder: Path, name: str, arr: np.ndarray, store: Optional[str] = None
-) -> Dict[str, Any]:
-    """Little-endian raw file; ``store='uint8'`` keeps a {0, 1} float tensor as bytes."""
-    if store == "uint8":
-        data = arr.astype(np.uint8)
-    else:
-        data = arr.astype(np.float32)
-    fname = f"{name}.bin"
-    (folder / fname).write_bytes(data.astype(data.dtype.newbyteorder("<")).tobytes())
-    return {
-        "name": name,
-        "file": fname,
-        "dtype": "float32",
-        "storedAs": str(data.dtype),
-        "shape": list(arr.shape),
-    }
-
-
-def write_parity(model: CausalSAM, image: np.ndarray, out_dir: Path, cls: int) -> Dict[str, Any]:
-    """Reference pair: one slice, a box prompt and a 'grow' intervention on class ``cls``."""
-    folder = out_dir / "parity"
-    folder.mkdir(parents=True, exist_ok=True)
-    S, K = model.img_size, model.num_classes
-    x = torch.from_numpy(image.astype(np.float32))[None, None].expand(1, 3, S, S).contiguous()
-    with torch.no_grad():
-        emb = model.encode(x)
-        pc = torch.tensor([[[40.0, 30.0], [90.0, 80.0], [0.0, 0.0]]])
-        pl = torch.tensor([[2.0, 3.0, -1.0]])
-        scale, shift = model.intervention_film(torch.tensor([0]), torch.tensor([cls]))
-        gate = torch.zeros(1, K, S, S)
-        gate[:, :, 32:96, 16:80] = 1.0
-        out = model.decode(emb, pc, pl, scale, shift, gate)
-    tensors = {
-        "encoder": {
-            "inputs": [_write_tensor(folder, "image", x.numpy())],
-            "outputs": [_write_tensor(folder, "embeddings", emb.numpy())],
-        },
-        "decoder": {
-            "inputs": [
-                {**_write_tensor(folder, "embeddings", emb.numpy())},
-                _write_tensor(folder, "point_coords", pc.numpy()),
-                _write_tensor(folder, "point_labels", pl.numpy()),
-                _write_tensor(folder, "film_scale", scale.numpy()),
-                _write_tensor(folder, "film_shift", shift.numpy()),
-                _write_tensor(folder, "gate", gate.numpy(), store="uint8"),
-            ],
-            "outputs": [
-                _write_tensor(folder, "class_logits", out["class_logits"].numpy()),
-                _write_tensor(folder, "prompt_logits", out["prompt_logits"].numpy()),
-            ],
-        },
-    }
-    ref = {"producer": f"PyTorch {torch.__version__}", "tolerance": 1e-4, **tensors}
-    (folder / "reference.json").write_text(json.dumps(ref, indent=1))
-    return ref
 
 
 def sha256(path: Path) -> str:
@@ -437,69 +362,6 @@ def export(
     for role, what in optimize_model_folder(out_dir).items():
         print(f"{role}: {what}")
     return json.loads((out_dir / "manifest.json").read_text())
-
-
-def scores_from_eval(ev: Dict[str, Any], dataset: str) -> Dict[str, Any]:
-    results: List[Dict[str, Any]] = []
-    for cond, per in ev.get("shifts", {}).items():
-        results.append(
-            {
-                "dataset": dataset,
-                "condition": "original" if cond == "none" else f"held-out style shift: {cond}",
-                "perClass": {
-                    k: {"dice": round(v["dice"], 4), "hd95Mm": round(v["hd95_mm"], 2)}
-                    for k, v in per.items()
-                },
-            }
-        )
-    return {
-        "referenceLabels": "TotalSegmentator model outputs (example_seg_fast_force_split), not "
-        "manual ground truth: a Dice here measures agreement with TotalSegmentator.",
-        "results": results,
-        "other": {
-            k: ev[k]
-            for k in (
-                "box_prompt_dice",
-                "box_only_baseline_dice",
-                "point_prompt_dice",
-                "interventions",
-                "breast1_box_dice",
-                "brain_flair_box_dice",
-                "ukat_mr_kidneys",
-            )
-            if k in ev
-        },
-    }
-
-
-def mr_results(mr: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Manifest score rows from :func:`training.evaluate_mr.evaluate_ukat` (one per case)."""
-    rows = []
-    for case, r in mr["cases"].items():
-        rows.append(
-            {
-                "dataset": f"ukat-mr-kidneys {case} (real MR, coronal; validation only, "
-                "never trained on; manual-looking ROIs of unstated origin)",
-                "condition": "original",
-                "perClass": {
-                    k: {"dice": round(r[k]["dice"], 4), "hd95Mm": round(r[k]["hd95_mm"], 2)}
-                    for k in ("kidney_right", "kidney_left")
-                },
-            }
-        )
-    return rows
-
-
-DEMO_TRAINING_DATA = [
-    {
-        "name": "TotalSegmentator example_ct (one CT, abdomen/pelvis, 3 mm)",
-        "source": "wasserth/TotalSegmentator @ 0e65a448 tests/reference_files (via ../shared/data)",
-        "licence": "Apache-2.0 (repository); dataset CC BY 4.0 (not re-verified)",
-        "use": "labels for encoder pre-training and decoder training (single source)",
-        "labels": "TotalSegmentator --fast outputs, not manual ground truth",
-        "split": "train z 0-85, 100-101, 110-111; validation z 104-107; test z 88-97",
-    }
-]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
