@@ -278,6 +278,8 @@ describe('one source of truth in the reading view', () => {
     'draws a brush stroke at once, and an undone stroke disappears at once (no slice change)',
     async () => {
       const before = prompted;
+      // Picking the segment brings it into view (its densest slice); the stroke must not move it.
+      await page.getByTestId(`segment-${spleen}-name`).click();
       const slice = (await debug<Vec3>('cursor'))[2];
       const key = (v: Vec3) => v.join(',');
       const spleenHere = async () => (await debug<Vec3[]>('voxelsOf', spleen)).filter((v) => v[2] === slice);
