@@ -19,8 +19,17 @@ const absent = (name: string): string => {
   throw new Error(`Cannot find module '${name}'`);
 };
 
-/** A model folder whose files are placeholders; `corrupt` changes one after hashing. */
-function modelFolder(root: string, id: string, corrupt = false) {
+/**
+ * A model folder whose files are placeholders; `corrupt` changes one after hashing. `kinds` is how
+ * the manifest names what it is: as every model does (kind "speech", family), as manifests did before
+ * kinds were named (the family in `kind`), or wrongly (an LLM's kind).
+ */
+function modelFolder(
+  root: string,
+  id: string,
+  corrupt = false,
+  kinds: Record<string, string> = { kind: 'speech', family: 'transducer' },
+) {
   const folder = join(root, 'speech', id);
   mkdirSync(folder, { recursive: true });
   const files: Record<string, { path: string; sha256: string; bytes: number }> = {};
@@ -39,7 +48,7 @@ function modelFolder(root: string, id: string, corrupt = false) {
     id,
     name: id,
     engine: 'sherpa-onnx',
-    kind: 'transducer',
+    ...kinds,
     files,
     language: 'en',
     licence: 'Apache-2.0',
@@ -94,6 +103,19 @@ describe('the general engine (sherpa-onnx-node, not shipped)', () => {
     expect(
       await new GeneralSpeechEngine({ modelsDirs: [good], resolvePackage: installed }).available(),
     ).toEqual({ ok: true });
+  });
+
+  it('reads a manifest that says its family in `kind` (written before kinds), refuses another kind', async () => {
+    const legacy = join(dir, 'legacy');
+    modelFolder(legacy, 'whisper-en', false, { kind: 'whisper' });
+    expect(
+      await new GeneralSpeechEngine({ modelsDirs: [legacy], resolvePackage: installed }).available(),
+    ).toEqual({ ok: true });
+    const wrong = join(dir, 'wrong');
+    modelFolder(wrong, 'qwen', false, { kind: 'llm', family: 'whisper' });
+    expect(
+      await new GeneralSpeechEngine({ modelsDirs: [wrong], resolvePackage: installed }).available(),
+    ).toMatchObject({ ok: false, install: expect.stringContaining('install it under models/llm/<id>/') });
   });
 
   it('chooseEngine names every engine and what to install when none can run', async () => {

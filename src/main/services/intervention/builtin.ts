@@ -22,7 +22,7 @@ import {
 } from '../../../shared/intervention';
 import { normaliseCommand, takeMagnitude, takeSlices, type Range } from './commandTakes';
 import { matchStructureAt, type StructurePhrase } from './lexicon';
-import { DEICTIC, PARTIAL, canonicalRegionWords, readComponent, readRelabel } from './regionWords';
+import { canonicalRegionWords, piecesOf, readComponent, readRelabel } from './regionWords';
 
 export { normaliseCommand } from './commandTakes';
 
@@ -379,46 +379,6 @@ export function interpretBuiltIn(command: string, context: ViewContext): Interpr
   const intervention: Intervention = { action, target, ...(from ? { from } : {}), region };
   if (sized.taken.magnitude && action !== 'remove') intervention.magnitude = sized.taken.magnitude;
   return checkIntervention(intervention, context);
-}
-
-/**
- * Narrows `region` to the pieces the words name (stray pieces, the piece at the cursor) and gives a
- * relabel its place; returns a question when the place is missing. Grow has no pieces to name.
- */
-function piecesOf(
-  action: InterventionAction,
-  component: 'stray' | 'pointed' | undefined,
-  region: Region,
-  rest: string,
-  context: ViewContext,
-  target: string,
-  from: string | undefined,
-): string | null {
-  const pointAt = () => {
-    region.point ??= context.cursor ? { ...context.cursor, radiusMm: HERE_RADIUS_MM } : undefined;
-    return region.point !== undefined;
-  };
-  const placed = region.slices !== undefined || region.point !== undefined;
-  // "Delete the small bit of liver" names a part without saying where: ask, never delete it all.
-  if (action === 'remove' && !placed && !component && PARTIAL.test(rest)) {
-    return `Which part of the ${displayName(target)}? Put the cursor on it and say "this piece", or name the slices.`;
-  }
-  // A piece word with "here" or "at the cursor" points at one piece.
-  if (component === 'stray' && region.point) component = 'pointed';
-  if (component === 'pointed' && action !== 'grow') {
-    if (!pointAt()) return 'Which piece? Put the cursor on it and say "this piece", or name its slices.';
-    region.component = 'pointed';
-  } else if (component === 'stray' && action !== 'grow') {
-    region.component = 'stray';
-  } else if (action === 'relabel' && !placed) {
-    // "This is pancreas, not liver" points at the screen; "take X out of Y" names no place, so
-    // it means the pieces of Y away from its main body — never Y as a whole.
-    if (!DEICTIC.test(rest)) region.component = 'stray';
-    else if (!pointAt()) {
-      return `Where is the ${displayName(target)} labelled as ${displayName(from ?? '')}? Put the cursor on it and say "here", or name the slices.`;
-    }
-  }
-  return null;
 }
 
 function shownList(context: ViewContext): string {

@@ -2,7 +2,16 @@
 // to one canonical cue (a pole that "continues up" is a missed upper pole; "pull in" is shrink),
 // words for a structure's pieces ("stray", "island", "blob", "the bit away from the organ"), and
 // the relabel patterns ("this is X, not Y", "take X out of Y", "Y should be X"). The patterns
-// work on the cue text, where each structure mention is a § placeholder (§0, §1, …).
+// work on the cue text, where each structure mention is a § placeholder (§0, §1, …). `piecesOf` says
+// where a piece or relabel command points, or what to ask when it names no place.
+
+import {
+  HERE_RADIUS_MM,
+  displayName,
+  type InterventionAction,
+  type Region,
+  type ViewContext,
+} from '../../../shared/intervention';
 
 /** Phrase → canonical cue, applied to the normalised command in order. */
 const CANONICAL: [RegExp, string][] = [
@@ -131,3 +140,43 @@ export const PARTIAL =
 
 /** Words that point at a place on screen ("this part", "here"), which a relabel then needs. */
 export const DEICTIC = /\b(?:this|that|these|those|here|there)\b/;
+
+/**
+ * Narrows `region` to the pieces the words name (stray pieces, the piece at the cursor) and gives a
+ * relabel its place; returns a question when the place is missing. Grow has no pieces to name.
+ */
+export function piecesOf(
+  action: InterventionAction,
+  component: 'stray' | 'pointed' | undefined,
+  region: Region,
+  rest: string,
+  context: ViewContext,
+  target: string,
+  from: string | undefined,
+): string | null {
+  const pointAt = () => {
+    region.point ??= context.cursor ? { ...context.cursor, radiusMm: HERE_RADIUS_MM } : undefined;
+    return region.point !== undefined;
+  };
+  const placed = region.slices !== undefined || region.point !== undefined;
+  // "Delete the small bit of liver" names a part without saying where: ask, never delete it all.
+  if (action === 'remove' && !placed && !component && PARTIAL.test(rest)) {
+    return `Which part of the ${displayName(target)}? Put the cursor on it and say "this piece", or name the slices.`;
+  }
+  // A piece word with "here" or "at the cursor" points at one piece.
+  if (component === 'stray' && region.point) component = 'pointed';
+  if (component === 'pointed' && action !== 'grow') {
+    if (!pointAt()) return 'Which piece? Put the cursor on it and say "this piece", or name its slices.';
+    region.component = 'pointed';
+  } else if (component === 'stray' && action !== 'grow') {
+    region.component = 'stray';
+  } else if (action === 'relabel' && !placed) {
+    // "This is pancreas, not liver" points at the screen; "take X out of Y" names no place, so
+    // it means the pieces of Y away from its main body — never Y as a whole.
+    if (!DEICTIC.test(rest)) region.component = 'stray';
+    else if (!pointAt()) {
+      return `Where is the ${displayName(target)} labelled as ${displayName(from ?? '')}? Put the cursor on it and say "here", or name the slices.`;
+    }
+  }
+  return null;
+}

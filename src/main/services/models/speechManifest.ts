@@ -1,10 +1,12 @@
 // A speech model (sherpa-onnx, which the user installs) is data like every model here:
 // <models>/speech/<id>/manifest.json names each file with its size and sha256, and nothing is loaded
-// unless every file matches. Its `kind` names the sherpa-onnx model family (transducer, Whisper).
+// unless every file matches. Its `kind` is "speech" like every model's kind; `family` names the
+// sherpa-onnx model family (transducer, Whisper). Manifests written before kinds were named said the
+// family in `kind`; they are still read.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { ModelRefusedError, manifestChangelogSchema, verifyManifestFiles } from './manifestFiles';
+import { ModelRefusedError, kindMismatch, manifestChangelogSchema, verifyManifestFiles } from './manifestFiles';
 
 const file = z.object({
   /** Relative to the manifest's folder; the file must stay inside it. */
@@ -18,8 +20,9 @@ export const speechManifestSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
   name: z.string().min(1),
   engine: z.literal('sherpa-onnx'),
+  kind: z.literal('speech').optional(),
   /** sherpa-onnx offline model families: a transducer (zipformer) or Whisper. */
-  kind: z.enum(['transducer', 'whisper']),
+  family: z.enum(['transducer', 'whisper']),
   files: z.object({
     encoder: file,
     decoder: file,
@@ -47,13 +50,18 @@ export async function verifySpeechManifest(manifestPath: string): Promise<Verifi
   } catch (error) {
     return `cannot read ${manifestPath}: ${(error as Error).message}`;
   }
+  const legacy = raw as { kind?: unknown; family?: unknown } | null;
+  if (legacy && legacy.family === undefined && (legacy.kind === 'transducer' || legacy.kind === 'whisper'))
+    raw = { ...legacy, kind: 'speech', family: legacy.kind };
+  const mismatch = kindMismatch(raw, 'speech');
+  if (mismatch) return `${manifestPath} ${mismatch}`;
   const parsed = speechManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return `${manifestPath} is invalid: ${issue.path.join('.')}: ${issue.message}`;
   }
   const manifest = parsed.data;
-  if (manifest.kind === 'transducer' && !manifest.files.joiner)
+  if (manifest.family === 'transducer' && !manifest.files.joiner)
     return `${manifestPath}: a transducer needs a joiner`;
   // The one verifier of model files (models area): inside the folder, size, sha256 hashed once.
   try {

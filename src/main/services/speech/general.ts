@@ -38,7 +38,7 @@ function installText(modelsDirs: string[], missing: string): string {
     `General speech recognition needs ${missing}.`,
     `1. In the workstation folder: \`npm install ${GENERAL_PACKAGE}\` (prebuilt binaries; nothing is compiled).`,
     `2. Put a sherpa-onnx offline model (a zipformer transducer or Whisper: encoder, decoder, [joiner,] tokens.txt) in ${userDir}/`,
-    '   with a manifest.json: {"schemaVersion":1,"id","name","engine":"sherpa-onnx","kind":"transducer"|"whisper",',
+    '   with a manifest.json: {"schemaVersion":1,"id","name","engine":"sherpa-onnx","kind":"speech","family":"transducer"|"whisper",',
     '   "files":{"encoder":{"path","sha256","bytes"},…},"language","licence"} — `sha256sum` gives each file\'s sha256.',
     'Voice commands work without it through PocketSphinx (`--engine pocketsphinx`).',
   ].join('\n');
@@ -106,7 +106,7 @@ export class GeneralSpeechEngine implements SpeechEngine {
       const sherpa = createRequire(import.meta.url)(found.packagePath) as SherpaModule;
       const { manifest, paths } = found.model;
       const modelConfig =
-        manifest.kind === 'transducer'
+        manifest.family === 'transducer'
           ? { transducer: { encoder: paths.encoder, decoder: paths.decoder, joiner: paths.joiner } }
           : { whisper: { encoder: paths.encoder, decoder: paths.decoder } };
       this.recognizer = new sherpa.OfflineRecognizer({
