@@ -11,6 +11,7 @@ packages=(
   libgdcm-tools dcmtk           # transcode DICOM to every transfer syntax for decoder tests
   orthanc orthanc-dicomweb      # a real PACS (DICOMweb + DIMSE) for the PACS tests and bench
   pocketsphinx pocketsphinx-en-us espeak-ng sox  # offline speech recognition; spoken test commands
+  sphinxbase-utils              # sphinx_lm_convert for scripts/build-speech-lm.mjs (rebuilding the speech LM)
   time                          # peak memory in the benchmarks (/usr/bin/time)
 )
 missing=()
