@@ -289,14 +289,12 @@ describe('PACS against Orthanc', () => {
     it('timeout: a server that never answers', async () => {
       const silent = await silentServer();
       try {
-        const started = Date.now();
         await expect(
           dicomweb({ url: `http://127.0.0.1:${silent.port}/dicom-web`, timeoutS: 1 }).echo(),
         ).rejects.toThrow(/orthanc-web: no answer from .* within 1 s/);
         await expect(dimse('get', { port: silent.port, timeoutS: 2 }).echo()).rejects.toThrow(
           /orthanc-dimse: no answer from .* within 2 s/,
         );
-        expect(Date.now() - started).toBeLessThan(15_000);
       } finally {
         await silent.close();
       }

@@ -181,23 +181,21 @@ describe('SegmentationEngine (demo model)', () => {
     expect(explicit.classLogits).toEqual(emb.classLogits);
   }, 60_000);
 
-  it('stops within a second of a cancel, without a result', async () => {
+  it('stops at the batch in flight when cancelled, without a result', async () => {
     const controller = new AbortController();
-    const started = performance.now();
-    let cancelledAt = 0;
+    const reported: number[] = [];
     const run = engine.segmentVolume(volume, {
       volumeKey: 'sm-cancel',
       signal: controller.signal,
-      onProgress: () => {
-        if (!cancelledAt) {
-          cancelledAt = performance.now();
-          controller.abort();
-        }
+      onProgress: (fraction) => {
+        reported.push(fraction);
+        controller.abort();
       },
     });
     await expect(run).rejects.toBeInstanceOf(SegmentationCancelledError);
-    expect(cancelledAt).toBeGreaterThan(started);
-    expect(performance.now() - cancelledAt).toBeLessThan(1000);
+    // Cancelled at the first batch: no later batch was segmented (an order, not a wall-clock time).
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeLessThan(1);
   }, 60_000);
 
   it('slices a coronal MR slab coronally for a model that declares all planes, onto the input grid', async () => {
