@@ -416,7 +416,8 @@ describe('reading view', () => {
     const digest = await debug<string>('labelDigest');
     const strokeEnded = Date.now();
     await page.getByTestId('tool-window-level').click();
-    // Autosave runs two seconds after the last edit: wait for a save stamped after the stroke.
+    // Autosave runs two seconds after the last edit: wait for the stroke's own save. A save of the
+    // loaded labels still in flight when the stroke ended is stamped earlier than that.
     await expect
       .poll(
         async () => {
@@ -429,7 +430,7 @@ describe('reading view', () => {
         },
         { timeout: 30_000 },
       )
-      .toBeGreaterThan(strokeEnded);
+      .toBeGreaterThan(strokeEnded + 1_500);
 
     // A reload loses everything the page held: what comes back was saved on the main side.
     await page.reload();
