@@ -30,6 +30,18 @@ export interface ModelProvenance {
   automatic: boolean;
 }
 
+/** A version that swaps the whole segmentation: an empty diff, `before` and `after` kept whole. */
+export function swapVersion(
+  id: number,
+  kind: VersionKind,
+  label: string,
+  swap: { before: Segmentation; after: Segmentation },
+  model?: ModelProvenance,
+): Version {
+  const none = { indices: new Uint32Array(0), before: new Uint16Array(0), after: new Uint16Array(0) };
+  return { layer: 0, ...none, id, kind, label, ...(model ? { model } : {}), swap };
+}
+
 /** The label values whose voxels an edit changed (from or to), and the rows it added. */
 function valuesTouched(edit: LabelEdit, into: Set<number>) {
   for (let n = 0; n < edit.indices.length; n++) {

@@ -19,6 +19,7 @@ import {
   StrokeRecorder,
   type LabelEdit,
   segAlgorithm,
+  swapVersion,
   strokeLabel,
   versionRows,
   type ModelProvenance,
@@ -183,17 +184,7 @@ export const useSegmentationStore = defineStore('segmentation', () => {
   ): number {
     const before = current() ??
       emptyOnStudy() ?? { ...next, layers: [new Uint8Array(next.layers[0].length)], segments: [] };
-    const version: Version = {
-      layer: 0,
-      indices: new Uint32Array(0),
-      before: new Uint16Array(0),
-      after: new Uint16Array(0),
-      id: nextVersionId++,
-      kind,
-      label,
-      ...(model ? { model } : {}),
-      swap: { before, after: next },
-    };
+    const version = swapVersion(nextVersionId++, kind, label, { before, after: next }, model);
     history.push(version);
     write(version, 'redo');
     syncHistory();
