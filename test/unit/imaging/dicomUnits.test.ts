@@ -370,15 +370,17 @@ describe('cancellation', () => {
   it('stops soon after the signal aborts', async () => {
     const files = readFolder(mrDir);
     const controller = new AbortController();
-    const started = Date.now();
+    const reported: number[] = [];
     const loading = loadDicomFiles(files, {
       signal: controller.signal,
       onProgress: (f) => {
+        reported.push(f);
         if (f > 0.3) controller.abort();
       },
     });
     await expect(loading).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // It stopped before the end (an order, not a wall-clock time): progress never reached the whole.
+    expect(Math.max(...reported)).toBeLessThan(1);
   });
 
   it('does not start when already aborted', async () => {
