@@ -29,14 +29,18 @@ INPUT_SIZE: int = 128
 PLANES: Dict[str, int] = {"sagittal": 0, "coronal": 1, "axial": 2}
 
 
+#: A slab: one axis more than this much coarser than both others (the app's ``SLAB_RATIO``).
+SLAB_RATIO: float = 1.5
+
+
 def acquisition_plane(spacing: Sequence[float]) -> str:
-    """The plane a volume was acquired in, from its LPS-grid spacing: the plane across the axis
-    with the largest spacing (a slab's through-plane axis), or axial when no axis is more than
-    1 % coarser than the finest (as the app's ``sliceFrame`` decides)."""
-    ax = int(np.argmax(spacing))
-    if spacing[ax] <= 1.01 * min(spacing):
+    """The plane a volume is segmented in, from its LPS-grid spacing: a slab's acquisition plane
+    (across the axis more than :data:`SLAB_RATIO` coarser than both others), else axial (as the
+    app's ``chooseSliceAxis`` decides)."""
+    order = np.argsort(spacing)[::-1]
+    if spacing[order[0]] <= SLAB_RATIO * spacing[order[1]]:
         return "axial"
-    return {v: k for k, v in PLANES.items()}[ax]
+    return {v: k for k, v in PLANES.items()}[int(order[0])]
 
 
 def normalise_intensity(arr: np.ndarray, modality: str = "") -> np.ndarray:

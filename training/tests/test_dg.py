@@ -83,6 +83,8 @@ def test_acquisition_plane_and_coronal_slices() -> None:
     assert acquisition_plane((3.0, 5.5, 3.0)) == "coronal"
     assert acquisition_plane((6.0, 1.0, 1.0)) == "sagittal"
     assert acquisition_plane((0.8, 0.8, 5.0)) == "axial"
+    assert acquisition_plane((0.78, 0.78, 0.4)) == "axial"  # thin CT: no slab
+    assert acquisition_plane((3.0, 4.0, 3.0)) == "axial"  # under SLAB_RATIO
     arr = np.random.default_rng(0).random((20, 4, 30)).astype(np.float32)
     lab = np.zeros(arr.shape, np.int32)
     lab[2, 1, 29] = 1  # right, superior, in coronal slice 1

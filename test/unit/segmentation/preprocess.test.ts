@@ -1,6 +1,6 @@
 // The encoder input must be what training fed the model: compared here with
 // training/data/preprocess.py itself on a CT (3 mm), an oblique 1 mm MR (resampling, percentiles),
-// an NRRD MR and a coronal MR slab sliced coronally (a model trained on all three planes).
+// an NRRD MR and a coronal MR slab sliced coronally (a slab is segmented in its own plane).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,16 +106,28 @@ describe('pure geometry', () => {
     expect(out.reduce((a, b) => a + b, 0)).toBe(14);
   });
 
-  it('keeps axial slicing for a model trained on axial slices only, and for isotropic volumes', () => {
+  it('slices a slab in its own plane even for a model trained on axial slices only', () => {
     expect(sliceFrame(coronalSlab, demoManifest({ inputSize: 16 }))).toMatchObject({
-      sliceAxis: 1,
-      plane: 'axial',
+      sliceAxis: 2,
+      plane: 'coronal',
     });
+  });
+
+  it('slices near-isotropic volumes axially, thin CT with finer slices than pixels included', () => {
     const iso = { ...coronalSlab, spacingMm: [3, 3, 3] } as unknown as Volume;
     expect(sliceFrame(iso, demoManifest({ inputSize: 16, ...allPlanes }))).toMatchObject({
       sliceAxis: 1,
       plane: 'axial',
     });
+    // 0.78 mm pixels, 0.4 mm slices: two equal coarse axes make no slab.
+    const thinCt = { ...coronalSlab, spacingMm: [0.78, 0.4, 0.78] } as unknown as Volume;
+    expect(sliceFrame(thinCt, demoManifest({ inputSize: 16 }))).toMatchObject({
+      sliceAxis: 1,
+      plane: 'axial',
+    });
+    // 4 mm against 3 mm is not yet a slab (SLAB_RATIO 1.5).
+    const mild = { ...coronalSlab, spacingMm: [3, 3, 4] } as unknown as Volume;
+    expect(sliceFrame(mild, demoManifest({ inputSize: 16 }))).toMatchObject({ sliceAxis: 1, plane: 'axial' });
   });
 
   it('slices a sagittal slab sagittally: rows S→I, columns A→P', () => {
@@ -157,16 +169,10 @@ async function load(path: string, modality: string): Promise<Volume> {
   return { ...volume, modality };
 }
 
-function reference(
-  path: string,
-  modality: string,
-  slices: number[],
-  size: number,
-  mode: 'axial' | 'acquisition',
-): Float32Array {
+function reference(path: string, modality: string, slices: number[], size: number): Float32Array {
   const out = join(mkdtempSync(join(tmpdir(), 'seg-pp-')), 'ref.bin');
   const script = join(process.cwd(), 'test/unit/segmentation/preprocess_reference.py');
-  const run = spawnSync('/usr/bin/python3', [script, path, modality, slices.join(','), out, mode], {
+  const run = spawnSync('/usr/bin/python3', [script, path, modality, slices.join(','), out], {
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(run.stderr);
@@ -178,24 +184,23 @@ function reference(
 
 describe('preprocessing matches training/data/preprocess.py', () => {
   requireData(exampleCtData, sharedFile(flair), sharedFile(breastMr), sharedFile(coronalMr), trainingPython);
-  const cases: [string, string, string, 'axial' | 'acquisition'][] = [
-    ['CT, 3 mm, flipped L/P axes', exampleCt, 'CT', 'axial'],
-    ['MR, 1 mm oblique (resampled, percentiles)', flair, 'MR', 'axial'],
-    ['MR NRRD', breastMr, 'MR', 'axial'],
-    ['coronal MR slab, sliced coronally', coronalMr, 'MR', 'acquisition'],
-    ['CT, all-plane model (isotropic: axial)', exampleCt, 'CT', 'acquisition'],
+  const cases: [string, string, string][] = [
+    ['CT, 3 mm, flipped L/P axes', exampleCt, 'CT'],
+    ['MR, 1 mm oblique (resampled, percentiles)', flair, 'MR'],
+    ['MR NRRD', breastMr, 'MR'],
+    ['coronal MR slab, sliced coronally', coronalMr, 'MR'],
   ];
-  for (const [what, path, modality, mode] of cases) {
+  for (const [what, path, modality] of cases) {
     it(
       what,
       async () => {
-        const manifest = demoManifest(mode === 'acquisition' ? allPlanes : {});
+        const manifest = demoManifest();
         const volume = await load(path, modality);
         const frame = sliceFrame(volume, manifest);
         if (path === coronalMr) expect(frame.plane).toBe('coronal');
         const slices = [0, Math.floor(frame.slices / 2), frame.slices - 1];
         const S = manifest.preprocessing.inputSize;
-        const ref = reference(path, modality, slices, S, mode);
+        const ref = reference(path, modality, slices, S);
         const map = intensityMap(volume, manifest);
         let worst = 0;
         slices.forEach((k, n) => {

@@ -195,12 +195,9 @@ export class SegmentationService {
     let sliceAxis: number;
     try {
       classValues = await this.classValues(options.modelId);
-      // The volume index the model slices this study along (its acquisition plane for a model
-      // trained on several planes): gates are packed along it.
-      sliceAxis = chooseSliceAxis(
-        volume,
-        (await this.model(options.modelId)).manifest.preprocessing.planes ?? ['axial'],
-      );
+      // The volume index the model slices this study along (a slab's acquisition plane): gates
+      // are packed along it.
+      sliceAxis = chooseSliceAxis(volume);
     } catch (error) {
       if (error instanceof SegmentationRefusedError && !options.modelId) return null;
       throw error;

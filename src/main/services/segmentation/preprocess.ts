@@ -60,25 +60,39 @@ const nearestLps = (axis: readonly number[]): number =>
   [0, 1, 2].reduce((best, d) => (Math.abs(axis[d]) > Math.abs(axis[best]) ? d : best), 0);
 
 /**
- * The volume index the slices run through. A model trained on one plane (manifest without
- * `planes`, or `['axial']`) gets the index closest to S-I. A model trained on several planes gets
- * the acquisition axis — the index with the largest spacing, when it is more than 1 % coarser than
- * the finest (a slab acquired coronally is segmented coronally) — provided the model knows that
- * plane; an isotropic volume is sliced axially (training/data/preprocess.acquisition_plane).
+ * A slab: one axis more than this much coarser than the other two (a coronal MR of 3 × 3 × 5.5 mm).
+ * Resliced axially it leaves a handful of blurred rows per slice, so it is segmented in its own
+ * plane even by a model trained on axial slices only: on the real coronal MR of ukat-mr-kidneys the
+ * axial-only demo model finds no kidney through axial reslices (Dice 0.00) and finds them through
+ * coronal slices (0.17; training/results/ood.md). Near-isotropic volumes (thin CT, 3-D MR) are
+ * sliced axially, the plane every model here knows best.
  */
-export function chooseSliceAxis(
-  volume: Pick<Volume, 'spacingMm' | 'axesLps'>,
-  planes: readonly SlicePlane[],
-): number {
+export const SLAB_RATIO = 1.5;
+
+/**
+ * The volume index the slices run through and their plane: a slab's through-plane axis in its own
+ * plane, else the index closest to S-I as axial (training/data/preprocess.acquisition_plane decides
+ * the same).
+ */
+function chooseSlicing(volume: Pick<Volume, 'spacingMm' | 'axesLps'>): {
+  sliceAxis: number;
+  plane: SlicePlane;
+} {
   const { spacingMm, axesLps } = volume;
+  const [coarsest, next] = [0, 1, 2].sort((a, b) => spacingMm[b] - spacingMm[a]);
+  if (spacingMm[coarsest] > SLAB_RATIO * spacingMm[next]) {
+    return { sliceAxis: coarsest, plane: PLANE_OF_NORMAL[nearestLps(axesLps[coarsest])] };
+  }
   const axial = [0, 1, 2].reduce(
     (best, n) => (Math.abs(axesLps[n][2]) > Math.abs(axesLps[best][2]) ? n : best),
     0,
   );
-  const coarsest = [0, 1, 2].reduce((best, n) => (spacingMm[n] > spacingMm[best] ? n : best), 0);
-  if (spacingMm[coarsest] <= 1.01 * Math.min(...spacingMm)) return axial;
-  return planes.includes(PLANE_OF_NORMAL[nearestLps(axesLps[coarsest])]) ? coarsest : axial;
+  return { sliceAxis: axial, plane: 'axial' };
 }
+
+/** The volume index the model's slices run through (gates and labels are packed along it). */
+export const chooseSliceAxis = (volume: Pick<Volume, 'spacingMm' | 'axesLps'>): number =>
+  chooseSlicing(volume).sliceAxis;
 
 /** Where a volume's slices, rows and columns lie for the model; refuses what the model cannot take. */
 export function sliceFrame(
@@ -91,11 +105,8 @@ export function sliceFrame(
       `the model segments 3-D volumes; this image is ${dims.join(' × ')} voxels (a 2-D image or a single slice)`,
     );
   }
-  const sliceAxis = chooseSliceAxis(volume, manifest.preprocessing.planes ?? ['axial']);
-  const known = manifest.preprocessing.planes ?? ['axial'];
-  const acquired = PLANE_OF_NORMAL[nearestLps(axesLps[sliceAxis])];
-  // A slice axis closest to S-I is axial by definition; otherwise its own plane when the model knows it.
-  const plane: SlicePlane = known.includes(acquired) ? acquired : 'axial';
+  // Each plane in its canonical layout (the one training uses for it), known to the model or not.
+  const { sliceAxis, plane } = chooseSlicing(volume);
   const layout = PLANE_LAYOUT[plane];
   const rest = [0, 1, 2].filter((n) => n !== sliceAxis);
   const [colDir, colSense] = layout.col;
