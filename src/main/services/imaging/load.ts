@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { sidecarName, sidecarTexts } from './bidsSidecar';
 import { detectFormat } from './detectFormat';
 import { loadDicomFiles, type DecodeFrame } from './dicom/index';
 import { BadInputError } from './errors';
@@ -80,14 +81,28 @@ export async function loadFiles(
   const formats = inputs.map((file) => detectFormat(file));
   // Data files of detached NRRD headers are read through their header, not on their own.
   const hasNrrdHeader = formats.some((format) => format.kind === 'nhdr');
+  const sidecars = new Set(
+    inputs.flatMap((f, n) => (formats[n].kind === 'nifti' ? [sidecarName(basename(f.path))] : [])),
+  );
   for (const [n, file] of inputs.entries()) {
     options.signal?.throwIfAborted();
     const format = formats[n];
     try {
       switch (format.kind) {
-        case 'nifti':
-          result.series.push(readNifti(file));
+        case 'nifti': {
+          const name = sidecarName(basename(file.path));
+          const sidecar = name
+            ? (byName.get(name)?.bytes ??
+              (readSibling ? await readSibling(name, file.path).catch(() => undefined) : undefined))
+            : undefined;
+          const stated = sidecar?.length
+            ? sidecarTexts(join(dirname(file.path), name!), sidecar)
+            : { texts: [] };
+          const series = readNifti(file, stated.texts);
+          if (stated.warning) series.warnings.push(stated.warning);
+          result.series.push(series);
           break;
+        }
         case 'nrrd':
           result.series.push(readNrrd(file));
           break;
@@ -121,6 +136,8 @@ export async function loadFiles(
           }
           break;
         case 'unknown':
+          // A NIfTI's JSON sidecar was read with it.
+          if (sidecars.has(basename(file.path))) break;
           result.errors.push({
             file: file.path,
             message: `${file.path}: not a supported image (NIfTI, NRRD or DICOM)`,

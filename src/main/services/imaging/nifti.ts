@@ -263,7 +263,8 @@ function storedType(path: string, datatype: number): VoxelType {
   );
 }
 
-export function readNifti(file: InputFile): LoadedSeries {
+/** `statedTexts`: what else describes the image (a BIDS sidecar's Modality), for the modality rule. */
+export function readNifti(file: InputFile, statedTexts: string[] = []): LoadedSeries {
   const bytes = isGzip(file.bytes) ? gunzipInput(file.path, file.bytes) : file.bytes;
   const header = parseHeader(file.path, bytes);
   const warnings: string[] = [];
@@ -289,7 +290,7 @@ export function readNifti(file: InputFile): LoadedSeries {
   const geometry = geometryFromColumns(file.path, affine.columns.map(ras2lps) as [Vec3, Vec3, Vec3]);
   warnings.push(...geometry.warnings);
 
-  const guess = guessModality(voxels, voxelType, [header.descrip, header.intentName]);
+  const guess = guessModality(voxels, voxelType, [header.descrip, header.intentName, ...statedTexts]);
   if (guess.warning) warnings.push(guess.warning);
 
   return {
