@@ -78,8 +78,9 @@ export interface ModelManifest {
     /** Per modality (CT, MR, …, and `default`). */
     intensity: Record<string, IntensityNormalisation>;
     /**
-     * Planes the model was trained on (absent: axial only). With more than one, a volume is sliced
-     * along its acquisition plane when the model knows it (see segmentation/preprocess.sliceFrame).
+     * Planes the model was trained on (absent: axial only); recorded for the reader. Slicing does
+     * not depend on it: a slab is segmented in its own plane, any other volume axially (see
+     * segmentation/preprocess.sliceFrame).
      */
     planes?: SlicePlane[];
     postprocessing?: string;
