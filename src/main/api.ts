@@ -169,6 +169,7 @@ export function createApi(context: ApiContext): Api {
     'files.list': async ({ path }) => listDirectory(path),
     'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
     'series.slices': async ({ seriesId, first, count }) => registry.slices(seriesId, first, count),
+    'series.valueRange': async ({ seriesId }) => ({ valueRange: await registry.valueRange(seriesId) }),
     'series.close': async ({ seriesId }) => {
       segmentation.forget(seriesId);
       return { closed: registry.remove(seriesId) };
