@@ -400,7 +400,12 @@ export class ApiError extends Error {
 }
 
 /** Electron IPC channels of the contract: one for requests, one for events. */
-export const ipcChannels = { invoke: 'api:invoke', event: 'api:event' } as const;
+export const ipcChannels = {
+  invoke: 'api:invoke',
+  event: 'api:event',
+  /** The page asks for a port of its own for the bulk methods (see portTransport.ts). */
+  slicesPort: 'api:slices-port',
+} as const;
 
 /** A transport sends one request and resolves with its envelope; it knows nothing of methods. */
 export interface Transport {

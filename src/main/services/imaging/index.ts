@@ -96,7 +96,9 @@ export class SeriesRegistry {
   /** The measured value range, once every slice is in. */
   async valueRange(seriesId: string): Promise<[number, number]> {
     const series = this.find(seriesId);
-    return series.stream ? series.stream.valueRange() : (series.valueRange ?? valueRange(series.volume.voxels));
+    return series.stream
+      ? series.stream.valueRange()
+      : (series.valueRange ?? valueRange(series.volume.voxels));
   }
 
   remove(seriesId: string): boolean {

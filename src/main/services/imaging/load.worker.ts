@@ -46,7 +46,8 @@ async function run(job: LoadJob): Promise<void> {
       slice: (k) => {
         post({ type: 'slice', index, k });
         // Measured here, off the main thread, once: the exact display range for the 3D view.
-        if (++written === total) post({ type: 'complete', index, valueRange: valueRange(series.volume.voxels) });
+        if (++written === total)
+          post({ type: 'complete', index, valueRange: valueRange(series.volume.voxels) });
       },
       widened: (voxels) => post({ type: 'widened', index, voxels }),
       failed: (error) =>

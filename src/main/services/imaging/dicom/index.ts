@@ -80,7 +80,10 @@ export async function loadDicomFiles(
   const announce = (g: number, loaded?: LoadedSeries) => {
     announced[g] = loaded;
     if (--unannounced === 0)
-      options.onStreamsReady?.(announced.filter((s) => s !== undefined), [...errors, ...groupErrors.flat()]);
+      options.onStreamsReady?.(
+        announced.filter((s) => s !== undefined),
+        [...errors, ...groupErrors.flat()],
+      );
   };
   const built = await Promise.all(
     groups.map(async ({ instances, warnings, withoutSeriesUid }, g) => {

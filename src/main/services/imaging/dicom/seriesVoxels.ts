@@ -51,11 +51,12 @@ export async function decodeIntoVolume(
   context: SeriesContext,
 ): Promise<void> {
   const { volume } = series;
-  let listener: SeriesStreamListener | undefined;
+  // Set once the first slice is in; the decoding before it has nobody to tell.
+  const streaming: { listener?: SeriesStreamListener } = {};
   const sliceSize = volume.dims[0] * volume.dims[1];
   const length = sliceSize * frames.length;
   const allocate = context.allocate ?? ((type, n) => new voxelArrayConstructors[type](n));
-  const focus = () => listener?.focus() ?? Math.floor(frames.length / 2);
+  const focus = () => streaming.listener?.focus() ?? Math.floor(frames.length / 2);
   const plan = new SliceStreamPlan(frames.length);
   const seen: { stored: { min: number; max: number }; rescale: Rescale }[] = [];
   const remaining = new Map<ParsedInstance, number>();
@@ -77,14 +78,14 @@ export async function decodeIntoVolume(
       wider.set(volume.voxels as never);
       volume.voxelType = type;
       volume.voxels = wider;
-      listener?.widened(wider);
+      streaming.listener?.widened(wider);
     }
     writeRescaled(volume.voxels, k * sliceSize, stored.values, frame.rescale);
     plan.markLoaded({ first: k, count: 1 });
     const left = remaining.get(frame.instance)! - 1;
     remaining.set(frame.instance, left);
     if (left === 0) context.frames.release(frame.instance);
-    listener?.slice(k);
+    streaming.listener?.slice(k);
     await context.frameDone();
   };
   const guarded = async (k: number) => {
@@ -102,8 +103,8 @@ export async function decodeIntoVolume(
   // The first slice alone: it decides the type, and the reader is waiting for it.
   const firstSlice = plan.next(focus(), 1)!.first;
   await guarded(firstSlice);
-  listener = context.startStream?.(series, clamp(declared, volume.voxelType));
-  listener?.slice(firstSlice);
+  streaming.listener = context.startStream?.(series, clamp(declared, volume.voxelType));
+  streaming.listener?.slice(firstSlice);
   let failed = false;
   const runner = async () => {
     while (!failed) {
@@ -120,7 +121,7 @@ export async function decodeIntoVolume(
   try {
     await Promise.all(Array.from({ length: Math.max(1, context.concurrency) }, runner));
   } catch (error) {
-    listener?.failed(error);
+    streaming.listener?.failed(error);
     throw error;
   }
 }
