@@ -69,11 +69,15 @@ export class SeriesRegistry {
     return this.summary(seriesId, series);
   }
 
-  /** A whole series: one still being decoded is refused until it is complete. */
+  /** An open series by handle, for what it is (path, identity), whether or not its voxels are all in. */
   get(seriesId: string): LoadedSeries {
+    return this.find(seriesId);
+  }
+
+  /** An open series with all its voxels: one still being decoded is answered once it is complete. */
+  async whole(seriesId: string): Promise<LoadedSeries> {
     const series = this.find(seriesId);
-    if (series.stream && !series.stream.complete)
-      throw new BadInputError(series.path, 'is still loading; try again once all its slices have arrived');
+    await series.stream?.valueRange();
     return series;
   }
 
