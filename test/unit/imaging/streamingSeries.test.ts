@@ -43,7 +43,7 @@ describe('StreamingSeries', () => {
     await stream.slicesWritten(5, 1);
     let answered = false;
     const waiting = stream.slicesWritten(7, 2).then(() => (answered = true));
-    expect(focused).toEqual([7]);
+    expect(focused).toEqual([8]);
     stream.sliceWritten(7);
     await Promise.resolve();
     expect(answered).toBe(false);

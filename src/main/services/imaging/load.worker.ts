@@ -3,6 +3,7 @@
 // decoded, its voxels in a SharedArrayBuffer the main thread reads while this thread fills it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { valueRange, voxelArrayConstructors, type VoxelType } from '../../../shared/volume';
+import { collectGarbage } from './collectGarbage';
 import { createDecodePool } from './dicom/decodePool';
 import type { SeriesStreamListener } from './dicom/series';
 import { loadFiles, loadPaths, type LoadOptions } from './load';
@@ -32,6 +33,7 @@ async function run(job: LoadJob): Promise<void> {
     parentPort!.postMessage(message, transfer);
   const onProgress = (fraction: number, label: string) => post({ type: 'progress', fraction, label });
   const streamIndex = new Map<LoadedSeries, number>();
+  let collectEvery = 0;
   const focus = new Map<number, number>();
   parentPort!.on('message', (request: LoadWorkerRequest) => focus.set(request.index, request.k));
 
@@ -45,6 +47,9 @@ async function run(job: LoadJob): Promise<void> {
       focus: () => focus.get(index) ?? Math.floor(total / 2),
       slice: (k) => {
         post({ type: 'slice', index, k });
+        // Each file is let go once its frames are in, but V8 returns its memory only when it collects,
+        // which it may not do before the volume has filled: the series would be held twice.
+        if (++collectEvery % 32 === 0) collectGarbage();
         // Measured here, off the main thread, once: the exact display range for the 3D view.
         if (++written === total)
           post({ type: 'complete', index, valueRange: valueRange(series.volume.voxels) });

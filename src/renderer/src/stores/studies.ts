@@ -196,6 +196,11 @@ export const useStudiesStore = defineStore('studies', () => {
           voxelsRevision.value++;
         }),
       );
+    } else if (summary.valueRangeDeclared) {
+      // A one-slice series handed over before its range was measured.
+      void api['series.valueRange']({ seriesId: summary.seriesId }).then((exact) => {
+        if (volume.value === next) valueRange.value = exact.valueRange;
+      }, reportError);
     }
     return true;
   }
@@ -219,7 +224,7 @@ export const useStudiesStore = defineStore('studies', () => {
         onSlices: (run) => redraw(run.first <= view.cursor[2] && view.cursor[2] < run.first + run.count),
         onWidened: (widened) => {
           if (stream !== controller) return;
-          // The declared range was clamped to the narrower type: let vtk.js measure until the exact one comes.
+          // The declared range was clamped to the narrower type: vtk.js measures until the exact one comes.
           valueRange.value = null;
           volume.value = markRaw(widened);
         },

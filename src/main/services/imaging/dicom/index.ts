@@ -57,7 +57,7 @@ export async function loadDicomFiles(
     } catch (error) {
       errors.push(errorEntry(files[n].path, error));
     }
-    // The parsed dataset keeps what it needs (native pixels as a view, compressed ones as copies).
+    // The parsed dataset keeps what it needs (its pixels, until their frames are decoded).
     if (options.releaseInputs) files[n].bytes = new Uint8Array(0);
     onProgress?.((parseShare * (n + 1)) / files.length);
   }
@@ -88,6 +88,12 @@ export async function loadDicomFiles(
   const built = await Promise.all(
     groups.map(async ({ instances, warnings, withoutSeriesUid }, g) => {
       let started = false;
+      // What the grouping knows about the series, added before it is announced or returned.
+      const withGrouping = (series: LoadedSeries) => {
+        series.warnings.push(...warnings);
+        if (withoutSeriesUid && series.dicom) series.dicom.groupedWithoutSeriesUid = true;
+        return series;
+      };
       try {
         const loaded = await buildSeries(instances, {
           frames: source,
@@ -96,20 +102,14 @@ export async function loadDicomFiles(
           allocate: options.allocate,
           startStream: streaming
             ? (series, declaredRange) => {
-                series.warnings.push(...warnings);
-                if (withoutSeriesUid && series.dicom) series.dicom.groupedWithoutSeriesUid = true;
                 started = true;
-                const listener = streaming(series, declaredRange);
+                const listener = streaming(withGrouping(series), declaredRange);
                 announce(g, series);
                 return listener;
               }
             : undefined,
         });
-        if (!started) {
-          loaded.warnings.push(...warnings);
-          if (withoutSeriesUid && loaded.dicom) loaded.dicom.groupedWithoutSeriesUid = true;
-        }
-        return loaded;
+        return started ? loaded : withGrouping(loaded);
       } catch (error) {
         if (isAbort(error)) throw error;
         groupErrors[g].push(errorEntry(instances[0].path, error));
