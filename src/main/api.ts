@@ -167,15 +167,20 @@ export function createApi(context: ApiContext): Api {
     'studies.recent': async () => ({ items: await recent.list() }),
     'tasks.cancel': async ({ task }) => ({ cancelled: tasks.cancel(task) }),
     'files.list': async ({ path }) => listDirectory(path),
-    'series.volume': async ({ seriesId }) => registry.get(seriesId).volume,
+    'series.volume': async ({ seriesId }) => (await registry.whole(seriesId)).volume,
     'series.slices': async ({ seriesId, first, count }) => registry.slices(seriesId, first, count),
+    'series.valueRange': async ({ seriesId }) => ({ valueRange: await registry.valueRange(seriesId) }),
     'series.close': async ({ seriesId }) => {
       segmentation.forget(seriesId);
       return { closed: registry.remove(seriesId) };
     },
-    'segmentation.load': async ({ seriesId, paths }) => readSegmentation(paths, registry.get(seriesId)),
+    'segmentation.load': async ({ seriesId, paths }) =>
+      readSegmentation(paths, await registry.whole(seriesId)),
     'segmentation.save': async ({ seriesId, path, format, segmentation, algorithm, overwrite }) =>
-      writeSegmentation(path, format, segmentation, registry.get(seriesId), { algorithm, overwrite }),
+      writeSegmentation(path, format, segmentation, await registry.whole(seriesId), {
+        algorithm,
+        overwrite,
+      }),
     // Segmentation: models (verified before use), automatic and promptable runs in a worker thread.
     'models.list': async () => ({ models: await segmentation.list() }),
     'models.add': async ({ path }) => {
@@ -184,7 +189,7 @@ export function createApi(context: ApiContext): Api {
     },
     'segmentation.run': async ({ seriesId, modelId, task, modality }) => {
       const name = task ?? `segment:${seriesId}`;
-      const { volume } = registry.get(seriesId);
+      const { volume } = await registry.whole(seriesId);
       return segmentationResult(
         name,
         await finished(name, () =>
@@ -209,7 +214,7 @@ export function createApi(context: ApiContext): Api {
       modality,
     }) => {
       const taskName = task ?? `prompt:${seriesId}`;
-      const { volume } = registry.get(seriesId);
+      const { volume } = await registry.whole(seriesId);
       const prompt = box
         ? ({ kind: 'box', from: box[0], to: box[1] } as const)
         : ({ kind: 'points', points: points! } as const);
@@ -256,7 +261,7 @@ export function createApi(context: ApiContext): Api {
       modelId,
       modality,
     }) => {
-      const { volume, path } = registry.get(seriesId);
+      const { volume, path } = await registry.whole(seriesId);
       if (labels.dims.some((d, a) => d !== volume.dims[a])) {
         throw new BadInputError(
           path,
@@ -307,10 +312,10 @@ export function createApi(context: ApiContext): Api {
       if (opened.series.length > 0) await recent.remember([stats.folder]);
       return { ...opened, stats };
     },
-    'pacs.store': ({ node, seriesId, segmentation, report, algorithm }) =>
+    'pacs.store': async ({ node, seriesId, segmentation, report, algorithm }) =>
       pacs.sendSegmentation({
         node,
-        source: registry.get(seriesId),
+        source: await registry.whole(seriesId),
         segmentation,
         report,
         algorithm,

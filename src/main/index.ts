@@ -1,8 +1,9 @@
 // Electron shell entry: the window, its security settings, and the contract bound to IPC. The
 // services and the contract's implementation are shared with the web shell (src/main/api.ts).
-import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
+import { app, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, session } from 'electron';
 import { join } from 'node:path';
 import { ipcChannels } from '../shared/api';
+import { servePort } from '../shared/portTransport';
 import { createApi } from './api';
 import { compactViews } from './ipcPayload';
 import { appVersion, preloadPath, rendererDir, resourcesDir } from './appPaths';
@@ -69,6 +70,20 @@ void app.whenReady().then(() => {
   ipcMain.handle(ipcChannels.invoke, async (_event, method: string, request: unknown) =>
     compactViews(await api.dispatch(method, request)),
   );
+  // Slices go on a port of the page's own (shared/portTransport.ts), not through the invoke above.
+  ipcMain.on(ipcChannels.slicesPort, (event) => {
+    const { port1, port2 } = new MessageChannelMain();
+    servePort(
+      {
+        send: (message) => port1.postMessage(message),
+        listen: (handler) => port1.on('message', (e) => handler(e.data)),
+      },
+      api.dispatch,
+      compactViews,
+    );
+    port1.start();
+    event.sender.postMessage(ipcChannels.slicesPort, null, [port2]);
+  });
 });
 
 app.on('web-contents-created', (_event, contents) => {

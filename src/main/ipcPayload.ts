@@ -6,7 +6,9 @@
 /** `value` with every typed-array view narrower than its buffer replaced by a copy of just its bytes. */
 export function compactViews<T>(value: T): T {
   if (ArrayBuffer.isView(value)) {
-    if (value instanceof DataView || value.byteLength === value.buffer.byteLength) return value;
+    // Shared memory (a volume the load worker filled) cannot cross IPC at all: it is copied too.
+    const shared = value.buffer instanceof SharedArrayBuffer;
+    if (value instanceof DataView || (value.byteLength === value.buffer.byteLength && !shared)) return value;
     return (value as unknown as { slice(): T }).slice();
   }
   if (Array.isArray(value)) {

@@ -1,4 +1,5 @@
 // The Electron side of the contract's transport, kept apart from electron so it can be tested.
+import { slicesPortMessage } from '../shared/portTransport';
 import {
   createClient,
   ipcChannels,
@@ -31,4 +32,19 @@ export function createIpcTransport(ipc: IpcLike): Transport {
 
 export function createPreloadApi(ipc: IpcLike): ApiClient {
   return createClient(createIpcTransport(ipc));
+}
+
+/**
+ * What the page may call to get its port for slices: the main process answers with a port, which is
+ * handed on to the page's own world (window.postMessage with the port transferred), so that slices
+ * arriving on it never pass through the contextBridge.
+ */
+export function createPortRequester(
+  ipc: Pick<IpcLike, 'on'> & { send(channel: string): void },
+  postToPage: (message: unknown, ports: MessagePort[]) => void,
+): { requestSlicesPort(): void } {
+  ipc.on(ipcChannels.slicesPort, (event) =>
+    postToPage({ type: slicesPortMessage }, [...((event as { ports?: MessagePort[] }).ports ?? [])]),
+  );
+  return { requestSlicesPort: () => ipc.send(ipcChannels.slicesPort) };
 }

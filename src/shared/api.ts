@@ -223,6 +223,8 @@ export const requestSchemas = {
     first: z.number().int().nonnegative(),
     count: z.number().int().positive().max(4096),
   }),
+  /** The measured value range of a series whose summary gave the declared one; answers once all slices are in. */
+  'series.valueRange': z.object({ seriesId }),
   'series.close': z.object({ seriesId }),
   'segmentation.load': z.object({ seriesId, paths: z.array(path).min(1) }),
   'segmentation.save': z.object({
@@ -324,6 +326,7 @@ export interface Responses {
   'files.list': DirectoryListing;
   'series.volume': Volume;
   'series.slices': SliceChunk;
+  'series.valueRange': { valueRange: [number, number] };
   'series.close': { closed: boolean };
   /** The labels on the series' grid; `placement` says how, where they came from another grid. */
   'segmentation.load': Segmentation & { placement?: string };
@@ -397,7 +400,12 @@ export class ApiError extends Error {
 }
 
 /** Electron IPC channels of the contract: one for requests, one for events. */
-export const ipcChannels = { invoke: 'api:invoke', event: 'api:event' } as const;
+export const ipcChannels = {
+  invoke: 'api:invoke',
+  event: 'api:event',
+  /** The page asks for a port of its own for the bulk methods (see portTransport.ts). */
+  slicesPort: 'api:slices-port',
+} as const;
 
 /** A transport sends one request and resolves with its envelope; it knows nothing of methods. */
 export interface Transport {

@@ -25,6 +25,11 @@ export interface SeriesSummary extends SeriesInfo {
   fileCount: number;
   /** Smallest and largest voxel value: known before the voxels arrive (streaming, display range). */
   valueRange: [number, number];
+  /**
+   * True while the series is still being decoded on the main side: `valueRange` is then what its
+   * headers allow (a superset of its values), and 'series.valueRange' answers the measured range.
+   */
+  valueRangeDeclared?: boolean;
 }
 
 /** Whole k-slices of an open series' voxels: the renderer streams a volume in these. */

@@ -1,12 +1,14 @@
 // The web shell's contract over a real WebSocket, as the renderer uses it: access rules, validation
 // before any service runs, binary voxel transfer and file errors that name the file.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Envelope, OpenResult } from '../../src/shared/api';
 import type { Segmentation, Volume } from '../../src/shared/volume';
 import { decodeFrame, encodeFrame } from '../../src/shared/wire';
+import { requireTools } from '../unit/imaging/dicomFixtures';
 import { repoRoot, startWebShell, type RunningWebShell } from './webShell';
 
 let shell: RunningWebShell;
@@ -15,6 +17,47 @@ beforeAll(async () => {
   shell = await startWebShell();
 });
 afterAll(() => shell?.stop());
+
+/**
+ * `count` 512×512 slices as lossless JPEG 2000 (pydicom writes them, GDCM compresses): slice k is
+ * noise (slow to decode) between -1000 and 1000 + 10k, with corners -1000, k*10 and 2000 + 10k.
+ */
+function jpeg2000Series(folder: string, count: number): string {
+  const script = `
+import os, sys, numpy as np, pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+out, count = sys.argv[1], int(sys.argv[2])
+os.makedirs(out, exist_ok=True)
+rng = np.random.default_rng(3)
+study, series = generate_uid(), generate_uid()
+for k in range(count):
+    v = rng.integers(-1000, 1000 + 10 * k, (512, 512), dtype=np.int16)
+    v[0, 0], v[0, 1], v[-1, -1] = -1000, 10 * k, 2000 + 10 * k
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.2'
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPClassUID, ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.Modality, ds.InstanceNumber = study, series, 'CT', k + 1
+    ds.ImageOrientationPatient, ds.ImagePositionPatient = [1, 0, 0, 0, 1, 0], [0, 0, float(k)]
+    ds.PixelSpacing, ds.Rows, ds.Columns = [0.7, 0.7], 512, 512
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, 'MONOCHROME2'
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+    ds.PixelData = v.tobytes()
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.save_as(os.path.join(out, f'{k:03d}.dcm'), write_like_original=False)
+`;
+  const raw = `${folder}-raw`;
+  execFileSync('/usr/bin/python3', ['-c', script, raw, String(count)]);
+  mkdirSync(folder, { recursive: true });
+  for (const name of readdirSync(raw))
+    execFileSync('gdcmconv', ['-U', '--j2k', join(raw, name), join(folder, name)]);
+  return folder;
+}
+
+const jpeg2000SliceCorners = (k: number) => [-1000, 10 * k, 2000 + 10 * k];
 
 function connect(headers: Record<string, string>): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -140,6 +183,35 @@ describe('web shell', () => {
       };
       expect(recent.result.items[0].paths).toEqual([info.result.sampleStudy.image]);
     });
+
+    it('answers the open of a JPEG 2000 series before its frames are decoded, and each slice once it is', async () => {
+      requireTools(['gdcmconv']);
+      const folder = jpeg2000Series(join(shell.dataDir, 'j2k-series'), 48);
+      const opened = (await call(ws, 'studies.open', { paths: [folder] })) as {
+        ok: true;
+        result: OpenResult;
+      };
+      const [series] = opened.result.series;
+      expect(series.dims).toEqual([512, 512, 48]);
+      // Answered while decoding: the range is the one the headers allow, not yet the measured one.
+      expect(series.valueRangeDeclared).toBe(true);
+      const cookie = { Cookie: `csam_token=${shell.token}` };
+      // Far from the middle, where decoding started: the answer waits for those frames, then is exact.
+      for (const first of [24, 0, 45]) {
+        const url = `${shell.origin}/api/series-slices?seriesId=${series.seriesId}&first=${first}&count=3`;
+        const voxels = new Int16Array(await (await fetch(url, { headers: cookie })).arrayBuffer());
+        for (let k = 0; k < 3; k++) {
+          const slice = voxels.subarray(k * 512 * 512, (k + 1) * 512 * 512);
+          expect([slice[0], slice[1], slice[512 * 512 - 1]]).toEqual(jpeg2000SliceCorners(first + k));
+        }
+      }
+      const range = (await call(ws, 'series.valueRange', { seriesId: series.seriesId })) as {
+        ok: true;
+        result: { valueRange: [number, number] };
+      };
+      expect(range.result.valueRange).toEqual([-1000, 47 * 10 + 2000]);
+      expect(await call(ws, 'series.close', { seriesId: series.seriesId })).toMatchObject({ ok: true });
+    }, 180_000);
 
     it('names the file and the problem when a file is broken', async () => {
       const broken = join(shell.dataDir, 'broken.nii.gz');

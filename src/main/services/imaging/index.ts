@@ -69,15 +69,27 @@ export class SeriesRegistry {
     return this.summary(seriesId, series);
   }
 
+  /** An open series by handle, for what it is (path, identity), whether or not its voxels are all in. */
   get(seriesId: string): LoadedSeries {
-    const series = this.series.get(seriesId);
-    if (!series) throw new BadInputError(seriesId, 'no such open series (it may have been closed)');
+    return this.find(seriesId);
+  }
+
+  /** An open series with all its voxels: one still being decoded is answered once it is complete. */
+  async whole(seriesId: string): Promise<LoadedSeries> {
+    const series = this.find(seriesId);
+    await series.stream?.valueRange();
     return series;
   }
 
-  /** Whole k-slices of a series, as a view on its voxels (the transport copies them once). */
-  slices(seriesId: string, first: number, count: number): SliceChunk {
-    const { volume, path } = this.get(seriesId);
+  /**
+   * Whole k-slices of a series, as a view on its voxels (the transport copies them once); for a
+   * series still being decoded, once they are written (decoding moves to them first).
+   */
+  async slices(seriesId: string, first: number, count: number): Promise<SliceChunk> {
+    const series = this.find(seriesId);
+    const last = first + count;
+    if (series.stream && last <= series.volume.dims[2]) await series.stream.slicesWritten(first, count);
+    const { volume, path } = series;
     try {
       return { seriesId, first, count, voxels: kSlices(volume.voxels, volume.dims, first, count) };
     } catch (error) {
@@ -85,11 +97,27 @@ export class SeriesRegistry {
     }
   }
 
+  /** The measured value range, once every slice is in. */
+  async valueRange(seriesId: string): Promise<[number, number]> {
+    const series = this.find(seriesId);
+    return series.stream
+      ? series.stream.valueRange()
+      : (series.valueRange ?? valueRange(series.volume.voxels));
+  }
+
   remove(seriesId: string): boolean {
+    const series = this.series.get(seriesId);
+    series?.stream?.close();
     const removed = this.series.delete(seriesId);
     // After the reply has gone out, not before: a collection takes tens of milliseconds.
     if (removed) setTimeout(collectGarbage, 0);
     return removed;
+  }
+
+  private find(seriesId: string): LoadedSeries {
+    const series = this.series.get(seriesId);
+    if (!series) throw new BadInputError(seriesId, 'no such open series (it may have been closed)');
+    return series;
   }
 
   private summary(seriesId: string, series: LoadedSeries): SeriesSummary {
@@ -102,7 +130,8 @@ export class SeriesRegistry {
       patientName: personNameText(series.dicom?.patientStudy.PatientName),
       fileCount: series.files.length,
       // The load worker measures it off the main thread; series loaded in this thread are measured here.
-      valueRange: series.valueRange ?? valueRange(series.volume.voxels),
+      valueRange: series.valueRange ?? series.stream?.declaredRange ?? valueRange(series.volume.voxels),
+      ...(series.valueRange === undefined && series.stream ? { valueRangeDeclared: true } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sidecarName, sidecarTexts } from './bidsSidecar';
 import { detectFormat } from './detectFormat';
-import { loadDicomFiles, type DecodeFrame } from './dicom/index';
+import { loadDicomFiles, type DecodeFrame, type DicomLoadOptions } from './dicom/index';
 import { BadInputError } from './errors';
 import { readNifti } from './nifti';
 import { readNrrd } from './nrrd';
@@ -15,6 +15,12 @@ export interface LoadOptions {
   decodeFrame?: DecodeFrame;
   /** Frames decoding at once (the pool's capacity). */
   concurrency?: number;
+  /** DICOM series streaming and memory (see DicomLoadOptions); the load worker sets them. */
+  allocate?: DicomLoadOptions['allocate'];
+  startStream?: DicomLoadOptions['startStream'];
+  releaseInputs?: boolean;
+  /** Streaming: what can be shown already, every series in it complete or announced as streaming. */
+  onReady?(result: LoadResult): void;
 }
 
 /** A folder of a whole CT study has a few thousand files; far more means the wrong folder was chosen. */
@@ -152,6 +158,15 @@ export async function loadFiles(
       signal: options.signal,
       decodeFrame: options.decodeFrame,
       concurrency: options.concurrency,
+      allocate: options.allocate,
+      startStream: options.startStream,
+      releaseInputs: options.releaseInputs,
+      onStreamsReady: (series, errors) =>
+        options.onReady?.({
+          series: [...result.series, ...series],
+          errors: [...result.errors, ...errors],
+          segmentations: [],
+        }),
       onProgress: (fraction) => options.onProgress?.(0.2 + 0.8 * fraction, 'Decoding DICOM'),
     });
     result.series.push(...dicom.series);

@@ -1,4 +1,5 @@
 import type { Segmentation, Vec3, Volume } from '../../../shared/volume';
+import type { StreamingSeries } from './streamingSeries';
 
 /** A file's path (for messages) and its bytes; readers never touch the disk themselves. */
 export interface InputFile {
@@ -36,6 +37,8 @@ export interface LoadedSeries {
   dicom?: DicomSeriesIdentity;
   /** Smallest and largest voxel value, where the loader measured it. */
   valueRange?: [number, number];
+  /** In the app, while its slices are still being decoded (the load worker streams DICOM series). */
+  stream?: StreamingSeries;
 }
 
 export interface LoadResult {

@@ -16,5 +16,5 @@ export * from './volumePresets';
 export * from './windowLevel';
 export * from './windowPresets';
 export * from './segmentFocus';
-export * from './sliceStreamPlan';
+export * from '../../../shared/sliceStreamPlan';
 export * from './streamVolume';

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesSummary, SliceChunk } from '../../../shared/api';
 import { kSlices, type Vec3 } from '../../../shared/volume';
-import { SliceStreamPlan } from './sliceStreamPlan';
-import { blackenMissing, emptyVolume, placeSlices, StreamCancelledError, streamVolume } from './streamVolume';
+import { SliceStreamPlan } from '../../../shared/sliceStreamPlan';
+import {
+  blackenMissing,
+  emptyVolume,
+  needsWidening,
+  placeSlices,
+  StreamCancelledError,
+  streamVolume,
+} from './streamVolume';
 
 // 512×512 int16 slices are 512 KiB: runs of 8 MiB hold 16 of them, so 40 slices take several runs.
 const dims: Vec3 = [512, 512, 40];
@@ -39,6 +46,7 @@ describe('streamVolume', () => {
       fetchSlices: served,
       focus: () => 30,
       onSlices: (run) => order.push(run.first),
+      onWidened: () => expect.unreachable('nothing was widened'),
       signal: new AbortController().signal,
     });
     expect(plan.complete).toBe(true);
@@ -59,12 +67,40 @@ describe('streamVolume', () => {
       },
       focus: () => 0,
       onSlices: () => controller.abort(),
+      onWidened: () => expect.unreachable('nothing was widened'),
       signal: controller.signal,
     });
     await expect(stream).rejects.toBeInstanceOf(StreamCancelledError);
     expect(plan.complete).toBe(false);
     expect(requests).toBeLessThanOrEqual(2);
     expect(plan.isLoaded(0)).toBe(true);
+  });
+
+  it('widens the volume when the main side widened the series mid-stream, keeping every value', async () => {
+    // Slices 0…19 served as int16, then (as after a late slice with values beyond int16) as int32.
+    const wide = Int32Array.from(source, (v, n) => (n >= 35 * dims[0] * dims[1] ? v * 100 : v));
+    const volume = emptyVolume(summary);
+    const plan = new SliceStreamPlan(dims[2]);
+    let shown = volume;
+    await streamVolume('s', volume, plan, {
+      fetchSlices: async ({ first, count }) => ({
+        seriesId: 's',
+        first,
+        count,
+        voxels:
+          first < 20
+            ? kSlices(source, dims, first, count).slice()
+            : kSlices(wide, dims, first, count).slice(),
+      }),
+      focus: () => 0,
+      onSlices: () => undefined,
+      onWidened: (widened) => (shown = widened),
+      signal: new AbortController().signal,
+    });
+    expect(shown.voxelType).toBe('int32');
+    expect(shown.voxels).toBeInstanceOf(Int32Array);
+    expect(shown.voxels.every((v, n) => v === wide[n])).toBe(true);
+    expect(needsWidening(shown, 'int16')).toBe(false);
   });
 
   it('marks slices still to come black and refuses a run that does not fit', () => {

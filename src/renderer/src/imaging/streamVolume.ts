@@ -2,9 +2,15 @@
 // the reader sees, then outwards from wherever the reader is looking. Each run is copied once, with
 // TypedArray.set, into the one array every view shares; there is no per-voxel JavaScript here.
 import type { SliceChunk } from '../../../shared/api';
-import { sliceVoxelCount, voxelArrayConstructors, type Volume } from '../../../shared/volume';
+import {
+  sliceVoxelCount,
+  voxelArrayConstructors,
+  voxelTypeOf,
+  type Volume,
+  type VoxelType,
+} from '../../../shared/volume';
 import type { SeriesSummary } from '../../../shared/api';
-import { SliceStreamPlan, type SliceRun } from './sliceStreamPlan';
+import { SliceStreamPlan, type SliceRun } from '../../../shared/sliceStreamPlan';
 
 /** About this many bytes per request: large enough to keep the pipe full, small enough to follow a scroll. */
 const chunkBytes = 16 * 1024 ** 2;
@@ -17,6 +23,11 @@ export interface StreamOptions {
   focus(): number;
   /** Called after each run has been copied in. */
   onSlices(run: SliceRun, plan: SliceStreamPlan): void;
+  /**
+   * The main side had to widen the series' type (a slice decoded late holds values the first ones
+   * did not): shows `widened` instead of the volume streamed into so far; the stream goes on in it.
+   */
+  onWidened(widened: Volume): void;
   signal: AbortSignal;
 }
 
@@ -53,12 +64,28 @@ export class StreamCancelledError extends Error {
   }
 }
 
+/** The types a streaming DICOM series widens through on the main side, narrowest first. */
+const wideningOrder: VoxelType[] = ['int16', 'int32', 'float32'];
+
+/** Whether a run of `arriving` type needs `volume` widened first (a narrower run converts as it is set). */
+export function needsWidening(volume: Volume, arriving: VoxelType): boolean {
+  const from = wideningOrder.indexOf(volume.voxelType);
+  return from >= 0 && wideningOrder.indexOf(arriving) > from;
+}
+
+/** `volume` in a wider type: its voxels converted natively by TypedArray.set, no JavaScript loop. */
+export function widenVolume(volume: Volume, type: VoxelType): Volume {
+  const voxels = new voxelArrayConstructors[type](volume.voxels.length);
+  voxels.set(volume.voxels as never);
+  return { ...volume, voxelType: type, voxels };
+}
+
 /** Copies one fetched run into the volume; a run that does not fit the volume is refused. */
 export function placeSlices(volume: Volume, chunk: SliceChunk): void {
   const size = sliceVoxelCount(volume.dims);
   if (chunk.voxels.length !== chunk.count * size || chunk.first + chunk.count > volume.dims[2])
     throw new Error(`slices ${chunk.first}…${chunk.first + chunk.count - 1} do not fit the volume`);
-  // The same typed array type on both sides: set() is a memcpy.
+  // The same typed array type on both sides: set() is a memcpy (a narrower run converts natively).
   volume.voxels.set(chunk.voxels as never, chunk.first * size);
 }
 
@@ -68,10 +95,11 @@ export function placeSlices(volume: Volume, chunk: SliceChunk): void {
  */
 export async function streamVolume(
   seriesId: string,
-  volume: Volume,
+  streamed: Volume,
   plan: SliceStreamPlan,
   options: StreamOptions,
 ): Promise<void> {
+  let volume = streamed;
   const sliceBytes = sliceVoxelCount(volume.dims) * volume.voxels.BYTES_PER_ELEMENT;
   const runSlices = Math.max(1, Math.floor(chunkBytes / sliceBytes));
   let failed = false;
@@ -91,6 +119,11 @@ export async function streamVolume(
         throw error;
       }
       if (options.signal.aborted) throw new StreamCancelledError();
+      const arriving = voxelTypeOf(chunk.voxels);
+      if (needsWidening(volume, arriving)) {
+        volume = widenVolume(volume, arriving);
+        options.onWidened(volume);
+      }
       placeSlices(volume, chunk);
       plan.markLoaded(run);
       options.onSlices(run, plan);

@@ -5,7 +5,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { AppInfo, OpenResult, RecentStudy, RequestOf, SeriesSummary } from '../../../shared/api';
-import type { Volume } from '../../../shared/volume';
+import { voxelTypeOf, type Volume } from '../../../shared/volume';
 import { api } from '../bridge';
 import { describeError, describeFileError } from '../errors';
 import {
@@ -167,12 +167,13 @@ export const useStudiesStore = defineStore('studies', () => {
    * newer open overtook this one before anything was shown.
    */
   async function show(summary: SeriesSummary, mine: number, study?: SeriesSummary[]): Promise<boolean> {
-    const next = emptyVolume(summary);
     const plan = new SliceStreamPlan(summary.dims[2]);
     // view.reset centres the cursor: its k is the first slice every view needs.
     const firstRun = plan.next(Math.floor(summary.dims[2] / 2), 1)!;
     const firstChunk = await api['series.slices']({ seriesId: summary.seriesId, ...firstRun });
     if (mine !== generation) return false;
+    // In the type the slices come in: a series still decoding may have widened since its summary.
+    const next = emptyVolume({ ...summary, voxelType: voxelTypeOf(firstChunk.voxels) });
     placeSlices(next, firstChunk);
     plan.markLoaded(firstRun);
     stopStream();
@@ -186,7 +187,7 @@ export const useStudiesStore = defineStore('studies', () => {
     // Window and level from the slice on screen until the rest has arrived.
     view.reset(next, firstChunk.voxels);
     if (!plan.complete) {
-      void streamRest(summary.seriesId, next, plan);
+      void streamRest(summary, next, plan);
       // After the first frame, not before it: filling 200 MB takes longer than that frame.
       requestAnimationFrame(() =>
         setTimeout(() => {
@@ -195,11 +196,17 @@ export const useStudiesStore = defineStore('studies', () => {
           voxelsRevision.value++;
         }),
       );
+    } else if (summary.valueRangeDeclared) {
+      // A one-slice series handed over before its range was measured.
+      void api['series.valueRange']({ seriesId: summary.seriesId }).then((exact) => {
+        if (volume.value === next) valueRange.value = exact.valueRange;
+      }, reportError);
     }
     return true;
   }
 
-  async function streamRest(seriesId: string, target: Volume, plan: SliceStreamPlan) {
+  async function streamRest(summary: SeriesSummary, target: Volume, plan: SliceStreamPlan) {
+    const { seriesId } = summary;
     const controller = new AbortController();
     stream = controller;
     const redraw = redrawPacer(() => {
@@ -215,7 +222,18 @@ export const useStudiesStore = defineStore('studies', () => {
         // The slice the reader waits for is drawn at once; the rest (which only the coronal and
         // sagittal views show) a few times a second, since every redraw re-uploads textures.
         onSlices: (run) => redraw(run.first <= view.cursor[2] && view.cursor[2] < run.first + run.count),
+        onWidened: (widened) => {
+          if (stream !== controller) return;
+          // The declared range was clamped to the narrower type: vtk.js measures until the exact one comes.
+          valueRange.value = null;
+          volume.value = markRaw(widened);
+        },
       });
+      // The 3D view is built once loading ends: with the measured range, not the declared one.
+      if (summary.valueRangeDeclared) {
+        const exact = await api['series.valueRange']({ seriesId });
+        if (stream === controller) valueRange.value = exact.valueRange;
+      }
       if (stream !== controller) return;
       redraw.stop();
       stream = null;

@@ -53,6 +53,14 @@ export function useVtkImageData(
       image.value.modified();
       triggerRef(image);
     });
+    // A range measured once every slice is in replaces the declared one the image was made with.
+    watch(streaming.range, (range) => {
+      if (!image.value || !range) return;
+      image.value.getPointData().getScalars().setRange({ min: range[0], max: range[1] }, 0);
+      image.value.getPointData().getScalars().modified();
+      image.value.modified();
+      triggerRef(image);
+    });
   }
 
   watch(

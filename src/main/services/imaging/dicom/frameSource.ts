@@ -24,7 +24,11 @@ interface InstancePixels {
 export class FrameSource {
   private readonly pixels = new Map<ParsedInstance, InstancePixels>();
 
-  constructor(private readonly decode: DecodeFrame) {}
+  /** `dropPixelData`: release also drops the instance's PixelData, so that its file can be freed. */
+  constructor(
+    private readonly decode: DecodeFrame,
+    private readonly dropPixelData = false,
+  ) {}
 
   layout(instance: ParsedInstance): PixelLayout {
     return this.pixelsOf(instance).layout;
@@ -86,6 +90,7 @@ export class FrameSource {
   /** Drops the instance's pixel buffers once all its frames are read. */
   release(instance: ParsedInstance): void {
     this.pixels.delete(instance);
+    if (this.dropPixelData) delete instance.dataset.PixelData;
   }
 
   private pixelsOf(instance: ParsedInstance): InstancePixels {

@@ -9,7 +9,7 @@ import { groupSeries } from './grouping';
 import { parseDicom, type ParsedInstance } from './parse';
 import { segmentationOnOwnGrid, segmentationOnSeries } from './segPlacement';
 import { readSegmentation } from './segReader';
-import { buildSeries, frameCount } from './series';
+import { buildSeries, frameCount, type SeriesContext } from './series';
 
 export { placeSegmentation } from './segPlacement';
 export { decodeFrame } from './decodeFrame';
@@ -23,6 +23,17 @@ export interface DicomLoadOptions {
   decodeFrame?: DecodeFrame;
   /** Compressed frames decoding at once; match the pool size (default 4). */
   concurrency?: number;
+  /** Where volumes are allocated (the load worker shares them with the main thread). */
+  allocate?: SeriesContext['allocate'];
+  /**
+   * Streaming (not for a load with a SEG, which is placed on complete series): each series is
+   * announced once its first slice is decoded and fills in behind it; `onStreamsReady` is called once
+   * every series has been announced or has failed, with those announced and the errors so far.
+   */
+  startStream?: SeriesContext['startStream'];
+  onStreamsReady?(series: LoadedSeries[], errors: LoadResult['errors']): void;
+  /** The inputs are the loader's to empty: each file's bytes are let go once parsed and decoded. */
+  releaseInputs?: boolean;
 }
 
 /** Share of progress given to parsing; decoding and assembling take the rest. */
@@ -46,37 +57,71 @@ export async function loadDicomFiles(
     } catch (error) {
       errors.push(errorEntry(files[n].path, error));
     }
+    // The parsed dataset keeps what it needs (its pixels, until their frames are decoded).
+    if (options.releaseInputs) files[n].bytes = new Uint8Array(0);
     onProgress?.((parseShare * (n + 1)) / files.length);
   }
 
   const groups = groupSeries(images);
   const totalFrames = groups.reduce((sum, g) => sum + frameCount(g.instances), 0) + frameCount(segs);
   let framesDone = 0;
-  const source = new FrameSource(options.decodeFrame ?? decodeInThisThread);
+  const source = new FrameSource(options.decodeFrame ?? decodeInThisThread, options.releaseInputs);
   const frameDone = async () => {
     framesDone++;
     onProgress?.(Math.min(1, parseShare + ((1 - parseShare) * framesDone) / Math.max(1, totalFrames)));
     await pace();
   };
 
-  const series: LoadedSeries[] = [];
-  for (const { instances, warnings, withoutSeriesUid } of groups) {
-    try {
-      const loaded = await buildSeries(instances, {
-        frames: source,
-        concurrency: options.concurrency ?? 4,
-        frameDone,
-      });
-      loaded.warnings.push(...warnings);
-      if (withoutSeriesUid && loaded.dicom) loaded.dicom.groupedWithoutSeriesUid = true;
-      series.push(loaded);
-    } catch (error) {
-      if (isAbort(error)) throw error;
-      errors.push(errorEntry(instances[0].path, error));
-    } finally {
-      instances.forEach((i) => source.release(i));
-    }
-  }
+  // Every series at once: each decodes its first slice before the rest, so all are announced early.
+  const streaming = segs.length === 0 ? options.startStream : undefined;
+  const announced: (LoadedSeries | undefined)[] = [];
+  const groupErrors: LoadResult['errors'][] = groups.map(() => []);
+  let unannounced = groups.length;
+  const announce = (g: number, loaded?: LoadedSeries) => {
+    announced[g] = loaded;
+    if (--unannounced === 0)
+      options.onStreamsReady?.(
+        announced.filter((s) => s !== undefined),
+        [...errors, ...groupErrors.flat()],
+      );
+  };
+  const built = await Promise.all(
+    groups.map(async ({ instances, warnings, withoutSeriesUid }, g) => {
+      let started = false;
+      // What the grouping knows about the series, added before it is announced or returned.
+      const withGrouping = (series: LoadedSeries) => {
+        series.warnings.push(...warnings);
+        if (withoutSeriesUid && series.dicom) series.dicom.groupedWithoutSeriesUid = true;
+        return series;
+      };
+      try {
+        const loaded = await buildSeries(instances, {
+          frames: source,
+          concurrency: options.concurrency ?? 4,
+          frameDone,
+          allocate: options.allocate,
+          startStream: streaming
+            ? (series, declaredRange) => {
+                started = true;
+                const listener = streaming(withGrouping(series), declaredRange);
+                announce(g, series);
+                return listener;
+              }
+            : undefined,
+        });
+        return started ? loaded : withGrouping(loaded);
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        groupErrors[g].push(errorEntry(instances[0].path, error));
+        if (!started && streaming) announce(g);
+        return undefined;
+      } finally {
+        instances.forEach((i) => source.release(i));
+      }
+    }),
+  );
+  const series = built.filter((s) => s !== undefined);
+  errors.push(...groupErrors.flat());
 
   const segmentations: LoadedSegmentationSource[] = [];
   for (const seg of segs) {

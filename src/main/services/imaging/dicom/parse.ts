@@ -1,4 +1,5 @@
 // Bytes → one parsed DICOM instance, or a BadInputError that says why the file is unusable.
+import { trailingFragments } from './encapsulated';
 import { BadInputError } from '../errors';
 import type { InputFile } from '../types';
 import { metaString, readMetaGroup } from './metaHeader';
@@ -62,8 +63,20 @@ export function parseDicom(file: InputFile): ParsedInstance {
       if (characterSet) warnings.push(...decodeTextElements(message.dict, characterSet.terms));
       return message;
     };
-    let message = read(native);
+    // Compressed single frames likewise: their fragments are viewed in place when they end the file.
+    const fragments =
+      declared !== undefined && !native && pixelEncoding(declared) !== 'native'
+        ? trailingFragments(bytes)
+        : undefined;
+    let message = read(native || fragments !== undefined);
     dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+    if (fragments && (Number(dataset.NumberOfFrames ?? 1) || 1) === 1 && fragments.length > 0) {
+      dataset.PixelData = fragments;
+    } else if (fragments) {
+      warnings.length = 0;
+      message = read(false);
+      dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+    }
     if (native) {
       const pixels = trailingPixelData(bytes, dataset, declared === bigEndianTransferSyntax);
       if (pixels) {

@@ -113,7 +113,9 @@ export interface Rescale {
 }
 
 /** The narrowest type that holds every rescaled value exactly (float32 when a rescale is fractional). */
-export function outputVoxelType(frames: { stored: StoredFrame; rescale: Rescale }[]): VoxelType {
+export function outputVoxelType(
+  frames: { stored: Pick<StoredFrame, 'min' | 'max'>; rescale: Rescale }[],
+): VoxelType {
   let min = Infinity;
   let max = -Infinity;
   let integral = true;

@@ -1,24 +1,17 @@
 // The instances of one series → one LoadedSeries: check the slices fit together, order them, decode
 // their frames and write rescaled voxels of an exact type.
 import { basename, dirname } from 'node:path';
-import { voxelArrayConstructors, type Volume } from '../../../../shared/volume';
+import type { Volume } from '../../../../shared/volume';
 import { BadInputError } from '../errors';
 import type { LoadedSeries } from '../types';
 import { stringOf } from './attributes';
-import { framesOf, type FrameInfo } from './frameInfo';
-import type { FrameSource } from './frameSource';
+import { framesOf } from './frameInfo';
 import { stackGeometry } from './geometry';
 import { seriesIdentity } from './identity';
 import type { ParsedInstance } from './parse';
-import { outputVoxelType, writeRescaled, type StoredFrame } from './pixels';
+import { decodeIntoVolume, type SeriesContext } from './seriesVoxels';
 
-export interface SeriesContext {
-  frames: FrameSource;
-  /** How many compressed frames may be decoding at once. */
-  concurrency: number;
-  /** Called after each frame is read; may throw to abort. */
-  frameDone(): Promise<void>;
-}
+export type { SeriesContext, SeriesStreamListener } from './seriesVoxels';
 
 export function seriesLabel(instance: ParsedInstance): string {
   const ds = instance.dataset;
@@ -65,12 +58,6 @@ export async function buildSeries(
     throw new BadInputError(path, error instanceof Error ? error.message : String(error));
   }
   const ordered = geometry.order.map((n) => all[n]);
-  const stored = await readFrames(ordered, context);
-
-  const voxelType = outputVoxelType(ordered.map((f, n) => ({ stored: stored[n], rescale: f.rescale })));
-  const sliceSize = layout.rows * layout.columns;
-  const voxels = new voxelArrayConstructors[voxelType](sliceSize * ordered.length);
-  ordered.forEach((frame, k) => writeRescaled(voxels, k * sliceSize, stored[k].values, frame.rescale));
 
   const warnings = [...geometry.warnings, ...instanceWarnings(instances)];
   if (instances.some((i) => context.frames.layout(i).photometricInterpretation === 'MONOCHROME1')) {
@@ -80,16 +67,17 @@ export async function buildSeries(
     warnings.push('images were lossy compressed; voxel values are approximate');
   }
 
+  // Type and voxels are set by the first slice decoded (decodeIntoVolume).
   const volume: Volume = {
     dims: [layout.columns, layout.rows, ordered.length],
     spacingMm: geometry.spacingMm,
     originLps: geometry.originLps,
     axesLps: geometry.axesLps,
-    voxelType,
-    voxels,
+    voxelType: 'int16',
+    voxels: new Int16Array(0),
     modality: stringOf(first.dataset.Modality) ?? 'OT',
   };
-  return {
+  const series: LoadedSeries = {
     volume,
     description: stringOf(first.dataset.SeriesDescription) ?? stringOf(first.dataset.ProtocolName) ?? label,
     path,
@@ -97,39 +85,8 @@ export async function buildSeries(
     warnings,
     dicom: seriesIdentity(ordered),
   };
-}
-
-/** Reads frames in order with at most `concurrency` decodes in flight, releasing each instance when done. */
-async function readFrames(frames: FrameInfo[], context: SeriesContext): Promise<StoredFrame[]> {
-  const out = new Array<StoredFrame>(frames.length);
-  const remaining = new Map<ParsedInstance, number>();
-  for (const f of frames) remaining.set(f.instance, (remaining.get(f.instance) ?? 0) + 1);
-  let next = 0;
-  let failed = false;
-  const runner = async () => {
-    while (!failed && next < frames.length) {
-      const n = next++;
-      try {
-        out[n] = await context.frames.storedFrame(frames[n]);
-        const left = remaining.get(frames[n].instance)! - 1;
-        remaining.set(frames[n].instance, left);
-        if (left === 0) context.frames.release(frames[n].instance);
-        await context.frameDone();
-      } catch (error) {
-        failed = true;
-        throw error instanceof BadInputError || (error as Error)?.name === 'AbortError'
-          ? error
-          : new BadInputError(frames[n].instance.path, errorText(error, frames[n].instance.path));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, context.concurrency) }, runner));
-  return out;
-}
-
-function errorText(error: unknown, path: string): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.startsWith(`${path}: `) ? text.slice(path.length + 2) : text;
+  await decodeIntoVolume(ordered, series, context);
+  return series;
 }
 
 /** Each file-level warning once, with the file it concerns or how many files share it. */

@@ -1,6 +1,7 @@
 // Which k-slices of a streaming volume have arrived and which to ask for next: the slice the reader
 // looks at first, then runs of slices outwards from it, so that the image under the reader's eyes is
-// always the next to arrive — also after scrolling into slices that have not arrived yet.
+// always the next to arrive — also after scrolling into slices that have not arrived yet. The
+// renderer plans its requests with it; the main side plans the decoding of compressed frames.
 
 export interface SliceRun {
   first: number;
