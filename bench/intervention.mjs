@@ -40,7 +40,8 @@ import {
 const { values } = parseArgs({
   options: {
     'llm-commands': { type: 'string', default: '40' },
-    // `--tuning`: the development phrasings only, built-in only, per phrasing; writes no results.
+    // `--tuning`: the development phrasings only, built-in only, per phrasing, with a table of every
+    // command (voxels it changed rightly/wrongly against the reference, gain, answer); writes no results.
     tuning: { type: 'boolean', default: false },
   },
 });
@@ -227,6 +228,27 @@ const rows = {
 const perKind = {};
 const errorLog = [];
 const llmBudget = { left: Number(values['llm-commands']) };
+// `--tuning` detail: per development command, its changed voxels that now agree with the reference
+// (+) and that now disagree (-), its gain and the answer's note.
+const detail = [];
+function detailRow(c, error, text, result, value, gain) {
+  let right = 0;
+  let wrong = 0;
+  result.edit?.indices.forEach((n, i) => {
+    const nowTarget = result.edit.after[i] === value;
+    const refTarget = c.ref[n] === value;
+    if (nowTarget === refTarget) right++;
+    else wrong++;
+  });
+  return [
+    c.name.replace('sample CT, ', ''),
+    `${error.target} ${error.kind} ${(100 * error.share).toFixed(0)}%${error.mm ? ` ${error.mm}mm` : ''}`,
+    text,
+    `+${right}/-${wrong}`,
+    round(gain, 4),
+    (result.note ?? '').slice(0, 90),
+  ].join(' | ');
+}
 for (const c of cases) {
   const key = `case:${c.name}`;
   const run = await engine.segmentVolume(c.volume, { volumeKey: key });
@@ -290,6 +312,7 @@ for (const c of cases) {
           const after = pred.slice();
           result.edit?.indices.forEach((n, i) => (after[n] = result.edit.after[i]));
           const gain = diceOf(after, c.ref, value, g) - before;
+          if (values.tuning) detail.push(detailRow(c, error, command.text, result, value, gain));
           row.gains.push(gain);
           kindRow.gain += gain;
           if (gain > 0) row.helped++;
@@ -316,6 +339,8 @@ if (llm) {
 }
 
 if (values.tuning) {
+  console.log('case | error | command | changed right/wrong | gain | note');
+  for (const line of detail) console.log(line);
   for (const [key, row] of Object.entries(perKind))
     console.log(
       `${key}: ${row.understood}/${row.commands} understood, mean gain ${round(row.gain / row.commands, 4)}`,

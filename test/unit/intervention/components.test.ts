@@ -2,7 +2,10 @@
 // pieces away from the main body (never the body), "this piece" the one at the cursor, and a
 // relabel moves the voxels from one structure to the other in one edit.
 import { describe, expect, it } from 'vitest';
-import { connectedComponents, reachableFromBoundary } from '../../../src/main/services/intervention/components';
+import {
+  connectedComponents,
+  reachableFromBoundary,
+} from '../../../src/main/services/intervention/components';
 import { InterventionError, executeIntervention } from '../../../src/main/services/intervention/index';
 import type { Segmentation, Vec3 } from '../../../src/shared/volume';
 import { axisAlignedStudy } from './helpers';

@@ -63,17 +63,21 @@ describe('unnamed grow and shrink on the model’s own errors (sample CT, held-o
   it.each([
     ['shrink', 'spleen', /^shrank up to \d+ mm .*chosen by the image/],
     ['grow', 'gallbladder', /^grew up to \d+ mm .*chosen by the image/],
-  ] as const)('"%s the %s" brings it nearer the reference', async (action, target, note) => {
-    const value = segmentation.segments.find((s) => s.name === target)!.value;
-    const labels = segmentation.layers[0];
-    const intervention: Intervention = { action, target, region: {} };
-    const result = await executeIntervention(segmentation, intervention, decoder());
-    const after = labels.slice();
-    result.edit!.indices.forEach((n, c) => (after[n] = result.edit!.after[c]));
-    expect(dice(after, value)).toBeGreaterThan(dice(labels, value) + 0.02);
-    expect(result.note).toMatch(note);
-    // Only the target and background change hands.
-    const pairs = new Set(Array.from(result.edit!.before, (b, c) => `${b}→${result.edit!.after[c]}`));
-    expect([...pairs]).toEqual([action === 'grow' ? `0→${value}` : `${value}→0`]);
-  }, 120_000);
+  ] as const)(
+    '"%s the %s" brings it nearer the reference',
+    async (action, target, note) => {
+      const value = segmentation.segments.find((s) => s.name === target)!.value;
+      const labels = segmentation.layers[0];
+      const intervention: Intervention = { action, target, region: {} };
+      const result = await executeIntervention(segmentation, intervention, decoder());
+      const after = labels.slice();
+      result.edit!.indices.forEach((n, c) => (after[n] = result.edit!.after[c]));
+      expect(dice(after, value)).toBeGreaterThan(dice(labels, value) + 0.02);
+      expect(result.note).toMatch(note);
+      // Only the target and background change hands.
+      const pairs = new Set(Array.from(result.edit!.before, (b, c) => `${b}→${result.edit!.after[c]}`));
+      expect([...pairs]).toEqual([action === 'grow' ? `0→${value}` : `${value}→0`]);
+    },
+    120_000,
+  );
 });

@@ -129,10 +129,8 @@ export function chooseStrength(
 ): StrengthChoice {
   const { flip, intensity, distanceMm, indices } = band;
   const growing = action === 'grow';
-  const agrees = Uint8Array.from(
-    { length: flip.length },
-    (_, c) =>
-      flip[c] <= maxStrength && looksLikeStructure(intensity[c], contrast) === growing ? 1 : 0,
+  const agrees = Uint8Array.from({ length: flip.length }, (_, c) =>
+    flip[c] <= maxStrength && looksLikeStructure(intensity[c], contrast) === growing ? 1 : 0,
   );
   // The front starts at the old boundary: for grow, next to the structure; for shrink, next to
   // what lies outside it.
