@@ -101,4 +101,19 @@ describe('strength chosen by the image', () => {
     expect(found.outside).toBe(-500);
     expect(intensityContrast(image, labels, 9, dims)).toBeNull();
   });
+
+  it('lets even a small interior set the median, not the boundary around it', () => {
+    // A 5 × 5 × 5 structure: 27 interior voxels (grey 100) inside 98 boundary voxels (grey 40).
+    const dims: Vec3 = [9, 9, 9];
+    const labels = new Uint8Array(9 ** 3);
+    const image = new Float32Array(9 ** 3).fill(-500);
+    for (let k = 2; k < 7; k++)
+      for (let j = 2; j < 7; j++)
+        for (let i = 2; i < 7; i++) {
+          const n = i + 9 * j + 81 * k;
+          labels[n] = 5;
+          image[n] = [i, j, k].some((v) => v === 2 || v === 6) ? 40 : 100;
+        }
+    expect(intensityContrast(image, labels, 5, dims)).toEqual({ inside: 100, outside: -500 });
+  });
 });

@@ -23,6 +23,8 @@ import { reachableFromBoundary } from './components';
 export const MAX_SEARCH_STRENGTH = 2;
 /** Grey values sampled per side for the medians (a stride over larger structures). */
 const SAMPLE_LIMIT = 50_000;
+/** Fewer grey values than this say too little about a side for its median to be used. */
+const MIN_SAMPLES = 10;
 
 /** The structure's typical grey value against its surroundings'. */
 export interface IntensityContrast {
@@ -34,8 +36,9 @@ export interface IntensityContrast {
 
 /**
  * The structure's interior median (its boundary's partial-volume voxels, and a boundary that is
- * wrong, are what the choice judges, so they do not set it; all its voxels when it has too few
- * inside) and the median of the voxels that touch it from outside. Null when either side is too
+ * wrong, are what the choice judges, so they do not set it — even a small interior, such as a
+ * gallbladder drawn too thin, says more than the boundary; all its voxels only when it has almost
+ * no inside) and the median of the voxels that touch it from outside. Null when either side is too
  * small to say.
  */
 export function intensityContrast(
@@ -75,8 +78,8 @@ export function intensityContrast(
     }
     if (inside === 6 && sampled) interior.push(image[n]);
   }
-  const own = interior.length >= 50 ? interior : all;
-  if (own.length < 10 || ring.size < 10) return null;
+  const own = interior.length >= MIN_SAMPLES ? interior : all;
+  if (own.length < MIN_SAMPLES || ring.size < MIN_SAMPLES) return null;
   const ringStride = Math.max(1, Math.floor(ring.size / SAMPLE_LIMIT));
   const around: number[] = [];
   let r = 0;
