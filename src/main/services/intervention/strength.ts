@@ -56,6 +56,13 @@ export function intensityContrast(
   for (let n = 0; n < labels.length; n++) if (labels[n] === value) count++;
   const stride = Math.max(1, Math.floor(count / SAMPLE_LIMIT));
   let seen = 0;
+  // Face neighbours of the structure voxel at hand: counted when inside, kept when outside.
+  let inside = 0;
+  const neighbour = (m: number, onGrid: boolean) => {
+    if (!onGrid) return;
+    if (labels[m] === value) inside++;
+    else ring.add(m);
+  };
   for (let n = 0; n < labels.length; n++) {
     if (labels[n] !== value) continue;
     const sampled = seen++ % stride === 0;
@@ -63,19 +70,13 @@ export function intensityContrast(
     const i = n % nx;
     const j = Math.floor(n / nx) % ny;
     const k = Math.floor(n / plane);
-    let inside = 0;
-    for (const [m, ok] of [
-      [n - 1, i > 0],
-      [n + 1, i < nx - 1],
-      [n - nx, j > 0],
-      [n + nx, j < ny - 1],
-      [n - plane, k > 0],
-      [n + plane, k < nz - 1],
-    ] as const) {
-      if (!ok) continue;
-      if (labels[m] === value) inside++;
-      else ring.add(m);
-    }
+    inside = 0;
+    neighbour(n - 1, i > 0);
+    neighbour(n + 1, i < nx - 1);
+    neighbour(n - nx, j > 0);
+    neighbour(n + nx, j < ny - 1);
+    neighbour(n - plane, k > 0);
+    neighbour(n + plane, k < nz - 1);
     if (inside === 6 && sampled) interior.push(image[n]);
   }
   const own = interior.length >= MIN_SAMPLES ? interior : all;
@@ -93,7 +94,7 @@ function median(values: number[]): number {
 }
 
 /** Whether a grey value is nearer the structure's own than its surroundings'. */
-export const looksLikeStructure = (value: number, contrast: IntensityContrast): boolean =>
+const looksLikeStructure = (value: number, contrast: IntensityContrast): boolean =>
   Math.abs(value - contrast.inside) < Math.abs(value - contrast.outside);
 
 /** One band as the choice sees it: per band voxel (c), on the segmentation's grid. */
