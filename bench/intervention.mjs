@@ -31,6 +31,7 @@ import { writeResults } from './results.mjs';
 import {
   commandsFor,
   cropK,
+  detailRow,
   largestErrors,
   outsideRegion,
   styleShift,
@@ -228,27 +229,8 @@ const rows = {
 const perKind = {};
 const errorLog = [];
 const llmBudget = { left: Number(values['llm-commands']) };
-// `--tuning` detail: per development command, its changed voxels that now agree with the reference
-// (+) and that now disagree (-), its gain and the answer's note.
+// `--tuning` detail: one row per development command (bench/interventionErrors.mjs detailRow).
 const detail = [];
-function detailRow(c, error, text, result, value, gain) {
-  let right = 0;
-  let wrong = 0;
-  result.edit?.indices.forEach((n, i) => {
-    const nowTarget = result.edit.after[i] === value;
-    const refTarget = c.ref[n] === value;
-    if (nowTarget === refTarget) right++;
-    else wrong++;
-  });
-  return [
-    c.name.replace('sample CT, ', ''),
-    `${error.target} ${error.kind} ${(100 * error.share).toFixed(0)}%${error.mm ? ` ${error.mm}mm` : ''}`,
-    text,
-    `+${right}/-${wrong}`,
-    round(gain, 4),
-    (result.note ?? '').slice(0, 90),
-  ].join(' | ');
-}
 for (const c of cases) {
   const key = `case:${c.name}`;
   const run = await engine.segmentVolume(c.volume, { volumeKey: key });
