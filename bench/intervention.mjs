@@ -31,6 +31,7 @@ import { writeResults } from './results.mjs';
 import {
   commandsFor,
   cropK,
+  detailRow,
   largestErrors,
   outsideRegion,
   styleShift,
@@ -40,7 +41,8 @@ import {
 const { values } = parseArgs({
   options: {
     'llm-commands': { type: 'string', default: '40' },
-    // `--tuning`: the development phrasings only, built-in only, per phrasing; writes no results.
+    // `--tuning`: the development phrasings only, built-in only, per phrasing, with a table of every
+    // command (voxels it changed rightly/wrongly against the reference, gain, answer); writes no results.
     tuning: { type: 'boolean', default: false },
   },
 });
@@ -227,6 +229,8 @@ const rows = {
 const perKind = {};
 const errorLog = [];
 const llmBudget = { left: Number(values['llm-commands']) };
+// `--tuning` detail: one row per development command (bench/interventionErrors.mjs detailRow).
+const detail = [];
 for (const c of cases) {
   const key = `case:${c.name}`;
   const run = await engine.segmentVolume(c.volume, { volumeKey: key });
@@ -290,6 +294,7 @@ for (const c of cases) {
           const after = pred.slice();
           result.edit?.indices.forEach((n, i) => (after[n] = result.edit.after[i]));
           const gain = diceOf(after, c.ref, value, g) - before;
+          if (values.tuning) detail.push(detailRow(c, error, command.text, result, value, gain));
           row.gains.push(gain);
           kindRow.gain += gain;
           if (gain > 0) row.helped++;
@@ -316,6 +321,8 @@ if (llm) {
 }
 
 if (values.tuning) {
+  console.log('case | error | command | changed right/wrong | gain | note');
+  for (const line of detail) console.log(line);
   for (const [key, row] of Object.entries(perKind))
     console.log(
       `${key}: ${row.understood}/${row.commands} understood, mean gain ${round(row.gain / row.commands, 4)}`,

@@ -1,7 +1,8 @@
 // The simulated radiologist of the correction benchmark (bench/intervention.mjs): the model's own
 // errors on a case (its segmentation against the reference), the largest error per structure
 // described in the phrasings of bench/interventionPhrasings.mjs, and the recount of voxels a
-// correction changed outside the region its command names. Pure functions over label arrays.
+// correction changed outside the region its command names, and the `--tuning` row of one command.
+// Pure functions over label arrays.
 import { development, fill, heldOut } from './interventionPhrasings.mjs';
 
 /** Sub-volume of slices k0..k1 (inclusive) along k; the origin moves with it. */
@@ -331,4 +332,25 @@ export function outsideRegion(seg, iv, edit, tools) {
   let outside = 0;
   for (const n of edit.indices) if (!tests.every((t) => t(n))) outside++;
   return outside;
+}
+
+/**
+ * One `--tuning` row for a development command on case `c`: its changed voxels that now agree with
+ * the reference (+) and that now disagree (-), its Dice gain and the start of the answer's note.
+ */
+export function detailRow(c, error, text, result, value, gain) {
+  let right = 0;
+  let wrong = 0;
+  result.edit?.indices.forEach((n, i) => {
+    if ((result.edit.after[i] === value) === (c.ref[n] === value)) right++;
+    else wrong++;
+  });
+  return [
+    c.name.replace('sample CT, ', ''),
+    `${error.target} ${error.kind} ${(100 * error.share).toFixed(0)}%${error.mm ? ` ${error.mm}mm` : ''}`,
+    text,
+    `+${right}/-${wrong}`,
+    gain.toFixed(4),
+    (result.note ?? '').slice(0, 90),
+  ].join(' | ');
 }

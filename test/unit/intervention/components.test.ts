@@ -2,7 +2,10 @@
 // pieces away from the main body (never the body), "this piece" the one at the cursor, and a
 // relabel moves the voxels from one structure to the other in one edit.
 import { describe, expect, it } from 'vitest';
-import { connectedComponents } from '../../../src/main/services/intervention/components';
+import {
+  connectedComponents,
+  reachableFromBoundary,
+} from '../../../src/main/services/intervention/components';
 import { InterventionError, executeIntervention } from '../../../src/main/services/intervention/index';
 import type { Segmentation, Vec3 } from '../../../src/shared/volume';
 import { axisAlignedStudy } from './helpers';
@@ -113,5 +116,22 @@ describe('pieces of a structure', () => {
     expect(Array.from(r.edit!.after).every((v) => v === PANCREAS)).toBe(true);
     // Undo is the same edit backwards: every voxel back to liver.
     expect(Array.from(r.edit!.before).every((v) => v === LIVER)).toBe(true);
+  });
+});
+
+describe('the front of a change', () => {
+  it('reaches band voxels through faces from the boundary only, never across a row or slice edge', () => {
+    // A 4 × 4 × 2 grid; the structure is voxel 0. Band: 1, 2, 3 (the rest of row 0), 4 (row 1's
+    // first voxel, above 0: next in memory to 3 but not its neighbour), 16 (the next slice) and 10
+    // (touching none of them).
+    const dims: Vec3 = [4, 4, 2];
+    const band = [1, 2, 3, 4, 10, 16];
+    const allowed = Uint8Array.from(band, () => 1);
+    const reached = reachableFromBoundary(band, allowed, dims, (n) => n === 0);
+    expect(band.filter((_, c) => reached[c])).toEqual([1, 2, 3, 4, 16]);
+    // Block the row at 2: 3 is cut off, though 4 (reached) lies next to it in memory.
+    allowed[1] = 0;
+    const blocked = reachableFromBoundary(band, allowed, dims, (n) => n === 0);
+    expect(band.filter((_, c) => blocked[c])).toEqual([1, 4, 16]);
   });
 });

@@ -1,6 +1,8 @@
 // Connected pieces of one structure (26-connected: voxels touching by a face, an edge or a corner
 // are one piece), for "the stray blob", "the island", "this fragment". Works on a box around the
-// structure, so the cost is the structure's size, not the study's.
+// structure, so the cost is the structure's size, not the study's. And the front of a change
+// (face-connected): the part of a band reachable from the old boundary, for a boundary that moves
+// without jumping.
 import type { Vec3 } from '../../../shared/volume';
 
 export interface Components {
@@ -53,4 +55,53 @@ export function connectedComponents(mask: Uint8Array, size: Vec3): Components {
   let main = 0;
   for (let id = 1; id < sizes.length; id++) if (main === 0 || sizes[id] > sizes[main]) main = id;
   return { ids, sizes, main };
+}
+
+/**
+ * Which of the `allowed` voxels of a band (`indices`: flat voxel indices on a grid of `dims`) are
+ * reachable from the old boundary through allowed voxels: a voxel is reached when it touches, by a
+ * face, a voxel that passes `isStart` (outside the band: the structure for a grow, what lies
+ * outside it for a shrink) or a voxel already reached. Per band voxel, 1 where reached.
+ */
+export function reachableFromBoundary(
+  indices: ArrayLike<number>,
+  allowed: Uint8Array,
+  dims: Vec3,
+  isStart: (n: number) => boolean,
+): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  const position = new Map<number, number>();
+  for (let c = 0; c < indices.length; c++) if (allowed[c]) position.set(indices[c], c);
+  const reached = new Uint8Array(allowed.length);
+  const queue: number[] = [];
+  const faceNeighbours = (n: number): number[] => {
+    const i = n % nx;
+    const j = Math.floor(n / nx) % ny;
+    const k = Math.floor(n / plane);
+    const out: number[] = [];
+    if (i > 0) out.push(n - 1);
+    if (i < nx - 1) out.push(n + 1);
+    if (j > 0) out.push(n - nx);
+    if (j < ny - 1) out.push(n + nx);
+    if (k > 0) out.push(n - plane);
+    if (k < nz - 1) out.push(n + plane);
+    return out;
+  };
+  for (const [n, c] of position) {
+    if (faceNeighbours(n).some((m) => !position.has(m) && isStart(m))) {
+      reached[c] = 1;
+      queue.push(n);
+    }
+  }
+  while (queue.length) {
+    for (const m of faceNeighbours(queue.pop()!)) {
+      const c = position.get(m);
+      if (c !== undefined && !reached[c]) {
+        reached[c] = 1;
+        queue.push(m);
+      }
+    }
+  }
+  return reached;
 }

@@ -7,7 +7,7 @@ import { describeIntervention, displayName, type Intervention } from '../../../s
 import type { Segmentation } from '../../../shared/volume';
 import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
 import { interventionBand, type Band } from './region';
-import { chooseStrength, structureIntensity } from './strength';
+import { chooseStrength, intensityContrast } from './strength';
 
 /** The segmentation model as the executor needs it: which classes it has, and its decoder. */
 export interface InterventionDecoder {
@@ -227,7 +227,7 @@ export async function executeIntervention(
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** The image's choice of strength for a band with no named size, or null when there is no image. */
+/** The image's choice of which band voxels change, or null when there is no image. */
 function imageChoice(
   seg: Segmentation,
   band: Band,
@@ -240,9 +240,15 @@ function imageChoice(
   const image = decoder.image;
   const labels = seg.layers[band.layer];
   if (!image || image.length !== labels.length) return null;
-  const range = structureIntensity(image, labels, band.value, seg.dims);
-  if (!range) return null;
-  const flip = Float32Array.from(packed, (p) => decoded.flipStrength[p]);
-  const intensity = Float32Array.from(band.indices, (n) => image[n]);
-  return chooseStrength(direction, target, flip, intensity, band.distanceMm, range, band.strength);
+  const contrast = intensityContrast(image, labels, band.value, seg.dims);
+  if (!contrast) return null;
+  const evidence = {
+    indices: band.indices,
+    flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]),
+    intensity: Float32Array.from(band.indices, (n) => image[n]),
+    distanceMm: band.distanceMm,
+    inStructure: (n: number) => labels[n] === band.value,
+    dims: seg.dims,
+  };
+  return chooseStrength(direction, target, evidence, contrast, band.strength);
 }
