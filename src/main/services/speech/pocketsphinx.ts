@@ -27,6 +27,7 @@ import { structures as catalogue } from '../../../shared/anatomy';
 import { buildCommandGrammar, grammarAccepts, parseDictionary, type CommandGrammar } from './grammar';
 import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
 import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
+import { withNoiseFloor } from './noiseFloor';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -61,6 +62,11 @@ export interface PocketSphinxOptions {
   /** Builds the model for a set of structures; the app passes one that runs in a worker thread. */
   buildModel?: (job: ModelJob) => Promise<CorrectionModel>;
 }
+
+const WIDE_LM_BEAMS = [
+  ...['-beam', '1e-60', '-wbeam', '1e-40', '-pbeam', '1e-60', '-lpbeam', '1e-50'],
+  ...['-fwdflatbeam', '1e-80', '-fwdflatwbeam', '1e-40'],
+];
 
 /** What the language model folder must hold. */
 const LM_FILES = ['correction.lm', 'correction.dict', 'g2p.dict', 'general-english.txt'];
@@ -231,8 +237,9 @@ export class PocketSphinxEngine implements SpeechEngine {
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
     try {
-      // Our own WAV writer always writes a 44-byte header, which -adchdr skips.
-      await writeFile(join(dir, 'utt.wav'), pcmToWav(pcm, SPEECH_SAMPLE_RATE));
+      // Our own WAV writer always writes a 44-byte header, which -adchdr skips. The floor gives
+      // digitally silent pauses the room noise the acoustic model expects (noiseFloor.ts).
+      await writeFile(join(dir, 'utt.wav'), pcmToWav(withNoiseFloor(pcm), SPEECH_SAMPLE_RATE));
       await writeFile(join(dir, 'utt.ctl'), 'utt\n');
       // The searches run side by side (one process each), so the second opinion costs no wall time
       // on a machine with a core to spare.
@@ -270,6 +277,10 @@ export class PocketSphinxEngine implements SpeechEngine {
       // cannot take: without dither, words next to a pause are misheard (25 → 9 of 40 exact).
       // A fixed seed makes that dither, and so the transcript, the same for the same audio.
       ...['-dither', 'yes', '-seed', '1'],
+      // The language model's search with beams wider than the defaults: on commands it has not
+      // seen, the defaults prune the right path early (WER 23 → 20 % on our own tuning commands,
+      // at about the same decoding time). The grammar's search keeps its defaults (wider, it slows).
+      ...(search[0] === '-lm' ? WIDE_LM_BEAMS : []),
       ...['-hmm', this.hmmDir, '-dict', dictPath, ...search, '-logfn', out('.log')],
       ...['-nbest', String(this.options.nbest ?? 10), '-nbestdir', out('.nbest.d'), '-nbestext', '.nbest'],
     ];
