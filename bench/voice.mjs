@@ -52,6 +52,7 @@ for (const tool of ['espeak-ng', 'sox', 'pocketsphinx_batch']) {
 const server = await sourceLoader();
 const speech = await server.load('/src/main/services/speech/index.ts');
 const corpus = await server.load('/src/main/services/speech/lm/corpus.ts');
+const g2p = await server.load('/src/main/services/speech/lm/g2p.ts');
 const { structures: catalogue } = await server.load('/src/shared/anatomy.ts');
 const { interpretBuiltIn, scoreInterpretation, benchmarkContext, benchmarkContextWithCursor } =
   await server.load('/src/main/services/intervention/index.ts');
@@ -60,10 +61,10 @@ const { interpretBuiltIn, scoreInterpretation, benchmarkContext, benchmarkContex
 function commands() {
   if (values.set === 'dev') {
     const { parseDictionary } = speech;
-    const dict = new Map([
-      ...parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
-      ...parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
-    ]);
+    const dict = g2p.addPronunciations(
+      parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
+      parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
+    );
     const visible = benchmarkContext.visibleStructures;
     const rules = corpus.corpusRules(
       dict,

@@ -27,6 +27,7 @@ import {
 import { structures as catalogue } from '../../../shared/anatomy';
 import { buildCommandGrammar, grammarAccepts, parseDictionary, type CommandGrammar } from './grammar';
 import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
+import { addPronunciations } from './lm/g2p';
 import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
 import { withNoiseFloor } from './noiseFloor';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
@@ -158,14 +159,13 @@ export class PocketSphinxEngine implements SpeechEngine {
     return { ok: true };
   }
 
-  /** cmudict with the G2P pronunciations (words it lacks, e.g. "iliopsoas") merged in. */
+  /** cmudict with the G2P pronunciations (words it lacks, e.g. "iliopsoas", and variants) merged in. */
   private loadDictionary(): Promise<Map<string, string[]>> {
     this.dictionary ??= (async () => {
       const dict = parseDictionary(await readFile(this.dictionaryPath, 'utf8'));
       const dir = this.options.languageModelDir;
       const g2p = dir ? await readFile(join(dir, 'g2p.dict'), 'utf8').catch(() => '') : '';
-      for (const [word, prons] of parseDictionary(g2p)) if (!dict.has(word)) dict.set(word, prons);
-      return dict;
+      return addPronunciations(dict, parseDictionary(g2p));
     })();
     return this.dictionary.catch((error) => {
       this.dictionary = undefined;
