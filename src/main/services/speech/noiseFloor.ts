@@ -2,10 +2,12 @@
 // trained on microphone recordings, whose pauses always hold some room noise; a synthetic or gated
 // recording holds runs of exact (or dithered) digital silence instead, and the front end's silence
 // removal and cepstral mean then misjudge where speech starts and what its level is. With a white
-// floor 30 dB below the speech, the held-out commands said by espeak-ng without noise are misheard
-// about as often as those with noise mixed in, rather than far more often. The floor is tied to the
+// floor 30 dB below the speech, our own tuning commands said by espeak-ng without noise are misheard
+// about as often as those with noise mixed in (WER 22 against 24 %), rather than far more (39 %). The floor is tied to the
 // speech's own level (so the microphone's gain does not matter) and seeded (so the same audio always
 // gives the same transcript). A recording already noisier than the floor is changed only slightly.
+
+import { seededRandom } from './lm/corpus';
 
 /** How far below the speech level the floor lies, in dB. */
 export const NOISE_FLOOR_DB = 30;
@@ -27,12 +29,6 @@ export function speechLevel(pcm: Int16Array): number {
   return loud.reduce((a, b) => a + b, 0) / loud.length;
 }
 
-/** Park–Miller uniform numbers in (0, 1) from a seed. */
-function uniforms(seed: number): () => number {
-  let state = seed % 2147483647 || 1;
-  return () => (state = (state * 16807) % 2147483647) / 2147483647;
-}
-
 /**
  * The recording with Gaussian white noise `belowDb` under its speech level added (clipped to
  * 16 bits). A silent recording is returned as it is: there is no level to measure.
@@ -40,7 +36,7 @@ function uniforms(seed: number): () => number {
 export function withNoiseFloor(pcm: Int16Array, belowDb = NOISE_FLOOR_DB, seed = 1): Int16Array {
   const sigma = speechLevel(pcm) * 10 ** (-belowDb / 20);
   if (sigma < 0.5) return pcm;
-  const random = uniforms(seed);
+  const random = seededRandom(seed);
   const out = new Int16Array(pcm.length);
   for (let n = 0; n < pcm.length; n++) {
     // Box–Muller: one normal deviate per sample.
