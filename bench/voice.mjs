@@ -1,10 +1,11 @@
-// `npm run bench -- voice [--set heldout|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
+// `npm run bench -- voice [--set heldout|tuning|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
 // [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare]`: spoken
 // corrections the language model never saw. --set heldout (the default, what is reported) says the commands of
 // bench/voice/heldout-commands.txt, written before and apart from the model's training phrasings
 // (src/main/services/speech/lm/phrasings.ts) and never added to its corpus; --set dev says fresh
 // sentences of the training phrasings (a different seed from the model's), for tuning without
-// touching the held-out set. Each command is said by espeak-ng (2 voices × 2 speeds, clean and with
+// touching the held-out set; --set tuning says our own tuning commands (bench/voice/tuning-commands.txt,
+// on which the decoder settings and the safety thresholds were chosen). Each command is said by espeak-ng (2 voices × 2 speeds, clean and with
 // white noise mixed in by sox), recognised by PocketSphinx listening for the structures on screen
 // (as the app passes them), its N-best re-ranked by meaning in the benchmark's view, and compared
 // with what the interpreter makes of the typed words:
@@ -52,18 +53,19 @@ for (const tool of ['espeak-ng', 'sox', 'pocketsphinx_batch']) {
 const server = await sourceLoader();
 const speech = await server.load('/src/main/services/speech/index.ts');
 const corpus = await server.load('/src/main/services/speech/lm/corpus.ts');
+const g2p = await server.load('/src/main/services/speech/lm/g2p.ts');
 const { structures: catalogue } = await server.load('/src/shared/anatomy.ts');
 const { interpretBuiltIn, scoreInterpretation, benchmarkContext, benchmarkContextWithCursor } =
   await server.load('/src/main/services/intervention/index.ts');
 
-/** The held-out commands ("@ " = with the cursor), or dev sentences of the training phrasings. */
+/** The held-out (or tuning) commands ("@ " = with the cursor), or dev sentences of the training phrasings. */
 function commands() {
   if (values.set === 'dev') {
     const { parseDictionary } = speech;
-    const dict = new Map([
-      ...parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
-      ...parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
-    ]);
+    const dict = g2p.addPronunciations(
+      parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
+      parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
+    );
     const visible = benchmarkContext.visibleStructures;
     const rules = corpus.corpusRules(
       dict,
@@ -73,7 +75,8 @@ function commands() {
       .generateCorpus(rules, 40, corpus.seededRandom(999))
       .map((spoken) => ({ command: speech.spokenToCommand(spoken), spoken, context: benchmarkContext }));
   }
-  return readFileSync(join(root, 'bench/voice/heldout-commands.txt'), 'utf8')
+  const file = values.set === 'tuning' ? 'tuning-commands.txt' : 'heldout-commands.txt';
+  return readFileSync(join(root, 'bench/voice', file), 'utf8')
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'))
     .map((line) => {
@@ -294,7 +297,7 @@ for (const [spoken, e] of [...byCommand].sort((a, b) => b[1].missed - a[1].misse
   );
 }
 
-writeResults(values.name ?? (values.set === 'dev' ? 'voice-dev' : 'voice'), figures, {
+writeResults(values.name ?? (values.set === 'heldout' ? 'voice' : `voice-${values.set}`), figures, {
   wer: { target: 15, unit: '%', better: 'lower' },
   intent_agreement: { target: 90, unit: '%', better: 'higher' },
   dangerous_rate: { target: 1, unit: '%', better: 'lower' },

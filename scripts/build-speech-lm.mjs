@@ -5,8 +5,9 @@
 //   correction.lm    trigram ARPA model: the generated correction corpus (src/main/services/speech/lm),
 //                    interpolated Kneser–Ney, backed off at the unigram level to general English;
 //   correction.dict  a pronunciation for every word of the model (cmudict, or espeak-ng's G2P);
-//   g2p.dict         the G2P pronunciations alone (words cmudict lacks), merged into the grammar's
-//                    dictionary too, so every catalogue structure can be said in either mode;
+//   g2p.dict         the G2P pronunciations alone (words cmudict lacks, and espeak-ng's US and
+//                    British variants of structure names, sides and units), merged into the
+//                    grammar's dictionary too, so every catalogue structure can be said in either mode;
 //   general-english.txt  the general English unigrams it backs off to (the engine builds smaller
 //                    models for the structures on screen from the same parts);
 //   build.json       what it was built from and with, and the by-ear check of the G2P words.
@@ -51,7 +52,11 @@ const grammar = await server.load('/src/main/services/speech/grammar.ts');
 const corpus = await server.load('/src/main/services/speech/lm/corpus.ts');
 const ngram = await server.load('/src/main/services/speech/lm/ngram.ts');
 const model = await server.load('/src/main/services/speech/lm/model.ts');
-const { ipaToArpabet } = await server.load('/src/main/services/speech/lm/g2p.ts');
+const {
+  ipaToArpabet,
+  pronunciationVariants: g2pVariants,
+  addPronunciations,
+} = await server.load('/src/main/services/speech/lm/g2p.ts');
 const work = mkdtempSync(join(tmpdir(), 'speech-lm-'));
 
 const cmudict = grammar.parseDictionary(readFileSync(join(MODEL_DIR, 'cmudict-en-us.dict'), 'utf8'));
@@ -80,7 +85,26 @@ for (const word of missing) {
   g2pIpa[word] = ipa;
   g2p.set(word, [ipaToArpabet(ipa)]);
 }
-const dict = new Map([...cmudict, ...g2p]);
+// 2b. Spoken variants of the words that carry a command's meaning (structure names, sides, units):
+//     espeak-ng's US and British pronunciations where cmudict lists others.
+const say = (word, voice) =>
+  ipaToArpabet(execFileSync('espeak-ng', ['-q', '--ipa', '-v', voice, word], { encoding: 'utf8' }).trim());
+const meaningWords = new Set([
+  ...Object.values(names).flatMap((forms) => forms.flatMap((f) => f.split(' '))),
+  ...['left', 'right', 'millimetre', 'millimetres', 'centimetre', 'centimetres', 'percent'],
+]);
+const variants = {};
+for (const word of [...meaningWords].filter((w) => cmudict.has(w)).sort()) {
+  const extra = g2pVariants(
+    cmudict.get(word),
+    ['en-us', 'en-gb'].map((voice) => say(word, voice)),
+  );
+  if (extra.length) {
+    g2p.set(word, extra);
+    variants[word] = extra;
+  }
+}
+const dict = addPronunciations(new Map(cmudict), g2p);
 
 // 3. General English: en-us.lm.bin's unigrams, the most frequent plain words cmudict pronounces.
 const generalArpa = join(work, 'general.arpa');
@@ -110,7 +134,10 @@ const built = model.buildCorrectionModel({
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'correction.lm'), built.arpa);
 writeFileSync(join(out, 'correction.dict'), built.dictionary);
-writeFileSync(join(out, 'g2p.dict'), [...g2p].map(([w, [p]]) => `${w} ${p}`).join('\n') + '\n');
+writeFileSync(
+  join(out, 'g2p.dict'),
+  [...g2p].flatMap(([w, prons]) => prons.map((p) => `${w} ${p}`)).join('\n') + '\n',
+);
 writeFileSync(
   join(out, 'general-english.txt'),
   '# The most frequent words of pocketsphinx-en-us en-us.lm.bin with their log10 unigram probability\n' +
@@ -184,6 +211,7 @@ const report = {
   vocabulary: built.vocabulary,
   ngrams: built.ngrams,
   g2pWords: g2pIpa,
+  spokenVariants: variants,
   unspeakableStructures: unspeakable,
   ...(check ? { byEar: check } : {}),
   sha256: {

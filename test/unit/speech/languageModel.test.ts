@@ -14,7 +14,11 @@ import {
   parsePattern,
   seededRandom,
 } from '../../../src/main/services/speech/lm/corpus';
-import { ipaToArpabet } from '../../../src/main/services/speech/lm/g2p';
+import {
+  addPronunciations,
+  ipaToArpabet,
+  pronunciationVariants,
+} from '../../../src/main/services/speech/lm/g2p';
 import {
   buildCorrectionModel,
   DEFAULT_SEED,
@@ -112,15 +116,48 @@ describe('pronunciations for words cmudict lacks', () => {
     requireData(pocketSphinxDictionary);
     const cmudict = parseDictionary(readFileSync(dictionaryPath, 'utf8'));
     expect(spokenStructureNames(cmudict).unspeakable.length).toBeGreaterThan(0);
-    const dict = new Map([...cmudict, ...parseDictionary(readFileSync(join(resources, 'g2p.dict'), 'utf8'))]);
+    const dict = addPronunciations(
+      new Map(cmudict),
+      parseDictionary(readFileSync(join(resources, 'g2p.dict'), 'utf8')),
+    );
     expect(spokenStructureNames(dict).unspeakable).toEqual([]);
+  });
+});
+
+describe('spoken variants of the words that carry the meaning', () => {
+  it('adds the accents cmudict does not list, but not a misreading of an abbreviation', () => {
+    const known = ['G AO L B L AE D ER'];
+    expect(
+      pronunciationVariants(known, ['G AE L B L AE D ER', 'G AE L B L AE D AH', 'G AE L B L AE D ER']),
+    ).toEqual(['G AE L B L AE D ER', 'G AE L B L AE D AH']);
+    expect(pronunciationVariants(known, ['G AO L B L AE D ER'])).toEqual([]);
+    expect(pronunciationVariants(['EH L AH V IY S IY'], ['IH V K'])).toEqual([]);
+  });
+
+  it("keeps cmudict's own pronunciation first and adds the committed variants after it", () => {
+    requireData(pocketSphinxDictionary);
+    const cmudict = parseDictionary(readFileSync(dictionaryPath, 'utf8'));
+    const merged = addPronunciations(
+      new Map(cmudict),
+      parseDictionary(readFileSync(join(resources, 'g2p.dict'), 'utf8')),
+    );
+    expect(merged.get('gallbladder')).toEqual([
+      'G AO L B L AE D ER',
+      'G AE L B L AE D ER',
+      'G AE L B L AE D AH',
+    ]);
+    expect(merged.get('iliopsoas')).toHaveLength(1);
+    expect(cmudict.get('gallbladder')).toEqual(['G AO L B L AE D ER']);
   });
 });
 
 describe('the committed correction model', () => {
   requireData(pocketSphinxDictionary);
   const cmudict = parseDictionary(readFileSync(dictionaryPath, 'utf8'));
-  const dict = new Map([...cmudict, ...parseDictionary(readFileSync(join(resources, 'g2p.dict'), 'utf8'))]);
+  const dict = addPronunciations(
+    new Map(cmudict),
+    parseDictionary(readFileSync(join(resources, 'g2p.dict'), 'utf8')),
+  );
   const build = JSON.parse(readFileSync(join(resources, 'build.json'), 'utf8'));
 
   it('was not built from the held-out benchmark commands: at most a short one coincides by chance', () => {

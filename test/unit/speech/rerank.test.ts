@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { benchmarkContext, interpretBuiltIn } from '../../../src/main/services/intervention/index';
 import {
   decideSpoken,
-  mergeOpinions,
   parseNbest,
   toHypotheses,
   transcribeResult,
@@ -30,16 +29,6 @@ describe('N-best hypotheses', () => {
     expect(list[0].confidence).toBeGreaterThan(list[1].confidence);
   });
 
-  it('pools the lists of two searches, each counting half, a reading both hold adding up', () => {
-    const merged = mergeOpinions([
-      hyps(['shrink the liver by five millimetres', 0.6], ['shrink the liver by kind', 0.4]),
-      hyps(['shrink the liver by five millimetres', 0.9], ['shrink the river by five millimetres', 0.1]),
-      [],
-    ]);
-    expect(merged[0]).toEqual({ text: 'shrink the liver by five millimetres', confidence: 0.75 });
-    expect(merged.reduce((s, h) => s + h.confidence, 0)).toBeCloseTo(1, 9);
-  });
-
   it("keeps the decoder's one-best even when its last pass chose it outside the list", () => {
     const list = toHypotheses([{ text: 'shrink the liver', score: -100 }], 'shrink the liver a bit');
     expect(list.map((h) => h.text).sort()).toEqual(['shrink the liver', 'shrink the liver a bit']);
@@ -50,16 +39,16 @@ describe('re-ranking by meaning and the safety rule', () => {
   it('applies without asking when the readings agree on the action and the structure', () => {
     const d = decideSpoken(
       hyps(
-        ['shrink the spleen by three millimetres', 0.5],
+        ['shrink the spleen by three millimetres', 0.55],
         ['shrink the spleen by three millimetre', 0.4],
-        ['shrink the spleen by three', 0.1],
+        ['shrink the spleen by three', 0.05],
       ),
       interpret,
     );
     expect(d.sure).toBe(true);
     expect(d.command).toBe('shrink the spleen by 3 millimetres');
     // "by three" without a unit is a question, not the same change: it does not add to the pool.
-    expect(d.confidence).toBeCloseTo(0.9, 5);
+    expect(d.confidence).toBeCloseTo(0.95, 5);
     expect(d.question).toBeUndefined();
   });
 
@@ -89,6 +78,28 @@ describe('re-ranking by meaning and the safety rule', () => {
     );
     expect(d.sure).toBe(false);
     expect(d.options).toEqual(['shrink the liver a bit']);
+  });
+
+  it('asks when the second opinion hears the opposite, even though the first list agrees', () => {
+    const heard = hyps(['grow the stomach a bit', 0.96], ['grow the stomach a bit here', 0.04]);
+    expect(decideSpoken(heard, interpret).sure).toBe(true);
+    const d = decideSpoken(
+      heard,
+      interpret,
+      undefined,
+      hyps(['shrink the stomach a bit', 0.7], ['grow the stomach a bit', 0.3]),
+    );
+    expect(d.sure).toBe(false);
+    // What was heard stays the choice: the second opinion only vetoes, and is offered beside it.
+    expect(d.command).toBe('grow the stomach a bit');
+    expect(d.options).toEqual(['grow the stomach a bit', 'shrink the stomach a bit']);
+  });
+
+  it('still applies when the second opinion agrees, or hears nothing it could apply', () => {
+    const heard = hyps(['remove the spleen label', 1]);
+    const agreeing = hyps(['delete the spleen', 0.8], ['hello', 0.2]);
+    expect(decideSpoken(heard, interpret, undefined, agreeing).sure).toBe(true);
+    expect(decideSpoken(heard, interpret, undefined, hyps(['open the next study', 1])).sure).toBe(true);
   });
 
   it('prefers a reading the interpreter understands over a likelier one it cannot read', () => {

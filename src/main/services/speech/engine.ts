@@ -26,6 +26,11 @@ export interface Transcript {
   confidence?: number;
   /** The decoder's N-best alternatives with their confidence, best first (where the engine lists them). */
   hypotheses?: Hypothesis[];
+  /**
+   * Another search's N-best over the same audio (PocketSphinx's closed grammar beside its language
+   * model): it may stop a reading from being applied without asking, never choose one.
+   */
+  secondOpinion?: Hypothesis[];
   engine: string;
   /** Wall time of recognition, from audio in to words out. */
   elapsedMs: number;

@@ -33,7 +33,7 @@ export {
   verifySpeechManifest,
   type SpeechManifest,
 } from './general';
-export { POCKETSPHINX_MODEL_DIR, PocketSphinxEngine, mergeOpinions, parseHypothesis } from './pocketsphinx';
+export { POCKETSPHINX_MODEL_DIR, PocketSphinxEngine, parseHypothesis } from './pocketsphinx';
 export { cleanWords, parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
 export {
   DEFAULT_SAFETY,

@@ -1,7 +1,10 @@
 // Pronunciations for words cmudict lacks (iliopsoas, autochthon, undersegmented…): espeak-ng's
 // grapheme-to-phoneme rules, read as IPA (`espeak-ng -q --ipa -v en-us WORD`), mapped onto the
-// ARPAbet phones of PocketSphinx's US English acoustic model. Pure: IPA in, phones out; running
-// espeak-ng is the build script's job.
+// ARPAbet phones of PocketSphinx's US English acoustic model. The words that carry a command's
+// meaning (structure names, sides, units) also get espeak-ng's US and British pronunciations as
+// variants where cmudict's differ ("gallbladder" with the vowel of "gal", "aorta" as "ay-or-ta"):
+// cmudict lists one accent's habits, and a structure said another way was heard as another word.
+// Pure: IPA in, phones out; running espeak-ng is the build script's job.
 
 /** IPA symbols (longest first when matched) → ARPAbet. Stress and length marks are dropped. */
 const IPA_TO_ARPABET: [string, string][] = [
@@ -95,4 +98,32 @@ export function ipaToArpabet(ipa: string): string {
   }
   if (phones.length === 0) throw new Error(`no phones in /${ipa}/`);
   return phones.join(' ');
+}
+
+/**
+ * Spoken variants of a word cmudict knows: the `candidates` (espeak-ng's, per accent) it does not
+ * already list. A candidate far shorter or longer than cmudict's first pronunciation is a misreading
+ * (an abbreviation read as a word, "ivc" as "ivk") and is left out.
+ */
+export function pronunciationVariants(known: readonly string[], candidates: readonly string[]): string[] {
+  const length = (p: string) => p.split(' ').length;
+  const out: string[] = [];
+  for (const candidate of candidates) {
+    if (known.includes(candidate) || out.includes(candidate)) continue;
+    if (known.length > 0 && Math.abs(length(candidate) - length(known[0])) > 2) continue;
+    out.push(candidate);
+  }
+  return out;
+}
+
+/** Adds the pronunciations of `extra` (G2P words and variants) to `dict`, keeping its own first. */
+export function addPronunciations(
+  dict: Map<string, string[]>,
+  extra: ReadonlyMap<string, readonly string[]>,
+): Map<string, string[]> {
+  for (const [word, prons] of extra) {
+    const list = dict.get(word) ?? [];
+    dict.set(word, [...list, ...prons.filter((p) => !list.includes(p))]);
+  }
+  return dict;
 }

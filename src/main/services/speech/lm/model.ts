@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { structures as catalogue, type Structure } from '../../../../shared/anatomy';
 import { parseDictionary, pronounce, type PronouncingDictionary } from '../grammar';
 import { corpusRules, generateCorpus, seededRandom } from './corpus';
+import { addPronunciations } from './g2p';
 import { buildLanguageModel, toArpa } from './ngram';
 
 export interface CorrectionModelInput {
@@ -92,8 +93,7 @@ export async function buildModelFromFiles(job: ModelJob): Promise<CorrectionMode
     readFile(join(job.languageModelDir, 'g2p.dict'), 'utf8'),
     readFile(join(job.languageModelDir, 'general-english.txt'), 'utf8'),
   ]);
-  const dictionary = parseDictionary(cmudict);
-  for (const [word, prons] of parseDictionary(g2p)) if (!dictionary.has(word)) dictionary.set(word, prons);
+  const dictionary = addPronunciations(parseDictionary(cmudict), parseDictionary(g2p));
   const structures = catalogue.filter((s) => job.structures.includes(s.name));
   if (structures.length === 0)
     throw new Error(`none of ${job.structures.join(', ')} is in the anatomy catalogue`);
