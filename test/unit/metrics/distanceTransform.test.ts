@@ -117,8 +117,8 @@ describe('distanceTransform against scipy.ndimage.distance_transform_edt', () =>
     spacing: Vec3;
   }
 
-  /** Writes every case, runs scipy once over all of them, and returns its distances and timings. */
-  function scipyDistances(cases: Case[]): { distances: Float64Array[]; seconds: number[] } {
+  /** Writes every case, runs scipy once over all of them, and returns its distances. */
+  function scipyDistances(cases: Case[]): Float64Array[] {
     const manifest = cases.map((c, n) => {
       writeBytes(join(dir, `mask${n}.u8`), c.mask);
       return {
@@ -129,8 +129,8 @@ describe('distanceTransform against scipy.ndimage.distance_transform_edt', () =>
       };
     });
     writeBytes(join(dir, 'edt.json'), new TextEncoder().encode(JSON.stringify(manifest)));
-    const seconds = JSON.parse(runReference(['edt', join(dir, 'edt.json')])) as number[];
-    return { distances: manifest.map((m) => readFloat64(m.out)), seconds };
+    runReference(['edt', join(dir, 'edt.json')]);
+    return manifest.map((m) => readFloat64(m.out));
   }
 
   it('agrees to 1e-6 mm on random masks with anisotropic spacing', () => {
@@ -157,7 +157,7 @@ describe('distanceTransform against scipy.ndimage.distance_transform_edt', () =>
         cases.push({ name: `${dims.join('×')} density ${density}`, mask, dims, spacing });
       }
     }
-    const reference = scipyDistances(cases).distances;
+    const reference = scipyDistances(cases);
     cases.forEach((c, n) => {
       const ours = distanceTransform(c.mask, c.dims, c.spacing);
       expect(maxAbsDifference(ours, reference[n]), c.name).toBeLessThan(1e-6);
@@ -197,7 +197,7 @@ describe('distanceTransform against scipy.ndimage.distance_transform_edt', () =>
         spacing: [0.7, 0.9, 2.5],
       },
     ];
-    const { distances: reference, seconds } = scipyDistances(cases);
+    const reference = scipyDistances(cases);
     cases.forEach((c, n) => {
       expect(c.mask.includes(1), c.name).toBe(true);
       expect(
@@ -205,24 +205,5 @@ describe('distanceTransform against scipy.ndimage.distance_transform_edt', () =>
         c.name,
       ).toBeLessThan(1e-6);
     });
-
-    // Timing only (no assertion: two shared cores). Median of five runs, reusing the output buffer;
-    // CPU time alongside wall time, since other work on the machine inflates the latter.
-    const body = cases[3];
-    const out = new Float64Array(body.mask.length);
-    const runs: { wall: number; cpu: number }[] = [];
-    for (let run = 0; run < 5; run++) {
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      distanceTransform(body.mask, body.dims, body.spacing, out);
-      const used = process.cpuUsage(cpu);
-      runs.push({ wall: performance.now() - start, cpu: (used.user + used.system) / 1000 });
-    }
-    const median = (values: number[]) => values.sort((a, b) => a - b)[2].toFixed(1);
-    console.log(
-      `EDT ${body.dims.join('×')} (${body.mask.length} voxels), median of 5: ` +
-        `${median(runs.map((r) => r.wall))} ms wall, ${median(runs.map((r) => r.cpu))} ms CPU ` +
-        `(scipy distance_transform_edt, one run: ${(seconds[3] * 1000).toFixed(1)} ms wall)`,
-    );
   });
 });
