@@ -69,39 +69,43 @@ export function reachableFromBoundary(
   dims: Vec3,
   isStart: (n: number) => boolean,
 ): Uint8Array {
-  const [nx, ny, nz] = dims;
-  const plane = nx * ny;
   const position = new Map<number, number>();
   for (let c = 0; c < indices.length; c++) if (allowed[c]) position.set(indices[c], c);
   const reached = new Uint8Array(allowed.length);
   const queue: number[] = [];
-  const faceNeighbours = (n: number): number[] => {
-    const i = n % nx;
-    const j = Math.floor(n / nx) % ny;
-    const k = Math.floor(n / plane);
-    const out: number[] = [];
-    if (i > 0) out.push(n - 1);
-    if (i < nx - 1) out.push(n + 1);
-    if (j > 0) out.push(n - nx);
-    if (j < ny - 1) out.push(n + nx);
-    if (k > 0) out.push(n - plane);
-    if (k < nz - 1) out.push(n + plane);
-    return out;
+  const reach = (m: number) => {
+    const c = position.get(m);
+    if (c !== undefined && !reached[c]) {
+      reached[c] = 1;
+      queue.push(m);
+    }
   };
   for (const [n, c] of position) {
-    if (faceNeighbours(n).some((m) => !position.has(m) && isStart(m))) {
+    if (reached[c]) continue;
+    let start = false;
+    forEachFaceNeighbour(n, dims, (m) => {
+      if (!position.has(m) && isStart(m)) start = true;
+    });
+    if (start) {
       reached[c] = 1;
       queue.push(n);
     }
   }
-  while (queue.length) {
-    for (const m of faceNeighbours(queue.pop()!)) {
-      const c = position.get(m);
-      if (c !== undefined && !reached[c]) {
-        reached[c] = 1;
-        queue.push(m);
-      }
-    }
-  }
+  while (queue.length) forEachFaceNeighbour(queue.pop()!, dims, reach);
   return reached;
+}
+
+/** Calls `visit` with each face neighbour of flat voxel index `n` that lies on the grid `dims`. */
+export function forEachFaceNeighbour(n: number, dims: Vec3, visit: (m: number) => void): void {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  const i = n % nx;
+  const j = Math.floor(n / nx) % ny;
+  const k = Math.floor(n / plane);
+  if (i > 0) visit(n - 1);
+  if (i < nx - 1) visit(n + 1);
+  if (j > 0) visit(n - nx);
+  if (j < ny - 1) visit(n + nx);
+  if (k > 0) visit(n - plane);
+  if (k < nz - 1) visit(n + plane);
 }

@@ -13,7 +13,7 @@
 // voxels) and explained ("grew up to 9 mm …, stopped at the liver's edge").
 import { displayName } from '../../../shared/intervention';
 import type { Vec3 } from '../../../shared/volume';
-import { reachableFromBoundary } from './components';
+import { forEachFaceNeighbour, reachableFromBoundary } from './components';
 
 /**
  * The ceiling when the command sets none ("grow the liver"): the moderate strength (region.ts
@@ -47,8 +47,6 @@ export function intensityContrast(
   value: number,
   dims: Vec3,
 ): IntensityContrast | null {
-  const [nx, ny, nz] = dims;
-  const plane = nx * ny;
   const interior: number[] = [];
   const all: number[] = [];
   const ring = new Set<number>();
@@ -58,8 +56,7 @@ export function intensityContrast(
   let seen = 0;
   // Face neighbours of the structure voxel at hand: counted when inside, kept when outside.
   let inside = 0;
-  const neighbour = (m: number, onGrid: boolean) => {
-    if (!onGrid) return;
+  const neighbour = (m: number) => {
     if (labels[m] === value) inside++;
     else ring.add(m);
   };
@@ -67,16 +64,8 @@ export function intensityContrast(
     if (labels[n] !== value) continue;
     const sampled = seen++ % stride === 0;
     if (sampled) all.push(image[n]);
-    const i = n % nx;
-    const j = Math.floor(n / nx) % ny;
-    const k = Math.floor(n / plane);
     inside = 0;
-    neighbour(n - 1, i > 0);
-    neighbour(n + 1, i < nx - 1);
-    neighbour(n - nx, j > 0);
-    neighbour(n + nx, j < ny - 1);
-    neighbour(n - plane, k > 0);
-    neighbour(n + plane, k < nz - 1);
+    forEachFaceNeighbour(n, dims, neighbour);
     if (inside === 6 && sampled) interior.push(image[n]);
   }
   const own = interior.length >= MIN_SAMPLES ? interior : all;
