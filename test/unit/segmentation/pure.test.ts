@@ -4,13 +4,7 @@ import { EmbeddingCache } from '../../../src/main/services/segmentation/cache';
 import { argmaxClasses, classTable, promptMask } from '../../../src/main/services/segmentation/labels';
 import { estimateMemory } from '../../../src/main/services/segmentation/memory';
 import { sliceFrame } from '../../../src/main/services/segmentation/preprocess';
-import {
-  encodePrompt,
-  intensityProfile,
-  maskBox,
-  POINT_LABEL,
-  profileFit,
-} from '../../../src/main/services/segmentation/prompt';
+import { encodePrompt, maskBox, POINT_LABEL } from '../../../src/main/services/segmentation/prompt';
 import { buildVolumeReport } from '../../../src/main/services/segmentation/report';
 import type { ModelManifest } from '../../../src/shared/modelManifest';
 import type { Segmentation, Volume } from '../../../src/shared/volume';
@@ -160,28 +154,5 @@ describe('memory estimate', () => {
     expect(e.parts['embeddings (cached slices)']).toBe(112 * 128 * 16 * 16 * 4);
     expect(e.parts['decoder inputs and outputs (one batch)']).toBe(2 * 13 * 128 * 128 * 4);
     expect(e.bytes).toBe(Object.values(e.parts).reduce((a, b) => a + b, 0));
-  });
-});
-
-describe('propagation stops where the tissue changes', () => {
-  const S = 16;
-  const image = new Float32Array(S * S).fill(0.2);
-  const mask = new Uint8Array(S * S);
-  for (let y = 4; y < 12; y++) for (let x = 4; x < 12; x++) mask[y * S + x] = 1;
-  for (let p = 0; p < S * S; p++) if (mask[p]) image[p] = 0.55 + ((p % 3) - 1) * 0.01;
-
-  it('profiles the prompted slice under its mask', () => {
-    const profile = intensityProfile(image, mask)!;
-    expect(profile.median).toBeCloseTo(0.55, 5);
-    expect(profile.spread).toBeGreaterThanOrEqual(0.02);
-    expect(intensityProfile(image, new Uint8Array(S * S))).toBeNull();
-  });
-
-  it('fits a slice of the same tissue and not one where the mask covers something else', () => {
-    const profile = intensityProfile(image, mask)!;
-    expect(profileFit(profile, image, mask)).toBe(1);
-    const elsewhere = new Float32Array(S * S).fill(0.2);
-    for (let p = 0; p < S * S; p++) if (mask[p] && p % 4 === 0) elsewhere[p] = 0.55;
-    expect(profileFit(profile, elsewhere, mask)).toBeLessThan(0.5);
   });
 });

@@ -24,15 +24,11 @@ import {
   type IntensityMap,
   type SliceFrame,
 } from './preprocess';
-import {
-  boxInModel,
-  encodePrompt,
-  intensityProfile,
-  maskBox,
-  profileFit,
-  type EncodedPrompt,
-  type Prompt,
-} from './prompt';
+import { boxInModel, encodePrompt, maskBox, type EncodedPrompt, type Prompt } from './prompt';
+import { outlineStepPixels, structureFit, tissueContrast, withinReach } from './propagation';
+
+/** Width (model pixels) of the ring whose grey values stand for a prompted structure's surroundings. */
+const RING_PIXELS = 3;
 
 /** What the runs need of the engine (its decoderOnly may be replaced, as the tests do). */
 export interface RunHost {
@@ -164,8 +160,9 @@ export async function segmentVolume(
 
 /**
  * A prompt on slice k → one segment on that slice; with `propagate`, each neighbouring slice is
- * prompted with the box around the mask of the slice before it, outwards both ways, until the mask
- * vanishes.
+ * prompted with the box around the mask of the slice before it, outwards both ways. Its mask is
+ * kept within reach of the one before (propagation.ts), and the run stops where the mask vanishes or
+ * covers tissue more like the prompted structure's surroundings than the structure itself.
  */
 export async function promptSlice(
   host: RunHost,
@@ -206,22 +203,32 @@ export async function promptSlice(
   const first = await runOne(k, encodePrompt(frame, prompt));
   write(k, first);
   if (options.propagate) {
-    const firstBox = maskBox(first, S);
     const image = new Float32Array(pixels);
-    const profile = intensityProfile(preprocessSlice(volume, frame, map, k, image), first);
+    const contrast = tissueContrast(preprocessSlice(volume, frame, map, k, image), first, S, RING_PIXELS);
+    const pixelMm = (volume.spacingMm[frame.col.axis] * frame.col.size) / frame.col.resampled;
+    const step = outlineStepPixels(volume.spacingMm[frame.sliceAxis], pixelMm);
     for (const direction of [1, -1]) {
-      let box = firstBox;
+      let previous = first;
+      let box = maskBox(first, S);
       for (let slice = k + direction; box && slice >= 0 && slice < frame.slices; slice += direction) {
         if (options.signal?.aborted) throw new SegmentationCancelledError();
-        const mask = await runOne(slice, boxInModel(box.x0, box.y0, box.x1, box.y1));
+        const mask = withinReach(
+          await runOne(slice, boxInModel(box.x0, box.y0, box.x1, box.y1)),
+          previous,
+          S,
+          step,
+        );
         const next = maskBox(mask, S);
         // A mask that collapses to a few pixels is the structure ending, not a smaller slice of it;
-        // so is one that no longer covers tissue like the prompted slice's.
+        // so is one that covers tissue more like the prompted structure's surroundings than itself.
         const fits =
-          profile !== null &&
-          profileFit(profile, preprocessSlice(volume, frame, map, slice, image), mask) >= 0.5;
+          contrast !== null &&
+          structureFit(contrast, preprocessSlice(volume, frame, map, slice, image), mask) >= 0.5;
         box = next && next.area >= 4 && fits ? next : null;
-        if (box) write(slice, mask);
+        if (box) {
+          write(slice, mask);
+          previous = mask;
+        }
         options.onProgress?.(timings.slices / frame.slices, `propagating: slice ${slice}`);
       }
     }
