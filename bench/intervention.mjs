@@ -294,7 +294,9 @@ for (const c of cases.filter((x) => !values.tuning || x.name.includes(values.cas
           } catch (refusal) {
             // A refusal with a reason (the piece at the cursor is the main body…) changes nothing.
             if (values.tuning)
-              detail.push(detailRow(c, error, command.text, { note: `refused: ${refusal.message}` }, value, 0));
+              detail.push(
+                detailRow(c, error, command.text, { note: `refused: ${refusal.message}` }, value, 0),
+              );
             row.gains.push(0);
             continue;
           }

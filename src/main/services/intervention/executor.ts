@@ -7,7 +7,8 @@ import { describeIntervention, displayName, type Intervention } from '../../../s
 import type { Segmentation } from '../../../shared/volume';
 import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
 import { interventionBand, type Band } from './region';
-import { chooseStrength, intensityContrast } from './strength';
+import { whereSizeApplies } from './namedSize';
+import { chooseStrength, intensityContrast, type ImageEvidence, type IntensityContrast } from './strength';
 
 /** The segmentation model as the executor needs it: which classes it has, and its decoder. */
 export interface InterventionDecoder {
@@ -133,7 +134,7 @@ export async function executeIntervention(
     const result = summarise(seg, band.layer, band.sliceAxis, indices, before, after);
     let why = note;
     if (!result.edit && band.note) why = `nothing to change: ${band.note}`;
-    else if (!result.edit) {
+    else if (!result.edit && !note?.startsWith('nothing changed')) {
       why = band.indices.length
         ? `nothing changed: the model already places the ${name} boundary there${note ? ` (${note})` : ''}; name a larger region or use the brush`
         : `nothing to change: the region holds no ${intervention.action === 'grow' ? `background within reach of the ${name}` : `${name} voxels`}`;
@@ -165,9 +166,26 @@ export async function executeIntervention(
     );
   }
 
+  const image = imageEvidenceFor(seg, band, decoder);
+  if (band.exact && !intervention.region.near && intervention.magnitude?.unit === 'mm' && image) {
+    // A named distance is obeyed exactly where the mask and the image disagree (namedSize.ts).
+    const sized = whereSizeApplies(
+      intervention.action as 'grow' | 'shrink',
+      intervention.target,
+      intervention.magnitude.value,
+      image.evidence,
+      seg.spacingMm,
+      image.contrast,
+    );
+    band.indices.forEach((n, c) => {
+      if (sized.changes[c]) change(n, intervention.action === 'grow' ? band.value : 0);
+    });
+    return finish('geometric', null, sized.explanation, {});
+  }
   if (band.exact && !intervention.region.near) {
-    // A named size is obeyed exactly: the boundary moves by that distance (exact Euclidean distance
-    // transform) or by that share of the structure, nearest voxels first; the model is not asked.
+    // Without the image (or for a percent) a named size moves the whole boundary: by that distance
+    // (exact Euclidean distance transform) or by that share of the structure, nearest voxels
+    // first; the model is not asked.
     for (const n of band.indices) change(n, intervention.action === 'grow' ? band.value : 0);
     const size = intervention.magnitude;
     const by =
@@ -197,9 +215,16 @@ export async function executeIntervention(
   const near = intervention.region.near
     ? seg.segments.find((s) => s.name === intervention.region.near && s.layer === band.layer)?.value
     : undefined;
-  const chosen = band.exact
-    ? null
-    : imageChoice(seg, band, direction, intervention.target, decoded, packed, decoder);
+  const chosen =
+    band.exact || !image
+      ? null
+      : chooseStrength(
+          direction,
+          intervention.target,
+          { ...image.evidence, flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]) },
+          image.contrast,
+          band.strength,
+        );
   band.indices.forEach((n, c) => {
     const label = decoded.labels[packed[c]];
     if (band.exact) {
@@ -227,28 +252,27 @@ export async function executeIntervention(
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** The image's choice of which band voxels change, or null when there is no image. */
-function imageChoice(
+/**
+ * What the study's grey values say about the band, and the structure's contrast with its
+ * surroundings; null without an image on the segmentation's grid, or when the structure is too
+ * small to say.
+ */
+function imageEvidenceFor(
   seg: Segmentation,
   band: Band,
-  direction: 'grow' | 'shrink',
-  target: string,
-  decoded: InterventionDecodeResult,
-  packed: Int32Array,
-  decoder: InterventionDecoder,
-) {
-  const image = decoder.image;
+  decoder: InterventionDecoder | null,
+): { evidence: ImageEvidence; contrast: IntensityContrast } | null {
+  const image = decoder?.image;
   const labels = seg.layers[band.layer];
-  if (!image || image.length !== labels.length) return null;
+  if (!image || image.length !== labels.length || !band.indices.length) return null;
   const contrast = intensityContrast(image, labels, band.value, seg.dims);
   if (!contrast) return null;
-  const evidence = {
+  const evidence: ImageEvidence = {
     indices: band.indices,
-    flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]),
     intensity: Float32Array.from(band.indices, (n) => image[n]),
     distanceMm: band.distanceMm,
     inStructure: (n: number) => labels[n] === band.value,
     dims: seg.dims,
   };
-  return chooseStrength(direction, target, evidence, contrast, band.strength);
+  return { evidence, contrast };
 }

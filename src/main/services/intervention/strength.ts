@@ -83,15 +83,13 @@ function median(values: number[]): number {
 }
 
 /** Whether a grey value is nearer the structure's own than its surroundings'. */
-const looksLikeStructure = (value: number, contrast: IntensityContrast): boolean =>
+export const looksLikeStructure = (value: number, contrast: IntensityContrast): boolean =>
   Math.abs(value - contrast.inside) < Math.abs(value - contrast.outside);
 
-/** One band as the choice sees it: per band voxel (c), on the segmentation's grid. */
-export interface BandEvidence {
+/** What the image says about one band: per band voxel (c), on the segmentation's grid. */
+export interface ImageEvidence {
   /** Flat voxel index of each band voxel. */
   indices: ArrayLike<number>;
-  /** Its flip strength: the FiLM strength at which the model changes its class. */
-  flip: Float32Array;
   /** Its grey value. */
   intensity: ArrayLike<number>;
   /** Its distance (mm) from the structure's boundary. */
@@ -99,6 +97,12 @@ export interface BandEvidence {
   /** Whether a voxel (flat index) belongs to the structure before the change. */
   inStructure: (n: number) => boolean;
   dims: Vec3;
+}
+
+/** One band as the choice sees it: the image's evidence and the model's. */
+export interface BandEvidence extends ImageEvidence {
+  /** Per band voxel, its flip strength: the FiLM strength at which the model changes its class. */
+  flip: Float32Array;
 }
 
 export interface StrengthChoice {
