@@ -1,8 +1,8 @@
 // A named size where the error is: "shrink the liver by 6 mm" on a liver drawn with an extra plate
 // of fat on one side takes the plate off (6 mm deep, as named) and leaves the rest of the boundary,
 // where the grey values confirm the liver's edge; "grow by 6 mm" where the mask missed a cap adds
-// the cap and nothing on the other sides; with the image questioning the whole boundary the size
-// moves all of it, and the answer says which.
+// the cap and nothing on the other sides, "grow by 12 mm" stops at the liver's edge; with the image
+// questioning the whole boundary the size moves all of it, and the answer says which.
 import { describe, expect, it } from 'vitest';
 import { whereSizeApplies } from '../../../src/main/services/intervention/namedSize';
 import { interventionBand } from '../../../src/main/services/intervention/region';
@@ -94,6 +94,17 @@ describe('a named size moves the boundary where the mask and the image disagree'
     // Only next to the cap: nothing joins on the ball's other sides (a uniform 6 mm grow would
     // have added a shell all round).
     expect(changed.every((n) => mm(n)[0] > RADIUS_MM / 2)).toBe(true);
+  });
+
+  it('stops a size larger than the error at the edge the image shows, and says so', () => {
+    const cap = (n: number) => inBall(n) && mm(n)[0] > RADIUS_MM - 6;
+    const { seg, image } = study((n) => inBall(n) && !cap(n));
+    const { choice, changed } = sized(seg, image, 'grow', 12);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every(inBall)).toBe(true);
+    expect(choice.explanation).toMatch(
+      /^grew by 12 mm .*; stopped short of 12 mm where the grey values leave the liver's/,
+    );
   });
 
   it('moves the whole boundary when the image questions all of it, and nothing where it confirms all', () => {
