@@ -7,6 +7,7 @@ import { describeIntervention, displayName, type Intervention } from '../../../s
 import type { Segmentation } from '../../../shared/volume';
 import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
 import { interventionBand, type Band } from './region';
+import { neighbourTerritory } from './leak';
 import { whereSizeApplies } from './namedSize';
 import { chooseStrength, intensityContrast, type ImageEvidence, type IntensityContrast } from './strength';
 
@@ -209,31 +210,47 @@ export async function executeIntervention(
     gate,
   });
   const t = performance.now();
-  // A voxel taken from the target becomes the neighbour it leaked into when the decoder sees that
-  // neighbour there (and it shares the target's layer); otherwise background. Never a third
-  // structure: a command about the liver and the stomach changes only those two.
+  // A leak ("the liver leaks into the stomach") goes back to the neighbour where the image places
+  // it (leak.ts); other voxels taken from the target become the neighbour when the decoder sees it
+  // there (and it shares the target's layer), otherwise background. Never a third structure: a
+  // command about the liver and the stomach changes only those two.
   const near = intervention.region.near
     ? seg.segments.find((s) => s.name === intervention.region.near && s.layer === band.layer)?.value
     : undefined;
-  const chosen =
-    band.exact || !image
-      ? null
-      : chooseStrength(
-          direction,
+  const evidence = image && {
+    ...image.evidence,
+    flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]),
+  };
+  const leak =
+    near !== undefined && direction === 'shrink' && !band.exact && evidence
+      ? neighbourTerritory(
           intervention.target,
-          { ...image.evidence, flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]) },
-          image.contrast,
+          intervention.region.near!,
+          decoder.image!,
+          seg.layers[band.layer],
+          band.value,
+          near,
+          evidence,
           band.strength,
-        );
+        )
+      : null;
+  const chosen =
+    leak ??
+    (band.exact || !evidence
+      ? null
+      : chooseStrength(direction, intervention.target, evidence, image!.contrast, band.strength));
+  const taken = (label: number) => (near !== undefined && label === near ? near : 0);
   band.indices.forEach((n, c) => {
     const label = decoded.labels[packed[c]];
     if (band.exact) {
       // A leak with a named depth: all of it goes, to the neighbour where the decoder sees it.
-      change(n, direction === 'grow' ? band.value : near !== undefined && label === near ? near : 0);
+      change(n, direction === 'grow' ? band.value : taken(label));
+    } else if (leak) {
+      if (leak.changes[c]) change(n, near!);
     } else if (
       chosen ? chosen.changes[c] : direction === 'grow' ? label === band.value : label !== band.value
     ) {
-      change(n, direction === 'grow' ? band.value : near !== undefined && label === near ? near : 0);
+      change(n, direction === 'grow' ? band.value : taken(label));
     }
   });
   const notes = [

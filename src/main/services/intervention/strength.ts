@@ -96,6 +96,11 @@ export interface ImageEvidence {
   distanceMm: Float32Array;
   /** Whether a voxel (flat index) belongs to the structure before the change. */
   inStructure: (n: number) => boolean;
+  /**
+   * Where the front starts, outside the band (default: the structure for grow, what lies outside
+   * it for shrink); a leak starts from the neighbour it leaked into.
+   */
+  frontFrom?: (n: number) => boolean;
   dims: Vec3;
 }
 
@@ -131,7 +136,7 @@ export function chooseStrength(
   );
   // The front starts at the old boundary: for grow, next to the structure; for shrink, next to
   // what lies outside it.
-  const touchesStart = (n: number) => band.inStructure(n) === growing;
+  const touchesStart = band.frontFrom ?? ((n: number) => band.inStructure(n) === growing);
   const changes = reachableFromBoundary(indices, agrees, band.dims, touchesStart);
   let strength = 0;
   let reachedMm = 0;
