@@ -169,7 +169,7 @@ export async function executeIntervention(
 
   const image = imageEvidenceFor(seg, band, decoder);
   if (band.exact && !intervention.region.near && intervention.magnitude?.unit === 'mm' && image) {
-    // A named distance is obeyed exactly where the mask and the image disagree (namedSize.ts).
+    // A named distance is obeyed where the mask and the image disagree (namedSize.ts).
     const sized = whereSizeApplies(
       intervention.action as 'grow' | 'shrink',
       intervention.target,
