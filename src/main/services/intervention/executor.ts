@@ -8,7 +8,6 @@ import type { Segmentation } from '../../../shared/volume';
 import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
 import { interventionBand, type Band } from './region';
 import { neighbourTerritory } from './leak';
-import { whereSizeApplies } from './namedSize';
 import { chooseStrength, intensityContrast, type ImageEvidence, type IntensityContrast } from './strength';
 
 /** The segmentation model as the executor needs it: which classes it has, and its decoder. */
@@ -167,24 +166,8 @@ export async function executeIntervention(
     );
   }
 
-  const image = imageEvidenceFor(seg, band, decoder);
-  if (band.exact && !intervention.region.near && intervention.magnitude?.unit === 'mm' && image) {
-    // A named distance is obeyed where the mask and the image disagree (namedSize.ts).
-    const sized = whereSizeApplies(
-      intervention.action as 'grow' | 'shrink',
-      intervention.target,
-      intervention.magnitude.value,
-      image.evidence,
-      seg.spacingMm,
-      image.contrast,
-    );
-    band.indices.forEach((n, c) => {
-      if (sized.changes[c]) change(n, intervention.action === 'grow' ? band.value : 0);
-    });
-    return finish('geometric', null, sized.explanation, {});
-  }
   if (band.exact && !intervention.region.near) {
-    // Without the image (or for a percent) a named size moves the whole boundary: by that distance
+    // A named size is obeyed exactly: the whole boundary in the region moves by that distance
     // (exact Euclidean distance transform) or by that share of the structure, nearest voxels
     // first; the model is not asked.
     for (const n of band.indices) change(n, intervention.action === 'grow' ? band.value : 0);
@@ -200,6 +183,7 @@ export async function executeIntervention(
       {},
     );
   }
+  const image = imageEvidenceFor(seg, band, decoder);
   const { slices, gate, packed } = packBand(seg, band, decoder.sliceAxis ?? band.sliceAxis);
   const direction = intervention.action as 'grow' | 'shrink';
   const decoded = await decoder.decode({
