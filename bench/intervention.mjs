@@ -44,6 +44,8 @@ const { values } = parseArgs({
     // `--tuning`: the development phrasings only, built-in only, per phrasing, with a table of every
     // command (voxels it changed rightly/wrongly against the reference, gain, answer); writes no results.
     tuning: { type: 'boolean', default: false },
+    // `--case MR`: with --tuning, only the cases whose name contains this.
+    case: { type: 'string', default: '' },
   },
 });
 const server = await sourceLoader();
@@ -53,6 +55,9 @@ const { labelMapToSegmentation } = await load('/src/main/services/imaging/labelM
 const { verifyModel } = await load('/src/main/services/models/index.ts');
 const { SegmentationEngine } = await load('/src/main/services/segmentation/engine.ts');
 const { classTable } = await load('/src/main/services/segmentation/labels.ts');
+// The app's decoder (segmentation/index.ts decoderFor) packs gates along the axis the model slices
+// the study along; MR slabs are sliced along their acquisition plane, not always the axial one.
+const { chooseSliceAxis } = await load('/src/main/services/segmentation/preprocess.ts');
 const { compareMasks, distanceTransform } = await load('/src/main/services/metrics/index.ts');
 const intervention = await load('/src/main/services/intervention/index.ts');
 const { superiorIsIncreasing, axialAxis } = await load('/src/shared/intervention.ts');
@@ -231,7 +236,7 @@ const errorLog = [];
 const llmBudget = { left: Number(values['llm-commands']) };
 // `--tuning` detail: one row per development command (bench/interventionErrors.mjs detailRow).
 const detail = [];
-for (const c of cases) {
+for (const c of cases.filter((x) => !values.tuning || x.name.includes(values.case))) {
   const key = `case:${c.name}`;
   const run = await engine.segmentVolume(c.volume, { volumeKey: key });
   const pred = run.segmentation.layers[0];
@@ -239,6 +244,7 @@ for (const c of cases) {
   const g = { dims: seg.dims, spacingMm: seg.spacingMm };
   const decoder = {
     classValues,
+    sliceAxis: chooseSliceAxis(c.volume),
     decode: (request) => engine.decodeIntervention(c.volume, request, { volumeKey: key }),
     image: c.volume.voxels,
   };
@@ -285,8 +291,12 @@ for (const c of cases) {
           let result;
           try {
             result = await executeIntervention(seg, answer.intervention, decoder);
-          } catch {
+          } catch (refusal) {
             // A refusal with a reason (the piece at the cursor is the main body…) changes nothing.
+            if (values.tuning)
+              detail.push(
+                detailRow(c, error, command.text, { note: `refused: ${refusal.message}` }, value, 0),
+              );
             row.gains.push(0);
             continue;
           }

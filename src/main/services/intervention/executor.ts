@@ -7,7 +7,8 @@ import { describeIntervention, displayName, type Intervention } from '../../../s
 import type { Segmentation } from '../../../shared/volume';
 import type { InterventionDecode, InterventionDecodeResult } from '../segmentation/index';
 import { interventionBand, type Band } from './region';
-import { chooseStrength, intensityContrast } from './strength';
+import { neighbourTerritory } from './leak';
+import { chooseStrength, intensityContrast, type ImageEvidence, type IntensityContrast } from './strength';
 
 /** The segmentation model as the executor needs it: which classes it has, and its decoder. */
 export interface InterventionDecoder {
@@ -133,7 +134,7 @@ export async function executeIntervention(
     const result = summarise(seg, band.layer, band.sliceAxis, indices, before, after);
     let why = note;
     if (!result.edit && band.note) why = `nothing to change: ${band.note}`;
-    else if (!result.edit) {
+    else if (!result.edit && !note?.startsWith('nothing changed')) {
       why = band.indices.length
         ? `nothing changed: the model already places the ${name} boundary there${note ? ` (${note})` : ''}; name a larger region or use the brush`
         : `nothing to change: the region holds no ${intervention.action === 'grow' ? `background within reach of the ${name}` : `${name} voxels`}`;
@@ -166,8 +167,9 @@ export async function executeIntervention(
   }
 
   if (band.exact && !intervention.region.near) {
-    // A named size is obeyed exactly: the boundary moves by that distance (exact Euclidean distance
-    // transform) or by that share of the structure, nearest voxels first; the model is not asked.
+    // A named size is obeyed exactly: the whole boundary in the region moves by that distance
+    // (exact Euclidean distance transform) or by that share of the structure, nearest voxels
+    // first; the model is not asked.
     for (const n of band.indices) change(n, intervention.action === 'grow' ? band.value : 0);
     const size = intervention.magnitude;
     const by =
@@ -181,6 +183,7 @@ export async function executeIntervention(
       {},
     );
   }
+  const image = imageEvidenceFor(seg, band, decoder);
   const { slices, gate, packed } = packBand(seg, band, decoder.sliceAxis ?? band.sliceAxis);
   const direction = intervention.action as 'grow' | 'shrink';
   const decoded = await decoder.decode({
@@ -191,24 +194,47 @@ export async function executeIntervention(
     gate,
   });
   const t = performance.now();
-  // A voxel taken from the target becomes the neighbour it leaked into when the decoder sees that
-  // neighbour there (and it shares the target's layer); otherwise background. Never a third
-  // structure: a command about the liver and the stomach changes only those two.
+  // A leak ("the liver leaks into the stomach") goes back to the neighbour where the image places
+  // it (leak.ts); other voxels taken from the target become the neighbour when the decoder sees it
+  // there (and it shares the target's layer), otherwise background. Never a third structure: a
+  // command about the liver and the stomach changes only those two.
   const near = intervention.region.near
     ? seg.segments.find((s) => s.name === intervention.region.near && s.layer === band.layer)?.value
     : undefined;
-  const chosen = band.exact
-    ? null
-    : imageChoice(seg, band, direction, intervention.target, decoded, packed, decoder);
+  const evidence = image && {
+    ...image.evidence,
+    flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]),
+  };
+  const leak =
+    near !== undefined && direction === 'shrink' && !band.exact && evidence
+      ? neighbourTerritory(
+          intervention.target,
+          intervention.region.near!,
+          decoder.image!,
+          seg.layers[band.layer],
+          band.value,
+          near,
+          evidence,
+          band.strength,
+        )
+      : null;
+  const chosen =
+    leak ??
+    (band.exact || !evidence
+      ? null
+      : chooseStrength(direction, intervention.target, evidence, image!.contrast, band.strength));
+  const taken = (label: number) => (near !== undefined && label === near ? near : 0);
   band.indices.forEach((n, c) => {
     const label = decoded.labels[packed[c]];
     if (band.exact) {
       // A leak with a named depth: all of it goes, to the neighbour where the decoder sees it.
-      change(n, direction === 'grow' ? band.value : near !== undefined && label === near ? near : 0);
+      change(n, direction === 'grow' ? band.value : taken(label));
+    } else if (leak) {
+      if (leak.changes[c]) change(n, near!);
     } else if (
       chosen ? chosen.changes[c] : direction === 'grow' ? label === band.value : label !== band.value
     ) {
-      change(n, direction === 'grow' ? band.value : near !== undefined && label === near ? near : 0);
+      change(n, direction === 'grow' ? band.value : taken(label));
     }
   });
   const notes = [
@@ -227,28 +253,27 @@ export async function executeIntervention(
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** The image's choice of which band voxels change, or null when there is no image. */
-function imageChoice(
+/**
+ * What the study's grey values say about the band, and the structure's contrast with its
+ * surroundings; null without an image on the segmentation's grid, or when the structure is too
+ * small to say.
+ */
+function imageEvidenceFor(
   seg: Segmentation,
   band: Band,
-  direction: 'grow' | 'shrink',
-  target: string,
-  decoded: InterventionDecodeResult,
-  packed: Int32Array,
-  decoder: InterventionDecoder,
-) {
-  const image = decoder.image;
+  decoder: InterventionDecoder | null,
+): { evidence: ImageEvidence; contrast: IntensityContrast } | null {
+  const image = decoder?.image;
   const labels = seg.layers[band.layer];
-  if (!image || image.length !== labels.length) return null;
+  if (!image || image.length !== labels.length || !band.indices.length) return null;
   const contrast = intensityContrast(image, labels, band.value, seg.dims);
   if (!contrast) return null;
-  const evidence = {
+  const evidence: ImageEvidence = {
     indices: band.indices,
-    flip: Float32Array.from(packed, (p) => decoded.flipStrength[p]),
     intensity: Float32Array.from(band.indices, (n) => image[n]),
     distanceMm: band.distanceMm,
     inStructure: (n: number) => labels[n] === band.value,
     dims: seg.dims,
   };
-  return chooseStrength(direction, target, evidence, contrast, band.strength);
+  return { evidence, contrast };
 }

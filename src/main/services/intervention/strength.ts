@@ -83,22 +83,31 @@ function median(values: number[]): number {
 }
 
 /** Whether a grey value is nearer the structure's own than its surroundings'. */
-const looksLikeStructure = (value: number, contrast: IntensityContrast): boolean =>
+export const looksLikeStructure = (value: number, contrast: IntensityContrast): boolean =>
   Math.abs(value - contrast.inside) < Math.abs(value - contrast.outside);
 
-/** One band as the choice sees it: per band voxel (c), on the segmentation's grid. */
-export interface BandEvidence {
+/** What the image says about one band: per band voxel (c), on the segmentation's grid. */
+export interface ImageEvidence {
   /** Flat voxel index of each band voxel. */
   indices: ArrayLike<number>;
-  /** Its flip strength: the FiLM strength at which the model changes its class. */
-  flip: Float32Array;
   /** Its grey value. */
   intensity: ArrayLike<number>;
   /** Its distance (mm) from the structure's boundary. */
   distanceMm: Float32Array;
   /** Whether a voxel (flat index) belongs to the structure before the change. */
   inStructure: (n: number) => boolean;
+  /**
+   * Where the front starts, outside the band (default: the structure for grow, what lies outside
+   * it for shrink); a leak starts from the neighbour it leaked into.
+   */
+  frontFrom?: (n: number) => boolean;
   dims: Vec3;
+}
+
+/** One band as the choice sees it: the image's evidence and the model's. */
+export interface BandEvidence extends ImageEvidence {
+  /** Per band voxel, its flip strength: the FiLM strength at which the model changes its class. */
+  flip: Float32Array;
 }
 
 export interface StrengthChoice {
@@ -127,7 +136,7 @@ export function chooseStrength(
   );
   // The front starts at the old boundary: for grow, next to the structure; for shrink, next to
   // what lies outside it.
-  const touchesStart = (n: number) => band.inStructure(n) === growing;
+  const touchesStart = band.frontFrom ?? ((n: number) => band.inStructure(n) === growing);
   const changes = reachableFromBoundary(indices, agrees, band.dims, touchesStart);
   let strength = 0;
   let reachedMm = 0;
