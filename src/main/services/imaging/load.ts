@@ -5,8 +5,9 @@ import { detectFormat } from './detectFormat';
 import { loadDicomFiles, type DecodeFrame, type DicomLoadOptions } from './dicom/index';
 import { BadInputError } from './errors';
 import { readNifti } from './nifti';
+import { openNiftiStream } from './niftiStream';
 import { readNrrd } from './nrrd';
-import type { InputFile, LoadResult } from './types';
+import type { InputFile, LoadedSeries, LoadResult } from './types';
 
 export interface LoadOptions {
   onProgress?(fraction: number, label: string): void;
@@ -53,11 +54,17 @@ export async function collectFiles(
   return { files, errors };
 }
 
-/** Reads every file into memory and hands each to its reader; one bad file never stops the others. */
+/**
+ * Reads every file and hands each to its reader; one bad file never stops the others. Where the load
+ * streams (the load worker), an uncompressed NIfTI is opened from its header and middle slice and read
+ * into its volume behind them (niftiStream.ts); every other file is read into memory whole.
+ */
 export async function loadPaths(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const { files, errors } = await collectFiles(paths);
+  const streamed = await openNiftiStreams(files, options, errors);
   const inputs: InputFile[] = [];
-  for (const [n, path] of files.entries()) {
+  const rest = files.filter((path) => !streamed.consumed.has(path));
+  for (const [n, path] of rest.entries()) {
     options.signal?.throwIfAborted();
     try {
       // A view on the buffer read, not a copy of it: a large file is held once.
@@ -66,10 +73,52 @@ export async function loadPaths(paths: string[], options: LoadOptions = {}): Pro
     } catch (error) {
       errors.push({ file: path, message: `${path}: cannot be read (${(error as Error).message})` });
     }
-    options.onProgress?.((0.2 * (n + 1)) / files.length, 'Reading files');
+    options.onProgress?.((0.2 * (n + 1)) / rest.length, 'Reading files');
   }
-  const result = await loadFiles(inputs, options, (name, header) => readFile(join(dirname(header), name)));
-  return { ...result, errors: [...errors, ...result.errors] };
+  const withStreamed = (result: LoadResult): LoadResult => ({
+    ...result,
+    series: [...streamed.series, ...result.series],
+    errors: [...errors, ...result.errors],
+  });
+  let ready = false;
+  const result = await loadFiles(
+    inputs,
+    { ...options, onReady: (shown) => ((ready = true), options.onReady?.(withStreamed(shown))) },
+    (name, header) => readFile(join(dirname(header), name)),
+  );
+  // The streamed NIfTIs are shown now; their other slices are still being read.
+  if (!ready && streamed.series.length > 0) options.onReady?.(withStreamed(result));
+  await Promise.allSettled(streamed.filled);
+  return withStreamed(result);
+}
+
+/**
+ * Opens the uncompressed NIfTIs among `files` as streams where the load streams. `consumed`: the
+ * files dealt with here (those opened, those refused, and the BIDS sidecars read with them).
+ */
+async function openNiftiStreams(
+  files: string[],
+  options: LoadOptions,
+  errors: LoadResult['errors'],
+): Promise<{ series: LoadedSeries[]; filled: Promise<void>[]; consumed: Set<string> }> {
+  const opened = { series: [] as LoadedSeries[], filled: [] as Promise<void>[], consumed: new Set<string>() };
+  const { allocate, startStream } = options;
+  if (!allocate || !startStream) return opened;
+  for (const path of files.filter((f) => /\.nii$/i.test(f))) {
+    options.signal?.throwIfAborted();
+    try {
+      const nifti = await openNiftiStream(path, { allocate, startStream });
+      if (!nifti) continue;
+      opened.series.push(nifti.series);
+      opened.filled.push(nifti.filled);
+    } catch (error) {
+      errors.push(toFileError(path, error));
+    }
+    opened.consumed.add(path);
+    const sidecar = sidecarName(basename(path));
+    if (sidecar) opened.consumed.add(join(dirname(path), sidecar));
+  }
+  return opened;
 }
 
 /**
