@@ -1,9 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sidecarName, sidecarTexts } from './bidsSidecar';
 import { detectFormat } from './detectFormat';
 import { loadDicomFiles, type DecodeFrame, type DicomLoadOptions } from './dicom/index';
 import { BadInputError } from './errors';
+import { readFully, readRange } from './fileRanges';
 import { readNifti } from './nifti';
 import { openNiftiStream } from './niftiStream';
 import { readNrrd } from './nrrd';
@@ -67,9 +68,7 @@ export async function loadPaths(paths: string[], options: LoadOptions = {}): Pro
   for (const [n, path] of rest.entries()) {
     options.signal?.throwIfAborted();
     try {
-      // A view on the buffer read, not a copy of it: a large file is held once.
-      const read = await readFile(path);
-      inputs.push({ path, bytes: new Uint8Array(read.buffer, read.byteOffset, read.byteLength) });
+      inputs.push(await readInput(path));
     } catch (error) {
       errors.push({ file: path, message: `${path}: cannot be read (${(error as Error).message})` });
     }
@@ -90,6 +89,36 @@ export async function loadPaths(paths: string[], options: LoadOptions = {}): Pro
   if (!ready && streamed.series.length > 0) options.onReady?.(withStreamed(result));
   await Promise.allSettled(streamed.filled);
   return withStreamed(result);
+}
+
+/** Bytes read first of a file: a DICOM file's header almost always lies within them. */
+const headBytes = 64 * 1024;
+
+/**
+ * A file's bytes; of a large DICOM file with its preamble, only its start (see InputFile.unread): the
+ * pixels are read when they are decoded, so the files of a series are never all held at once.
+ */
+async function readInput(path: string): Promise<InputFile> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = new Uint8Array(Math.min(size, headBytes));
+    await readFully(handle, path, head, 0);
+    const preamble = String.fromCharCode(...head.subarray(128, 132)) === 'DICM';
+    if (size > head.length && preamble && detectFormat({ path, bytes: head }).kind === 'dicom')
+      return {
+        path,
+        bytes: head,
+        unread: { size, read: (offset, length) => readRange(path, offset, length) },
+      };
+    if (size === head.length) return { path, bytes: head };
+    const bytes = new Uint8Array(size);
+    bytes.set(head);
+    await readFully(handle, path, bytes.subarray(head.length), head.length);
+    return { path, bytes };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

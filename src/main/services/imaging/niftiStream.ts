@@ -3,6 +3,7 @@
 // the other slices are read from the file straight into the shared volume behind it, nearest the
 // slice the reader looks at first (SliceStreamPlan), so the file is never held a second time.
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { readFully } from './fileRanges';
 import { basename, dirname, join } from 'node:path';
 import { SliceStreamPlan } from '../../../shared/sliceStreamPlan';
 import { valueRange, type VoxelArray, type VoxelType } from '../../../shared/volume';
@@ -63,14 +64,6 @@ export function declaredRange(layout: NiftiLayout, firstSlice: VoxelArray): [num
   const { slope, inter } = layout.scaling ?? { slope: 1, inter: 0 };
   const [a, b] = limits.map((v) => v * slope + inter);
   return [Math.min(a, b), Math.max(a, b)];
-}
-
-async function readFully(handle: FileHandle, path: string, target: Uint8Array, position: number) {
-  for (let done = 0; done < target.length;) {
-    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) throw new BadInputError(path, 'ended while it was being read (was it changed?)');
-    done += bytesRead;
-  }
 }
 
 /** Reads whole k-slices of the file into the volume: in place where no conversion is needed. */

@@ -5,6 +5,11 @@ import type { StreamingSeries } from './streamingSeries';
 export interface InputFile {
   path: string;
   bytes: Uint8Array;
+  /**
+   * Where only the start of a large file was read (a DICOM file: its header, not its pixels): `bytes`
+   * is that start, `size` the file's, and `read` fetches any other range of it.
+   */
+  unread?: { size: number; read(offset: number, length: number): Promise<Uint8Array> };
 }
 
 /** DICOM identity of a loaded series: what a SEG needs to reference it and to copy patient/study data. */
