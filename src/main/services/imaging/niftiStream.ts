@@ -41,8 +41,11 @@ export interface OpenedNifti {
   filled: Promise<void>;
 }
 
-/** Bytes read at once behind the first slice: large reads, yet the reader's scrolling is followed. */
-const runBytes = 16 * 1024 ** 2;
+/**
+ * Bytes read at once behind the first slice: a few slices, so that the reads follow the runs the
+ * renderer asks for closely (a run it waits for is not held up by a larger one read around it).
+ */
+const runBytes = 2 * 1024 ** 2;
 
 /** The integer types' limits: a stream's display range until its values are measured. */
 const integerLimits: Partial<Record<VoxelType, [number, number]>> = {
