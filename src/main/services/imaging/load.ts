@@ -65,14 +65,27 @@ export async function loadPaths(paths: string[], options: LoadOptions = {}): Pro
   const streamed = await openNiftiStreams(files, options, errors);
   const inputs: InputFile[] = [];
   const rest = files.filter((path) => !streamed.consumed.has(path));
-  for (const [n, path] of rest.entries()) {
-    options.signal?.throwIfAborted();
-    try {
-      inputs.push(await readInput(path));
-    } catch (error) {
-      errors.push({ file: path, message: `${path}: cannot be read (${(error as Error).message})` });
+  // Several reads at once: a series is hundreds of small reads, each mostly waiting on the disk.
+  const read: (InputFile | LoadResult['errors'][number])[] = [];
+  let next = 0;
+  let done = 0;
+  const reader = async () => {
+    for (let n = next++; n < rest.length; n = next++) {
+      options.signal?.throwIfAborted();
+      const path = rest[n];
+      try {
+        read[n] = await readInput(path);
+      } catch (error) {
+        read[n] = { file: path, message: `${path}: cannot be read (${(error as Error).message})` };
+      }
+      options.onProgress?.((0.2 * ++done) / rest.length, 'Reading files');
     }
-    options.onProgress?.((0.2 * (n + 1)) / rest.length, 'Reading files');
+  };
+  await Promise.all(Array.from({ length: readsAtOnce }, reader));
+  // In the order the files were found, whichever read finished first.
+  for (const outcome of read) {
+    if ('bytes' in outcome) inputs.push(outcome);
+    else errors.push(outcome);
   }
   const withStreamed = (result: LoadResult): LoadResult => ({
     ...result,
@@ -90,6 +103,9 @@ export async function loadPaths(paths: string[], options: LoadOptions = {}): Pro
   await Promise.allSettled(streamed.filled);
   return withStreamed(result);
 }
+
+/** Files read at once. */
+const readsAtOnce = 8;
 
 /** Bytes read first of a file: a DICOM file's header almost always lies within them. */
 const headBytes = 64 * 1024;
