@@ -25,6 +25,8 @@ function largeNifti(): Buffer {
   header.writeFloatLE(352, 108);
   header.writeFloatLE(1, 112);
   header.writeUInt8(2, 123);
+  // It says it is a CT: the main side needs only its header and middle slice to show it (no whole read).
+  header.write('CT', 148, 'latin1');
   header.writeInt16LE(1, 254); // sform: LPS-aligned axes, k feet→head
   [-0.8, 0, 0, 0].forEach((v, n) => header.writeFloatLE(v, 280 + 4 * n));
   [0, -0.8, 0, 0].forEach((v, n) => header.writeFloatLE(v, 296 + 4 * n));

@@ -8,7 +8,7 @@ import {
   BadInputError,
   modalityRefusal,
   oneSeriesOf,
-  openPaths,
+  openPathsWhole,
   parseModality,
   readLabelFile,
   segmentationFormatFor,
@@ -99,7 +99,7 @@ function parsePrompt(box?: string, points?: string): Prompt | null {
 
 export async function openOne(path: string): Promise<LoadedSeries> {
   try {
-    return oneSeriesOf(path, await openPaths([path]));
+    return oneSeriesOf(path, await openPathsWhole([path]));
   } catch (error) {
     if (error instanceof BadInputError) throw new SegmentationRefusedError(error.message);
     throw error;

@@ -11,7 +11,7 @@ import { detectFormat } from './detectFormat';
 import { writeDicomSeg, type SegAlgorithm } from './dicom/segWriter';
 import { BadInputError, badInputFromEntry } from './errors';
 import { flattenToLabelMap, labelMapToSegmentation, placeLabelMap } from './labelMaps';
-import { loadFiles, type LoadOptions } from './load';
+import { loadFiles, toFileError, type LoadOptions } from './load';
 import { loadInWorker } from './loadInWorker';
 import { writeNiftiLabelMap } from './niftiWriter';
 import type { InputFile, LoadedSeries, LoadResult } from './types';
@@ -43,6 +43,24 @@ export const openPaths = (paths: string[], options?: LoadOptions): Promise<LoadR
 
 export const openFiles = (files: InputFile[], options?: LoadOptions): Promise<LoadResult> =>
   loadInWorker({ files }, options);
+
+/**
+ * `openPaths` for callers that use the voxels at once (the command line): resolves once every series
+ * is complete. A series that fails to complete becomes an error entry, as a file that fails to load.
+ */
+export async function openPathsWhole(paths: string[], options?: LoadOptions): Promise<LoadResult> {
+  const result = await openPaths(paths, options);
+  const errors = [...result.errors];
+  const settled = await Promise.all(
+    result.series.map((series) =>
+      series.stream?.valueRange().then(
+        () => true,
+        (error: unknown) => (errors.push(toFileError(series.path, error)), false),
+      ),
+    ),
+  );
+  return { ...result, series: result.series.filter((_, n) => settled[n] !== false), errors };
+}
 
 /** What `info --json` prints for a series. */
 export function seriesInfo(series: LoadedSeries): SeriesInfo {
@@ -170,7 +188,7 @@ export async function readSegmentation(
  * own (a SEG does; a label map's names come from the catalogue by value).
  */
 export async function readLabelFile(path: string): Promise<{ segmentation: Segmentation; named: boolean }> {
-  const result = await openPaths([path]);
+  const result = await openPathsWhole([path]);
   const [error] = result.errors;
   if (error) throw badInputFromEntry(error);
   if (result.segmentations.length > 0)

@@ -1,12 +1,14 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sidecarName, sidecarTexts } from './bidsSidecar';
 import { detectFormat } from './detectFormat';
 import { loadDicomFiles, type DecodeFrame, type DicomLoadOptions } from './dicom/index';
 import { BadInputError } from './errors';
+import { readFully, readRange } from './fileRanges';
 import { readNifti } from './nifti';
+import { openNiftiStream } from './niftiStream';
 import { readNrrd } from './nrrd';
-import type { InputFile, LoadResult } from './types';
+import type { InputFile, LoadedSeries, LoadResult } from './types';
 
 export interface LoadOptions {
   onProgress?(fraction: number, label: string): void;
@@ -53,23 +55,115 @@ export async function collectFiles(
   return { files, errors };
 }
 
-/** Reads every file into memory and hands each to its reader; one bad file never stops the others. */
+/**
+ * Reads every file and hands each to its reader; one bad file never stops the others. Where the load
+ * streams (the load worker), an uncompressed NIfTI is opened from its header and middle slice and read
+ * into its volume behind them (niftiStream.ts); every other file is read into memory whole.
+ */
 export async function loadPaths(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const { files, errors } = await collectFiles(paths);
+  const streamed = await openNiftiStreams(files, options, errors);
   const inputs: InputFile[] = [];
-  for (const [n, path] of files.entries()) {
+  const rest = files.filter((path) => !streamed.consumed.has(path));
+  // Several reads at once: a series is hundreds of small reads, each mostly waiting on the disk.
+  const read: (InputFile | LoadResult['errors'][number])[] = [];
+  let next = 0;
+  let done = 0;
+  const reader = async () => {
+    for (let n = next++; n < rest.length; n = next++) {
+      options.signal?.throwIfAborted();
+      const path = rest[n];
+      try {
+        read[n] = await readInput(path);
+      } catch (error) {
+        read[n] = { file: path, message: `${path}: cannot be read (${(error as Error).message})` };
+      }
+      options.onProgress?.((0.2 * ++done) / rest.length, 'Reading files');
+    }
+  };
+  await Promise.all(Array.from({ length: readsAtOnce }, reader));
+  // In the order the files were found, whichever read finished first.
+  for (const outcome of read) {
+    if ('bytes' in outcome) inputs.push(outcome);
+    else errors.push(outcome);
+  }
+  const withStreamed = (result: LoadResult): LoadResult => ({
+    ...result,
+    series: [...streamed.series, ...result.series],
+    errors: [...errors, ...result.errors],
+  });
+  let ready = false;
+  const result = await loadFiles(
+    inputs,
+    { ...options, onReady: (shown) => ((ready = true), options.onReady?.(withStreamed(shown))) },
+    (name, header) => readFile(join(dirname(header), name)),
+  );
+  // The streamed NIfTIs are shown now; their other slices are still being read.
+  if (!ready && streamed.series.length > 0) options.onReady?.(withStreamed(result));
+  await Promise.allSettled(streamed.filled);
+  return withStreamed(result);
+}
+
+/** Files read at once. */
+const readsAtOnce = 8;
+
+/** Bytes read first of a file: a DICOM file's header almost always lies within them. */
+const headBytes = 64 * 1024;
+
+/**
+ * A file's bytes; of a large DICOM file with its preamble, only its start (see InputFile.unread): the
+ * pixels are read when they are decoded, so the files of a series are never all held at once.
+ */
+async function readInput(path: string): Promise<InputFile> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = new Uint8Array(Math.min(size, headBytes));
+    await readFully(handle, path, head, 0);
+    const preamble = String.fromCharCode(...head.subarray(128, 132)) === 'DICM';
+    if (size > head.length && preamble && detectFormat({ path, bytes: head }).kind === 'dicom')
+      return {
+        path,
+        bytes: head,
+        unread: { size, read: (offset, length) => readRange(path, offset, length) },
+      };
+    if (size === head.length) return { path, bytes: head };
+    const bytes = new Uint8Array(size);
+    bytes.set(head);
+    await readFully(handle, path, bytes.subarray(head.length), head.length);
+    return { path, bytes };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens the uncompressed NIfTIs among `files` as streams where the load streams. `consumed`: the
+ * files dealt with here (those opened, those refused, and the BIDS sidecars read with them).
+ */
+async function openNiftiStreams(
+  files: string[],
+  options: LoadOptions,
+  errors: LoadResult['errors'],
+): Promise<{ series: LoadedSeries[]; filled: Promise<void>[]; consumed: Set<string> }> {
+  const opened = { series: [] as LoadedSeries[], filled: [] as Promise<void>[], consumed: new Set<string>() };
+  const { allocate, startStream } = options;
+  if (!allocate || !startStream) return opened;
+  for (const path of files.filter((f) => /\.nii$/i.test(f))) {
     options.signal?.throwIfAborted();
     try {
-      // A view on the buffer read, not a copy of it: a large file is held once.
-      const read = await readFile(path);
-      inputs.push({ path, bytes: new Uint8Array(read.buffer, read.byteOffset, read.byteLength) });
+      const nifti = await openNiftiStream(path, { allocate, startStream });
+      if (!nifti) continue;
+      opened.series.push(nifti.series);
+      opened.filled.push(nifti.filled);
     } catch (error) {
-      errors.push({ file: path, message: `${path}: cannot be read (${(error as Error).message})` });
+      errors.push(toFileError(path, error));
     }
-    options.onProgress?.((0.2 * (n + 1)) / files.length, 'Reading files');
+    opened.consumed.add(path);
+    const sidecar = sidecarName(basename(path));
+    if (sidecar) opened.consumed.add(join(dirname(path), sidecar));
   }
-  const result = await loadFiles(inputs, options, (name, header) => readFile(join(dirname(header), name)));
-  return { ...result, errors: [...errors, ...result.errors] };
+  return opened;
 }
 
 /**

@@ -68,7 +68,7 @@ async function run(job: LoadJob): Promise<void> {
   const onReady = (result: LoadResult) => {
     ready = true;
     for (const series of result.series)
-      if (!streamIndex.has(series)) series.valueRange = valueRange(series.volume.voxels);
+      if (!streamIndex.has(series)) series.valueRange ??= valueRange(series.volume.voxels);
     const streams = result.series.map((s) => streamIndex.get(s) ?? -1);
     post({ type: 'ready', result, streams }, transferables(result));
   };

@@ -1,5 +1,5 @@
 // NIfTI-1 / NIfTI-2 reader: bytes in, an LPS Volume out. NIfTI's world is RAS; ours is LPS.
-import type { Vec3, VoxelArray, VoxelType } from '../../../shared/volume';
+import type { Axes3, Vec3, VoxelArray, VoxelType } from '../../../shared/volume';
 import { voxelArrayConstructors } from '../../../shared/volume';
 import { BadInputError } from './errors';
 import {
@@ -227,30 +227,46 @@ const INTEGER_RANGES: [VoxelType, number, number][] = [
   ['int32', -0x80000000, 0x7fffffff],
 ];
 
+/** scl_slope and scl_inter where they change the stored values; null where they do not. */
+export type NiftiScaling = { slope: number; inter: number } | null;
+
+function scalingOf(slope: number, inter: number): NiftiScaling {
+  // The standard says slope 0 means unscaled; nibabel and others write NaN for the same.
+  if (!Number.isFinite(slope) || slope === 0) return null;
+  const offset = Number.isFinite(inter) ? inter : 0;
+  return slope === 1 && offset === 0 ? null : { slope, inter: offset };
+}
+
+/**
+ * The type scaled voxels are kept in where the header alone decides it; undefined where it depends
+ * on the values stored (integers scaled by integers: the narrowest integer type that holds them).
+ */
+function headerVoxelType(stored: VoxelType, scaling: NiftiScaling): VoxelType | undefined {
+  if (!scaling) return stored;
+  if (stored === 'float64') return 'float64';
+  if (!isIntegerType(stored) || !Number.isInteger(scaling.slope) || !Number.isInteger(scaling.inter))
+    return 'float32';
+  return undefined;
+}
+
 /** The narrowest type that stores every scaled value exactly. */
-function scaledType(raw: VoxelArray, type: VoxelType, slope: number, inter: number): VoxelType {
-  if (type === 'float64') return 'float64';
-  if (!isIntegerType(type) || !Number.isInteger(slope) || !Number.isInteger(inter)) return 'float32';
+function scaledType(raw: VoxelArray, type: VoxelType, scaling: NonNullable<NiftiScaling>): VoxelType {
+  const decided = headerVoxelType(type, scaling);
+  if (decided) return decided;
   const [lo, hi] = intensityRange(raw);
-  const [a, b] = [lo * slope + inter, hi * slope + inter];
+  const [a, b] = [lo * scaling.slope + scaling.inter, hi * scaling.slope + scaling.inter];
   const fit = INTEGER_RANGES.find(([, min, max]) => Math.min(a, b) >= min && Math.max(a, b) <= max);
   return fit ? fit[0] : 'float64';
 }
 
-function applyScaling(
-  raw: VoxelArray,
-  type: VoxelType,
-  slope: number,
-  inter: number,
-): { voxels: VoxelArray; voxelType: VoxelType } {
-  // The standard says slope 0 means unscaled; nibabel and others write NaN for the same.
-  if (!Number.isFinite(slope) || slope === 0) return { voxels: raw, voxelType: type };
-  const offset = Number.isFinite(inter) ? inter : 0;
-  if (slope === 1 && offset === 0) return { voxels: raw, voxelType: type };
-  const voxelType = scaledType(raw, type, slope, offset);
-  const voxels = new voxelArrayConstructors[voxelType](raw.length);
-  for (let i = 0; i < raw.length; i++) voxels[i] = raw[i] * slope + offset;
-  return { voxels, voxelType };
+/** Writes `raw` scaled into `target` from index `at` (a plain copy where unscaled). */
+export function writeScaled(target: VoxelArray, at: number, raw: VoxelArray, scaling: NiftiScaling): void {
+  if (!scaling) {
+    target.set(raw as never, at);
+    return;
+  }
+  const { slope, inter } = scaling;
+  for (let i = 0; i < raw.length; i++) target[at + i] = raw[i] * slope + inter;
 }
 
 function storedType(path: string, datatype: number): VoxelType {
@@ -263,49 +279,100 @@ function storedType(path: string, datatype: number): VoxelType {
   );
 }
 
+/** Everything a NIfTI header says about its image: where and how its voxels lie, and its geometry. */
+export interface NiftiLayout {
+  dims: [number, number, number];
+  storedType: VoxelType;
+  littleEndian: boolean;
+  /** Byte offset of the first voxel. */
+  offset: number;
+  /** Bytes the file must hold for the voxels of the first volume. */
+  needed: number;
+  scaling: NiftiScaling;
+  /** The type the voxels are kept in, where the header decides it (see headerVoxelType). */
+  voxelType: VoxelType | undefined;
+  spacingMm: Vec3;
+  originLps: Vec3;
+  axesLps: Axes3;
+  /** descrip and intent_name: what the file says about itself, for the modality rule. */
+  texts: string[];
+  warnings: string[];
+}
+
+/** Bytes of the file's start that hold the header (NIfTI-2's is the larger). */
+export const niftiHeaderBytes = 540;
+
+/** Reads the header at the start of `bytes` (uncompressed); a BadInputError where it cannot be used. */
+export function niftiLayout(path: string, bytes: Uint8Array): NiftiLayout {
+  const header = parseHeader(path, bytes);
+  const warnings: string[] = [];
+  const dims = gridDims(path, header.dim, warnings);
+  const type = storedType(path, header.datatype);
+  const minOffset = header.version === 1 ? 352 : 544;
+  const offset = header.voxOffset >= minOffset ? Math.floor(header.voxOffset) : minOffset;
+  const scaling = scalingOf(header.sclSlope, header.sclInter);
+
+  const affine = rasAffine(path, header, warnings);
+  const toMm = spatialUnitToMm(header.xyztUnits, warnings);
+  const ras2lps = (v: number[]): Vec3 => [-v[0] * toMm, -v[1] * toMm, v[2] * toMm];
+  const geometry = geometryFromColumns(path, affine.columns.map(ras2lps) as [Vec3, Vec3, Vec3]);
+  warnings.push(...geometry.warnings);
+  return {
+    dims,
+    storedType: type,
+    littleEndian: header.littleEndian,
+    offset,
+    needed: offset + dims[0] * dims[1] * dims[2] * BYTES_PER_VOXEL[type],
+    scaling,
+    voxelType: headerVoxelType(type, scaling),
+    spacingMm: geometry.spacingMm,
+    originLps: ras2lps(affine.origin),
+    axesLps: geometry.axesLps,
+    texts: [header.descrip, header.intentName],
+    warnings,
+  };
+}
+
+/** The refusal of a file shorter than its header's dimensions need. */
+export function shortDataError(path: string, size: number, layout: NiftiLayout): BadInputError {
+  return new BadInputError(
+    path,
+    `data is shorter than the header's dimensions need (${size} bytes, ${layout.needed} needed)`,
+  );
+}
+
+/** A series of `voxels` laid out as `layout` says, with the modality and warnings it was given. */
+export function niftiSeries(
+  path: string,
+  layout: NiftiLayout,
+  voxels: VoxelArray,
+  voxelType: VoxelType,
+  guess: { modality: string; warning?: string },
+): LoadedSeries {
+  const { dims, spacingMm, originLps, axesLps } = layout;
+  return {
+    volume: { dims, spacingMm, originLps, axesLps, voxelType, voxels, modality: guess.modality },
+    description: baseName(path),
+    path,
+    files: [path],
+    warnings: guess.warning ? [...layout.warnings, guess.warning] : [...layout.warnings],
+  };
+}
+
 /** `statedTexts`: what else describes the image (a BIDS sidecar's Modality), for the modality rule. */
 export function readNifti(file: InputFile, statedTexts: string[] = []): LoadedSeries {
   const bytes = isGzip(file.bytes) ? gunzipInput(file.path, file.bytes) : file.bytes;
-  const header = parseHeader(file.path, bytes);
-  const warnings: string[] = [];
-  const dims = gridDims(file.path, header.dim, warnings);
-  const type = storedType(file.path, header.datatype);
-
-  const minOffset = header.version === 1 ? 352 : 544;
-  const offset = header.voxOffset >= minOffset ? Math.floor(header.voxOffset) : minOffset;
-  const count = dims[0] * dims[1] * dims[2];
-  const needed = offset + count * BYTES_PER_VOXEL[type];
-  if (bytes.length < needed) {
-    throw new BadInputError(
-      file.path,
-      `data is shorter than the header's dimensions need (${bytes.length} bytes, ${needed} needed)`,
-    );
+  const layout = niftiLayout(file.path, bytes);
+  if (bytes.length < layout.needed) throw shortDataError(file.path, bytes.length, layout);
+  const { dims, storedType: type, scaling } = layout;
+  const raw = decodeSamples(bytes, layout.offset, type, dims[0] * dims[1] * dims[2], layout.littleEndian);
+  let voxels = raw;
+  let voxelType = type;
+  if (scaling) {
+    voxelType = scaledType(raw, type, scaling);
+    voxels = new voxelArrayConstructors[voxelType](raw.length);
+    writeScaled(voxels, 0, raw, scaling);
   }
-  const raw = decodeSamples(bytes, offset, type, count, header.littleEndian);
-  const { voxels, voxelType } = applyScaling(raw, type, header.sclSlope, header.sclInter);
-
-  const affine = rasAffine(file.path, header, warnings);
-  const toMm = spatialUnitToMm(header.xyztUnits, warnings);
-  const ras2lps = (v: number[]): Vec3 => [-v[0] * toMm, -v[1] * toMm, v[2] * toMm];
-  const geometry = geometryFromColumns(file.path, affine.columns.map(ras2lps) as [Vec3, Vec3, Vec3]);
-  warnings.push(...geometry.warnings);
-
-  const guess = guessModality(voxels, voxelType, [header.descrip, header.intentName, ...statedTexts]);
-  if (guess.warning) warnings.push(guess.warning);
-
-  return {
-    volume: {
-      dims,
-      spacingMm: geometry.spacingMm,
-      originLps: ras2lps(affine.origin),
-      axesLps: geometry.axesLps,
-      voxelType,
-      voxels,
-      modality: guess.modality,
-    },
-    description: baseName(file.path),
-    path: file.path,
-    files: [file.path],
-    warnings,
-  };
+  const guess = guessModality(voxels, voxelType, [...layout.texts, ...statedTexts]);
+  return niftiSeries(file.path, layout, voxels, voxelType, guess);
 }

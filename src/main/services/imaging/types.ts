@@ -1,10 +1,15 @@
-import type { Segmentation, Vec3, Volume } from '../../../shared/volume';
+import type { Segmentation, Vec3, Volume, VoxelArray } from '../../../shared/volume';
 import type { StreamingSeries } from './streamingSeries';
 
 /** A file's path (for messages) and its bytes; readers never touch the disk themselves. */
 export interface InputFile {
   path: string;
   bytes: Uint8Array;
+  /**
+   * Where only the start of a large file was read (a DICOM file: its header, not its pixels): `bytes`
+   * is that start, `size` the file's, and `read` fetches any other range of it.
+   */
+  unread?: { size: number; read(offset: number, length: number): Promise<Uint8Array> };
 }
 
 /** DICOM identity of a loaded series: what a SEG needs to reference it and to copy patient/study data. */
@@ -55,4 +60,19 @@ export interface LoadedSegmentationSource {
   segmentation: Segmentation;
   /** For DICOM SEG: the series it references. */
   referencedSeriesInstanceUid?: string;
+}
+
+/** How a series announced before all its slices are in (see StreamingSeries) fills in behind. */
+export interface SeriesStreamListener {
+  /** The k-slice the reader looks at: the next slices read or decoded are the nearest to it. */
+  focus(): number;
+  /** Slice k is written. */
+  slice(k: number): void;
+  /**
+   * A later slice needs a wider type than the slices before it (int16 → int32 → float32): the volume
+   * now lies in `voxels`, a converted copy; the previous array is no longer written.
+   */
+  widened(voxels: VoxelArray): void;
+  /** The series cannot be completed (a frame failed, or the load was cancelled). */
+  failed(error: unknown): void;
 }

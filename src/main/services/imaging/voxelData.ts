@@ -16,7 +16,7 @@ export const BYTES_PER_VOXEL: Record<VoxelType, number> = {
   float64: 8,
 };
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Inflates gzip data; a damaged stream is the user's file's fault, so it becomes a BadInputError. */
 export function gunzipInput(path: string, bytes: Uint8Array, what = 'gzip data'): Uint8Array {
@@ -86,6 +86,8 @@ export function guessModality(
   voxels: VoxelArray,
   voxelType: VoxelType,
   texts: string[],
+  /** Which voxels `voxels` are, where not all of the image (" on its middle slice"). */
+  scope = '',
 ): { modality: string; warning?: string } {
   const text = texts.join(' ');
   const saysCt = /\bCT\b/.test(text) || /computed tomography/i.test(text);
@@ -96,7 +98,7 @@ export function guessModality(
     if (lo <= -900 && hi >= 500) {
       return {
         modality: 'CT',
-        warning: `modality not stated in the file; shown as CT because intensities span Hounsfield units (${lo} to ${hi})`,
+        warning: `modality not stated in the file; shown as CT because intensities span Hounsfield units (${lo} to ${hi}${scope})`,
       };
     }
   }

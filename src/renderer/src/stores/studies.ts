@@ -187,15 +187,17 @@ export const useStudiesStore = defineStore('studies', () => {
     // Window and level from the slice on screen until the rest has arrived.
     view.reset(next, firstChunk.voxels);
     if (!plan.complete) {
-      void streamRest(summary, next, plan);
-      // After the first frame, not before it: filling 200 MB takes longer than that frame.
-      requestAnimationFrame(() =>
-        setTimeout(() => {
-          if (volume.value !== next || plan.complete) return;
-          blackenMissing(next, plan, summary.valueRange[0]);
-          voxelsRevision.value++;
-        }),
-      );
+      // After the first frame, not before it: filling 200 MB takes longer than that frame, and on a
+      // machine with few cores the slices streaming in would compete with drawing it.
+      const rest = () => {
+        if (volume.value !== next) return;
+        blackenMissing(next, plan, summary.valueRange[0]);
+        voxelsRevision.value++;
+        void streamRest(summary, next, plan);
+      };
+      // A hidden window draws no frames: its stream must not wait for one.
+      if (document.hidden) rest();
+      else requestAnimationFrame(() => setTimeout(rest));
     } else if (summary.valueRangeDeclared) {
       // A one-slice series handed over before its range was measured.
       void api['series.valueRange']({ seriesId: summary.seriesId }).then((exact) => {

@@ -22,7 +22,9 @@ interface InstancePixels {
 }
 
 export class FrameSource {
-  private readonly pixels = new Map<ParsedInstance, InstancePixels>();
+  private readonly layouts = new Map<ParsedInstance, PixelLayout>();
+  /** Each instance's pixels, read (where left in the file) and split into frames once, until released. */
+  private readonly pixels = new Map<ParsedInstance, Promise<InstancePixels>>();
 
   /** `dropPixelData`: release also drops the instance's PixelData, so that its file can be freed. */
   constructor(
@@ -31,13 +33,18 @@ export class FrameSource {
   ) {}
 
   layout(instance: ParsedInstance): PixelLayout {
-    return this.pixelsOf(instance).layout;
+    let layout = this.layouts.get(instance);
+    if (!layout) {
+      layout = pixelLayoutOf(instance.dataset);
+      this.layouts.set(instance, layout);
+    }
+    return layout;
   }
 
   /** The frame as it is stored, before any interpretation: one byte per pixel for 1-bit data. */
   async frameSamples(frame: FrameInfo): Promise<{ bytes: Uint8Array; bytesPerSample: number }> {
     const { instance, frameIndex } = frame;
-    const { layout, native, encoded } = this.pixelsOf(instance);
+    const { layout, native, encoded } = await this.pixelsOf(instance);
     if (native) {
       if (layout.bitsAllocated === 1) {
         return { bytes: unpackBitFrame(native, layout, frameIndex, instance.path), bytesPerSample: 1 };
@@ -90,21 +97,26 @@ export class FrameSource {
   /** Drops the instance's pixel buffers once all its frames are read. */
   release(instance: ParsedInstance): void {
     this.pixels.delete(instance);
+    this.layouts.delete(instance);
     if (this.dropPixelData) delete instance.dataset.PixelData;
   }
 
-  private pixelsOf(instance: ParsedInstance): InstancePixels {
+  private pixelsOf(instance: ParsedInstance): Promise<InstancePixels> {
     let entry = this.pixels.get(instance);
     if (!entry) {
-      const layout = pixelLayoutOf(instance.dataset);
-      const { PixelData } = instance.dataset;
-      const frames = Number(instance.dataset.NumberOfFrames ?? 1) || 1;
-      entry =
-        instance.encoding === 'native'
-          ? { layout, native: nativePixelBytes(PixelData) }
-          : { layout, encoded: encapsulatedFrames(PixelData, frames, instance.encoding, instance.path) };
+      entry = this.readPixels(instance);
       this.pixels.set(instance, entry);
     }
     return entry;
+  }
+
+  private async readPixels(instance: ParsedInstance): Promise<InstancePixels> {
+    const layout = this.layout(instance);
+    if (instance.pixelsInFile) return { layout, native: await instance.pixelsInFile.read() };
+    const { PixelData } = instance.dataset;
+    const frames = Number(instance.dataset.NumberOfFrames ?? 1) || 1;
+    return instance.encoding === 'native'
+      ? { layout, native: nativePixelBytes(PixelData) }
+      : { layout, encoded: encapsulatedFrames(PixelData, frames, instance.encoding, instance.path) };
   }
 }

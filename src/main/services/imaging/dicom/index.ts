@@ -52,7 +52,7 @@ export async function loadDicomFiles(
   for (let n = 0; n < files.length; n++) {
     await pace();
     try {
-      const parsed = parseDicom(files[n]);
+      const parsed = await parseInstance(files[n]);
       (parsed.kind === 'segmentation' ? segs : images).push(parsed);
     } catch (error) {
       errors.push(errorEntry(files[n].path, error));
@@ -163,6 +163,22 @@ export async function loadSegmentationOnto(
     new FrameSource(options.decodeFrame ?? decodeInThisThread),
   );
   return segmentationOnSeries(definition, series);
+}
+
+/**
+ * Parses a file; one whose start alone was read is parsed from it where its pixels can stay in the
+ * file until they are decoded, else read whole and parsed again.
+ */
+async function parseInstance(file: InputFile): Promise<ParsedInstance> {
+  if (file.unread) {
+    try {
+      return parseDicom(file);
+    } catch {
+      file.bytes = await file.unread.read(0, file.unread.size);
+      delete file.unread;
+    }
+  }
+  return parseDicom(file);
 }
 
 function errorEntry(path: string, error: unknown): { file: string; message: string } {

@@ -21,16 +21,25 @@ export interface ParsedInstance {
   kind: 'image' | 'segmentation';
   /** What the user should know about this file that did not stop it loading (text it could not decode). */
   warnings: string[];
+  /** Native pixel data left in the file (its header was read alone): where it lies, and how to read it. */
+  pixelsInFile?: { offset: number; length: number; read(): Promise<Uint8Array> };
 }
 
 const implicitLittleEndian = '1.2.840.10008.1.2';
 const explicitLittleEndian = '1.2.840.10008.1.2.1';
 
+/**
+ * Parses a DICOM file. Of a file whose start alone was read (`file.unread`), only native pixel data
+ * that ends the file after a header within that start can be left unread; otherwise this throws, and
+ * the caller reads the file whole and parses it again (see parseInstance).
+ */
 export function parseDicom(file: InputFile): ParsedInstance {
-  const { path } = file;
+  const { path, unread } = file;
   const bytes = withPart10Header(file);
   // Checked before parsing: dcmjs reads an unknown syntax as explicit VR little endian and fails obscurely.
   const declared = metaTransferSyntax(bytes);
+  if (unread && (bytes !== file.bytes || !declared || pixelEncoding(declared) !== 'native'))
+    throw new Error(`${path}: only its start was read`);
   if (declared === undefined && readMetaGroup(bytes).values.size > 0) {
     throw new BadInputError(
       path,
@@ -43,6 +52,7 @@ export function parseDicom(file: InputFile): ParsedInstance {
   let transferSyntaxUid: string;
   let mediaSopClassUid: string;
   let dataset: NaturalDataset;
+  let pixelsInFile: ParsedInstance['pixelsInFile'];
   const warnings: string[] = [];
   const characterSet = blankSpecificCharacterSet(bytes, declared);
   try {
@@ -78,10 +88,17 @@ export function parseDicom(file: InputFile): ParsedInstance {
       dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
     }
     if (native) {
-      const pixels = trailingPixelData(bytes, dataset, declared === bigEndianTransferSyntax);
-      if (pixels) {
-        dataset.PixelData = [pixels];
+      const size = unread?.size ?? bytes.length;
+      const pixels = trailingPixelData(bytes, size, dataset, declared === bigEndianTransferSyntax);
+      if (pixels && unread) {
+        const { offset, length } = pixels;
+        pixelsInFile = { offset, length, read: () => unread.read(offset, length) };
+        // dcmjs leaves a placeholder where it stopped; the pixels are read from the file instead.
+        delete dataset.PixelData;
+      } else if (pixels) {
+        dataset.PixelData = [bytes.subarray(pixels.offset)];
       } else {
+        if (unread) throw new Error(`${path}: only its start was read`);
         warnings.length = 0;
         message = read(false);
         dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
@@ -90,6 +107,7 @@ export function parseDicom(file: InputFile): ParsedInstance {
     transferSyntaxUid = String(message.meta['00020010']?.Value?.[0] ?? '').trim();
     mediaSopClassUid = String(message.meta['00020002']?.Value?.[0] ?? '').trim();
   } catch (error) {
+    if (unread) throw error;
     // dcmjs's own message names JavaScript internals or quotes raw bytes: it goes to the log only.
     console.warn(`DICOM parse failed for ${path}: ${error instanceof Error ? error.message : String(error)}`);
     throw new BadInputError(path, 'cannot be read as DICOM: it is truncated or corrupt');
@@ -103,7 +121,7 @@ export function parseDicom(file: InputFile): ParsedInstance {
   const kind = sopClassUid === segmentationStorage ? 'segmentation' : 'image';
   const nonImage = nonImageObjectName(sopClassUid);
   if (nonImage) throw new BadInputError(path, `is a DICOM ${nonImage}, not an image`);
-  if (dataset.PixelData === undefined) {
+  if (dataset.PixelData === undefined && !pixelsInFile) {
     const floatData = dataset.FloatPixelData !== undefined || dataset.DoubleFloatPixelData !== undefined;
     throw new BadInputError(
       path,
@@ -114,13 +132,21 @@ export function parseDicom(file: InputFile): ParsedInstance {
   }
   const encoding = pixelEncoding(transferSyntaxUid);
   if (!encoding) throw unsupportedSyntax(path, transferSyntaxUid);
-  if (encoding === 'native' && transferSyntaxUid !== deflatedLittleEndian) {
+  if (encoding === 'native' && transferSyntaxUid !== deflatedLittleEndian && !pixelsInFile) {
     // dcmjs zero-fills a value that runs past the end of the file. Invented pixels are never shown:
     // a file shorter than its own pixel data (a cut-off copy or download) is refused, naming the frames.
     const missing = missingNativeFrames(bytes, dataset, transferSyntaxUid === bigEndianTransferSyntax);
     if (missing) throw new BadInputError(path, missing);
   }
-  return { path, transferSyntaxUid, encoding, dataset, kind, warnings };
+  return {
+    path,
+    transferSyntaxUid,
+    encoding,
+    dataset,
+    kind,
+    warnings,
+    ...(pixelsInFile ? { pixelsInFile } : {}),
+  };
 }
 
 const deflatedLittleEndian = '1.2.840.10008.1.2.1.99';
@@ -133,18 +159,21 @@ function unsupportedSyntax(path: string, uid: string): BadInputError {
 }
 
 /**
- * The native PixelData value when it is the last element of the file, as it almost always is: found by
- * its element header just before the expected number of bytes. Undefined when it is not found there.
+ * Where the native PixelData value lies when it is the last element of a file of `size` bytes, as it
+ * almost always is: found by its element header (within `bytes`, the file's start) just before the
+ * expected number of bytes. Undefined when it is not found there.
  */
 function trailingPixelData(
   bytes: Uint8Array,
+  size: number,
   dataset: NaturalDataset,
   bigEndian: boolean,
-): Uint8Array | undefined {
+): { offset: number; length: number } | undefined {
   const expected = nativePixelDataBytes(dataset);
   if (expected === 0) return undefined;
   const length = expected + (expected % 2);
-  const start = bytes.length - length;
+  const start = size - length;
+  if (start - 12 < 0 || start > bytes.length) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tagAt = (at: number) =>
     at >= 132 &&
@@ -155,11 +184,11 @@ function trailingPixelData(
   if (tagAt(explicit)) {
     const vr = String.fromCharCode(bytes[explicit + 4], bytes[explicit + 5]);
     if ((vr === 'OW' || vr === 'OB') && view.getUint32(explicit + 8, !bigEndian) === length)
-      return bytes.subarray(start);
+      return { offset: start, length };
   }
   const implicit = start - 8;
   if (!bigEndian && tagAt(implicit) && view.getUint32(implicit + 4, true) === length)
-    return bytes.subarray(start);
+    return { offset: start, length };
   return undefined;
 }
 

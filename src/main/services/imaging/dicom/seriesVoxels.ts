@@ -4,7 +4,9 @@
 import { SliceStreamPlan } from '../../../../shared/sliceStreamPlan';
 import { voxelArrayConstructors, type VoxelArray, type VoxelType } from '../../../../shared/volume';
 import { BadInputError } from '../errors';
-import type { LoadedSeries } from '../types';
+import type { LoadedSeries, SeriesStreamListener } from '../types';
+
+export type { SeriesStreamListener } from '../types';
 import type { FrameInfo } from './frameInfo';
 import type { FrameSource } from './frameSource';
 import type { ParsedInstance } from './parse';
@@ -24,20 +26,6 @@ export interface SeriesContext {
    * `declaredRange`: the values the headers allow (a superset of the values there are, in the type).
    */
   startStream?(series: LoadedSeries, declaredRange: [number, number]): SeriesStreamListener;
-}
-
-export interface SeriesStreamListener {
-  /** The k-slice the reader looks at: the next slices decoded are the nearest to it. */
-  focus(): number;
-  /** Slice k is written. */
-  slice(k: number): void;
-  /**
-   * A later slice needs a wider type than the slices before it (int16 → int32 → float32): the volume
-   * now lies in `voxels`, a converted copy; the previous array is no longer written.
-   */
-  widened(voxels: VoxelArray): void;
-  /** The series cannot be completed (a frame failed, or the load was cancelled). */
-  failed(error: unknown): void;
 }
 
 /**
