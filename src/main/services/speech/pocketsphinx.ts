@@ -29,7 +29,7 @@ import { buildCommandGrammar, grammarAccepts, parseDictionary, type CommandGramm
 import { parseCtm, parseNbest, toHypotheses, type Hypothesis, type WordPosterior } from './hypotheses';
 import { addPronunciations } from './lm/g2p';
 import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
-import { withNoiseFloor } from './noiseFloor';
+import { withLeadIn, withNoiseFloor } from './noiseFloor';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -239,9 +239,11 @@ export class PocketSphinxEngine implements SpeechEngine {
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
     try {
-      // Our own WAV writer always writes a 44-byte header, which -adchdr skips. The floor gives
-      // digitally silent pauses the room noise the acoustic model expects (noiseFloor.ts).
-      await writeFile(join(dir, 'utt.wav'), pcmToWav(withNoiseFloor(pcm), SPEECH_SAMPLE_RATE));
+      // Our own WAV writer always writes a 44-byte header, which -adchdr skips. A short pause
+      // before the first word, and the floor, which gives digitally silent pauses the room noise
+      // the acoustic model expects (noiseFloor.ts).
+      const heard = withNoiseFloor(withLeadIn(pcm, undefined, SPEECH_SAMPLE_RATE));
+      await writeFile(join(dir, 'utt.wav'), pcmToWav(heard, SPEECH_SAMPLE_RATE));
       await writeFile(join(dir, 'utt.ctl'), 'utt\n');
       // The searches run side by side (one process each), so the second opinion costs no wall time
       // on a machine with a core to spare.
