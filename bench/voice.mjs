@@ -1,5 +1,5 @@
 // `npm run bench -- voice [--set heldout|tuning|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
-// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare]`: spoken
+// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare] [--dump FILE]`: spoken
 // corrections the language model never saw. --set heldout (the default, what is reported) says the commands of
 // bench/voice/heldout-commands.txt, written before and apart from the model's training phrasings
 // (src/main/services/speech/lm/phrasings.ts) and never added to its corpus; --set dev says fresh
