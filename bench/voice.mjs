@@ -1,5 +1,5 @@
 // `npm run bench -- voice [--set heldout|tuning|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
-// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare]`: spoken
+// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare] [--dump FILE]`: spoken
 // corrections the language model never saw. --set heldout (the default, what is reported) says the commands of
 // bench/voice/heldout-commands.txt, written before and apart from the model's training phrasings
 // (src/main/services/speech/lm/phrasings.ts) and never added to its corpus; --set dev says fresh
@@ -15,7 +15,7 @@
 //                     than the typed words mean (or anything, where the typed words make no change);
 //   asked             the chat asked instead of applying; latency: recognition, audio in → readings out.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     /** Results file name (bench/results/<name>.json), for a comparison run beside the headline one. */
     name: { type: 'string' },
+    /** Writes every decode's transcript (N-best and second opinion) here, to replay the safety rule offline. */
+    dump: { type: 'string' },
   },
 });
 const list = (s) => s.split(',').filter(Boolean);
@@ -195,6 +197,7 @@ async function worker() {
           heardKind: heard.kind,
           elapsedMs: transcript.elapsedMs,
           audioSeconds: transcript.audioSeconds,
+          ...(values.dump ? { transcript, typed } : {}),
         });
       }
     }
@@ -204,6 +207,8 @@ async function worker() {
 await Promise.all(Array.from({ length: jobs }, worker));
 await server.close();
 rmSync(work, { recursive: true, force: true });
+
+if (values.dump) writeFileSync(values.dump, JSON.stringify(rows));
 
 const pct = (a, b) => (b ? Math.round((1000 * a) / b) / 10 : 0);
 const quantile = (xs, q) => {

@@ -66,13 +66,14 @@ const cmudict = grammar.parseDictionary(readFileSync(join(MODEL_DIR, 'cmudict-en
 //    plurals of pairs ("arterys"), which are dropped if unpronounceable rather than invented.
 const probeRules = corpus.corpusRules(new corpus.EveryWordDictionary());
 const literal = new Set();
-const walk = (e) => {
-  if ('words' in e) e.words.forEach((w) => literal.add(w));
-  else if ('opt' in e) walk(e.opt);
-  else if ('seq' in e) e.seq.forEach(walk);
-  else if ('alt' in e) e.alt.forEach(walk);
+/** Every literal word of a rule expansion, into a set. */
+const collect = (e, into) => {
+  if ('words' in e) e.words.forEach((w) => into.add(w));
+  else if ('opt' in e) collect(e.opt, into);
+  else if ('seq' in e) e.seq.forEach((x) => collect(x, into));
+  else if ('alt' in e) e.alt.forEach((x) => collect(x, into));
 };
-for (const [name, rule] of Object.entries(probeRules)) if (name !== 's') walk(rule);
+for (const [name, rule] of Object.entries(probeRules)) if (name !== 's') collect(rule, literal);
 const { names } = grammar.spokenStructureNames(new corpus.EveryWordDictionary());
 for (const form of Object.values(names).flat()) form.split(' ').forEach((w) => literal.add(w));
 const missing = [...literal].filter((w) => grammar.pronounce(w, cmudict).length === 0).sort();
@@ -85,13 +86,18 @@ for (const word of missing) {
   g2pIpa[word] = ipa;
   g2p.set(word, [ipaToArpabet(ipa)]);
 }
-// 2b. Spoken variants of the words that carry a command's meaning (structure names, sides, units):
+// 2b. Spoken variants of the words that carry a command's meaning (structure names, sides, units,
+//     and the action and size words: "bigger" said without its r was heard as other words):
 //     espeak-ng's US and British pronunciations where cmudict lists others.
 const say = (word, voice) =>
   ipaToArpabet(execFileSync('espeak-ng', ['-q', '--ipa', '-v', voice, word], { encoding: 'utf8' }).trim());
+const actionWords = new Set();
+for (const rule of ['grow', 'shrink', 'remove', 'toobig', 'toosmall']) collect(probeRules[rule], actionWords);
 const meaningWords = new Set([
   ...Object.values(names).flatMap((forms) => forms.flatMap((f) => f.split(' '))),
   ...['left', 'right', 'millimetre', 'millimetres', 'centimetre', 'centimetres', 'percent'],
+  ...[...actionWords].filter((w) => w.length > 3),
+  ...['bigger', 'smaller', 'larger', 'thinner', 'wider'],
 ]);
 const variants = {};
 for (const word of [...meaningWords].filter((w) => cmudict.has(w)).sort()) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { speechLevel, withNoiseFloor } from '../../../src/main/services/speech/noiseFloor';
+import { speechLevel, withLeadIn, withNoiseFloor } from '../../../src/main/services/speech/noiseFloor';
 
 const RATE = 16_000;
 
@@ -48,5 +48,15 @@ describe('noise floor under a recording', () => {
   it('never wraps a loud sample around', () => {
     const pcm = new Int16Array(RATE).fill(32767);
     expect(Math.min(...withNoiseFloor(pcm))).toBeGreaterThan(20000);
+  });
+
+  it('puts a pause before a recording that starts right at its first word, keeping every sample', () => {
+    const tone = toneBetweenPauses(1000).subarray(RATE);
+    const led = withLeadIn(tone, 0.2, RATE);
+    expect(led.length).toBe(tone.length + 0.2 * RATE);
+    expect(rms(led, 0, 0.2 * RATE)).toBe(0);
+    expect([...led.subarray(0.2 * RATE)]).toEqual([...tone]);
+    // The floor then fills that pause with room noise, as it does every other pause.
+    expect(rms(withNoiseFloor(led), 0, 0.2 * RATE)).toBeGreaterThan(0);
   });
 });

@@ -83,12 +83,9 @@ describe('re-ranking by meaning and the safety rule', () => {
   it('asks when the second opinion hears the opposite, even though the first list agrees', () => {
     const heard = hyps(['grow the stomach a bit', 0.96], ['grow the stomach a bit here', 0.04]);
     expect(decideSpoken(heard, interpret).sure).toBe(true);
-    const d = decideSpoken(
-      heard,
-      interpret,
-      undefined,
-      hyps(['shrink the stomach a bit', 0.7], ['grow the stomach a bit', 0.3]),
-    );
+    const d = decideSpoken(heard, interpret, {
+      secondOpinion: hyps(['shrink the stomach a bit', 0.7], ['grow the stomach a bit', 0.3]),
+    });
     expect(d.sure).toBe(false);
     // What was heard stays the choice: the second opinion only vetoes, and is offered beside it.
     expect(d.command).toBe('grow the stomach a bit');
@@ -98,8 +95,10 @@ describe('re-ranking by meaning and the safety rule', () => {
   it('still applies when the second opinion agrees, or hears nothing it could apply', () => {
     const heard = hyps(['remove the spleen label', 1]);
     const agreeing = hyps(['delete the spleen', 0.8], ['hello', 0.2]);
-    expect(decideSpoken(heard, interpret, undefined, agreeing).sure).toBe(true);
-    expect(decideSpoken(heard, interpret, undefined, hyps(['open the next study', 1])).sure).toBe(true);
+    expect(decideSpoken(heard, interpret, { secondOpinion: agreeing }).sure).toBe(true);
+    expect(decideSpoken(heard, interpret, { secondOpinion: hyps(['open the next study', 1]) }).sure).toBe(
+      true,
+    );
   });
 
   it('prefers a reading the interpreter understands over a likelier one it cannot read', () => {

@@ -3,7 +3,7 @@
 // spokenToCommand to turn into the text the interpreter reads.
 import { ServiceError } from '../../../shared/serviceError';
 
-import type { Hypothesis } from './hypotheses';
+import type { Hypothesis, WordPosterior } from './hypotheses';
 
 export type SpeechAudio = Int16Array | Uint8Array;
 
@@ -26,6 +26,8 @@ export interface Transcript {
   confidence?: number;
   /** The decoder's N-best alternatives with their confidence, best first (where the engine lists them). */
   hypotheses?: Hypothesis[];
+  /** The words of `text` with their lattice posteriors, where the engine gives them. */
+  words?: WordPosterior[];
   /**
    * Another search's N-best over the same audio (PocketSphinx's closed grammar beside its language
    * model): it may stop a reading from being applied without asking, never choose one.

@@ -2,7 +2,9 @@
 // hypothesis per line with its path score (acoustic + language model, in the decoder's log units);
 // the confidence of a hypothesis is its share of the list's probability mass, the scores scaled down
 // by the usual acoustic scale (an acoustic model's frame scores are far too sharp to be read as
-// probabilities as they are). Pure: text in, hypotheses out.
+// probabilities as they are). The decoder's one-best also comes with a posterior per word (from
+// its word lattice), which the safety rule reads for the words that decide the change. Pure: text
+// in, hypotheses out.
 
 export interface Hypothesis {
   /** The words, lower case, fillers removed. */
@@ -17,6 +19,29 @@ export interface Hypothesis {
  * for posteriors), two hypotheses 100 units apart differ by e ≈ 2.7× in confidence.
  */
 export const POCKETSPHINX_NATS_PER_UNIT = (1024 * Math.log(1.0001)) / 10;
+
+/** One word of the decoder's one-best and its lattice posterior, 0–1. */
+export interface WordPosterior {
+  word: string;
+  posterior: number;
+}
+
+/**
+ * PocketSphinx's CTM lines ("utt 1 0.38 0.21 right 1.000": start, duration, word, posterior) → the
+ * one-best's words with their posteriors, markers and fillers left out.
+ */
+export function parseCtm(text: string): WordPosterior[] {
+  const out: WordPosterior[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 6) continue;
+    const word = cleanWords(fields[4]);
+    const posterior = Number(fields[5]);
+    if (word && Number.isFinite(posterior))
+      out.push({ word, posterior: Math.min(1, Math.max(0, posterior)) });
+  }
+  return out;
+}
 
 /** Removes PocketSphinx's markers: sentence ends, silences and noise words ([BREATH], ++NOISE++). */
 export function cleanWords(text: string): string {

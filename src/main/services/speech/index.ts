@@ -34,12 +34,21 @@ export {
   type SpeechManifest,
 } from './general';
 export { POCKETSPHINX_MODEL_DIR, PocketSphinxEngine, parseHypothesis } from './pocketsphinx';
-export { cleanWords, parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
+export {
+  cleanWords,
+  parseCtm,
+  parseNbest,
+  toHypotheses,
+  type Hypothesis,
+  type WordPosterior,
+} from './hypotheses';
+export { alignedPosteriors, decidingWordConfidence, decidingWords, meaningOf } from './decidingWords';
 export {
   DEFAULT_SAFETY,
   decideSpoken,
   type SafetyThresholds,
   type SpokenDecision,
+  type SpokenEvidence,
   type SpokenReading,
 } from './rerank';
 export { transcribeResult } from './spokenCommand';

@@ -6,11 +6,28 @@
 // about as often as those with noise mixed in (WER 22 against 24 %), rather than far more (39 %). The floor is tied to the
 // speech's own level (so the microphone's gain does not matter) and seeded (so the same audio always
 // gives the same transcript). A recording already noisier than the floor is changed only slightly.
+// A recording that starts right at the first word (a synthetic one, or push-to-talk pressed late)
+// also gets a short pause before it, which the floor then fills: the decoder's silence model needs
+// frames before the first word, or that word is lost ("grow the liver" heard as "um the liver").
 
 import { seededRandom } from './lm/corpus';
 
 /** How far below the speech level the floor lies, in dB. */
 export const NOISE_FLOOR_DB = 30;
+
+/**
+ * Seconds of pause put before a recording. On our own tuning commands that start with their verb
+ * (espeak-ng at 175 wpm, both voices), 0.2 s before the first word brought the verb heard right
+ * from 30 to 38 of 40 and their WER from 8.9 to 4.1 %; 0.3 s gave 37 and 5.9 %.
+ */
+export const LEAD_IN_SECONDS = 0.2;
+
+/** The recording after `seconds` of digital silence (16 kHz), for the floor to fill. */
+export function withLeadIn(pcm: Int16Array, seconds = LEAD_IN_SECONDS, sampleRate = 16000): Int16Array {
+  const out = new Int16Array(Math.round(seconds * sampleRate) + pcm.length);
+  out.set(pcm, out.length - pcm.length);
+  return out;
+}
 
 /** 20 ms at 16 kHz: the frames whose level is measured. */
 const FRAME = 320;

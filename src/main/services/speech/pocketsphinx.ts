@@ -26,10 +26,10 @@ import {
 } from './engine';
 import { structures as catalogue } from '../../../shared/anatomy';
 import { buildCommandGrammar, grammarAccepts, parseDictionary, type CommandGrammar } from './grammar';
-import { parseNbest, toHypotheses, type Hypothesis } from './hypotheses';
+import { parseCtm, parseNbest, toHypotheses, type Hypothesis, type WordPosterior } from './hypotheses';
 import { addPronunciations } from './lm/g2p';
 import { buildModelFromFiles, type CorrectionModel, type ModelJob } from './lm/model';
-import { withNoiseFloor } from './noiseFloor';
+import { withLeadIn, withNoiseFloor } from './noiseFloor';
 import { SPEECH_SAMPLE_RATE, pcmToWav, wavToSpeechPcm } from './wav';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -239,18 +239,21 @@ export class PocketSphinxEngine implements SpeechEngine {
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), 'causal-sam-utt-'));
     try {
-      // Our own WAV writer always writes a 44-byte header, which -adchdr skips. The floor gives
-      // digitally silent pauses the room noise the acoustic model expects (noiseFloor.ts).
-      await writeFile(join(dir, 'utt.wav'), pcmToWav(withNoiseFloor(pcm), SPEECH_SAMPLE_RATE));
+      // Our own WAV writer always writes a 44-byte header, which -adchdr skips. A short pause
+      // before the first word, and the floor, which gives digitally silent pauses the room noise
+      // the acoustic model expects (noiseFloor.ts).
+      const heard = withNoiseFloor(withLeadIn(pcm, undefined, SPEECH_SAMPLE_RATE));
+      await writeFile(join(dir, 'utt.wav'), pcmToWav(heard, SPEECH_SAMPLE_RATE));
       await writeFile(join(dir, 'utt.ctl'), 'utt\n');
       // The searches run side by side (one process each), so the second opinion costs no wall time
       // on a machine with a core to spare.
       const lists = await Promise.all(prepared.map((p, n) => this.decode(dir, `s${n}`, p, signal)));
       // The first search's decoder one-best (its last pass is more exact than the N-best scores)
       // and its list; the grammar's list, where it ran, is the second opinion.
-      const [{ text, hypotheses }, second] = lists;
+      const [{ text, hypotheses, words }, second] = lists;
       return {
         text,
+        ...(words.length ? { words } : {}),
         ...(hypotheses.length
           ? { confidence: hypotheses.find((h) => h.text === text)?.confidence ?? 0, hypotheses }
           : {}),
@@ -270,7 +273,7 @@ export class PocketSphinxEngine implements SpeechEngine {
     tag: string,
     { search, dictPath, grammar }: Prepared,
     signal?: AbortSignal,
-  ): Promise<{ text: string; hypotheses: Hypothesis[] }> {
+  ): Promise<{ text: string; hypotheses: Hypothesis[]; words: WordPosterior[] }> {
     const out = (ext: string) => join(dir, `${tag}${ext}`);
     await mkdir(out('.nbest.d'));
     const args = [
@@ -284,6 +287,8 @@ export class PocketSphinxEngine implements SpeechEngine {
       // seen, the defaults prune the right path early (WER 23 → 20 % on our own tuning commands,
       // at about the same decoding time). The grammar's search keeps its defaults (wider, it slows).
       ...(search[0] === '-lm' ? WIDE_LM_BEAMS : []),
+      // The one-best's words with their lattice posteriors (the lattice is built anyway).
+      ...(search[0] === '-lm' ? ['-ctm', out('.ctm')] : []),
       ...['-hmm', this.hmmDir, '-dict', dictPath, ...search, '-logfn', out('.log')],
       ...['-nbest', String(this.options.nbest ?? 10), '-nbestdir', out('.nbest.d'), '-nbestext', '.nbest'],
     ];
@@ -292,7 +297,8 @@ export class PocketSphinxEngine implements SpeechEngine {
     const nbest = await readFile(join(out('.nbest.d'), 'utt.nbest'), 'utf8').catch(() => '');
     // A grammar's lattice also holds paths that stop inside a sentence: only whole ones count.
     const scored = parseNbest(nbest).filter((h) => !grammar || grammarAccepts(grammar.rules, h.text));
-    return { text, hypotheses: toHypotheses(scored, text || undefined).filter((h) => h.text) };
+    const words = parseCtm(await readFile(out('.ctm'), 'utf8').catch(() => ''));
+    return { text, hypotheses: toHypotheses(scored, text || undefined).filter((h) => h.text), words };
   }
 }
 

@@ -10,18 +10,16 @@ import { spokenToCommand } from './normalise';
 import { decideSpoken } from './rerank';
 
 export function transcribeResult(transcript: Transcript, context?: ViewContext): TranscribeResult {
-  const { hypotheses, secondOpinion, ...rest } = transcript;
+  const { hypotheses, secondOpinion, words, ...rest } = transcript;
   const plain = { ...rest, command: spokenToCommand(transcript.text) };
   if (!context) return plain;
   const heard = hypotheses?.length
     ? hypotheses
     : [{ text: transcript.text, confidence: transcript.confidence ?? 1 }];
-  const decision = decideSpoken(
-    heard,
-    (command) => interpretBuiltIn(command, context),
-    undefined,
+  const decision = decideSpoken(heard, (command) => interpretBuiltIn(command, context), {
     secondOpinion,
-  );
+    words,
+  });
   if (!decision.text) return { ...plain, sure: false };
   return {
     ...rest,
