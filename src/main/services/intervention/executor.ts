@@ -130,11 +130,13 @@ export async function executeIntervention(
     model: InterventionApplyResult['model'],
     note: string | undefined,
     timings: Record<string, number>,
+    // The image's choice already says why nothing changed (strength.ts, leak.ts): keep its words.
+    nothingExplained = false,
   ): InterventionApplyResult => {
     const result = summarise(seg, band.layer, band.sliceAxis, indices, before, after);
     let why = note;
     if (!result.edit && band.note) why = `nothing to change: ${band.note}`;
-    else if (!result.edit && !note?.startsWith('nothing changed')) {
+    else if (!result.edit && !nothingExplained) {
       why = band.indices.length
         ? `nothing changed: the model already places the ${name} boundary there${note ? ` (${note})` : ''}; name a larger region or use the brush`
         : `nothing to change: the region holds no ${intervention.action === 'grow' ? `background within reach of the ${name}` : `${name} voxels`}`;
@@ -244,11 +246,13 @@ export async function executeIntervention(
       : undefined,
   ].filter(Boolean);
   const note = notes.length ? notes.join('; ') : undefined;
-  return finish(decoded.method, decoded.model, note, {
-    ...decoded.timingsMs,
-    writeMs: round(performance.now() - t),
-    slices: slices.length,
-  });
+  return finish(
+    decoded.method,
+    decoded.model,
+    note,
+    { ...decoded.timingsMs, writeMs: round(performance.now() - t), slices: slices.length },
+    chosen !== null && !chosen.changes.some(Boolean),
+  );
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
