@@ -3,8 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { expectBadInput } from './expectBadInput';
 import type { Axes3 } from '../../../src/shared/volume';
-import { BadInputError } from '../../../src/main/services/imaging/errors';
 import { readNifti } from '../../../src/main/services/imaging/nifti';
 import { encodeSamples, nifti1, type SampleType } from './niftiFixtures';
 
@@ -12,20 +12,6 @@ const sharedData = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..
 
 const int16Cube = (values: number[] = [0, 1, 2, 3, 4, 5, 6, 7], le = true) =>
   encodeSamples('int16', values, le);
-
-function expectBadInput(run: () => unknown, path: string, problem: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(BadInputError);
-  const error = caught as BadInputError;
-  expect(error.file).toBe(path);
-  expect(error.message).toContain(path);
-  expect(error.problem).toMatch(problem);
-}
 
 /** Numbers compared to 1e-9, blind to the sign of zero. */
 function expectNear(actual: number[][], expected: number[][]): void {

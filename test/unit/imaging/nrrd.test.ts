@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { expectBadInput } from './expectBadInput';
 import { BadInputError } from '../../../src/main/services/imaging/errors';
 import { readNrrd } from '../../../src/main/services/imaging/nrrd';
 
@@ -41,20 +42,6 @@ const LPS_2X2X2 = [
   'space directions: (1,0,0) (0,1,0) (0,0,1)',
   'space origin: (0,0,0)',
 ];
-
-function expectBadInput(run: () => unknown, path: string, problem: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(BadInputError);
-  const error = caught as BadInputError;
-  expect(error.file).toBe(path);
-  expect(error.message).toContain(path);
-  expect(error.problem).toMatch(problem);
-}
 
 function expectNear(actual: number[], expected: number[]): void {
   expect(actual.length).toBe(expected.length);
