@@ -1,5 +1,5 @@
 // `npm run bench -- voice [--set heldout|tuning|dev] [--searches lm,lm-alone,grammar] [--voices en-us,en-gb]
-// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare] [--dump FILE]`: spoken
+// [--speeds 140,175] [--noise none,white] [--jobs 2] [--limit N] [--name voice-compare] [--dump FILE] [--oracle-lm]`: spoken
 // corrections the language model never saw. --set heldout (the default, what is reported) says the commands of
 // bench/voice/heldout-commands.txt, written before and apart from the model's training phrasings
 // (src/main/services/speech/lm/phrasings.ts) and never added to its corpus; --set dev says fresh
@@ -35,6 +35,11 @@ const { values } = parseArgs({
     name: { type: 'string' },
     /** Writes every decode's transcript (N-best and second opinion) here, to replay the safety rule offline. */
     dump: { type: 'string' },
+    /**
+     * Diagnostic only, never shipped: the language model is built from the set's own sentences, so
+     * what is still misheard is the acoustics' doing (written to <name>-oracle.json).
+     */
+    'oracle-lm': { type: 'boolean', default: false },
   },
 });
 const list = (s) => s.split(',').filter(Boolean);
@@ -56,18 +61,23 @@ const server = await sourceLoader();
 const speech = await server.load('/src/main/services/speech/index.ts');
 const corpus = await server.load('/src/main/services/speech/lm/corpus.ts');
 const g2p = await server.load('/src/main/services/speech/lm/g2p.ts');
+const lmModel = await server.load('/src/main/services/speech/lm/model.ts');
 const { structures: catalogue } = await server.load('/src/shared/anatomy.ts');
 const { interpretBuiltIn, scoreInterpretation, benchmarkContext, benchmarkContextWithCursor } =
   await server.load('/src/main/services/intervention/index.ts');
 
+/** cmudict with the G2P pronunciations merged in, as the engine reads it. */
+function pronouncingDictionary() {
+  return g2p.addPronunciations(
+    speech.parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
+    speech.parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
+  );
+}
+
 /** The held-out (or tuning) commands ("@ " = with the cursor), or dev sentences of the training phrasings. */
 function commands() {
   if (values.set === 'dev') {
-    const { parseDictionary } = speech;
-    const dict = g2p.addPronunciations(
-      parseDictionary(readFileSync(join(speech.POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), 'utf8')),
-      parseDictionary(readFileSync(join(root, 'resources/speech/g2p.dict'), 'utf8')),
-    );
+    const dict = pronouncingDictionary();
     const visible = benchmarkContext.visibleStructures;
     const rules = corpus.corpusRules(
       dict,
@@ -102,6 +112,17 @@ const engineOptions = {
   'lm-alone': { search: 'lm', grammarOpinion: false },
   grammar: { search: 'grammar' },
 };
+const oracleModel = values['oracle-lm']
+  ? lmModel.modelOfSentences(
+      set.map((c) => c.spoken),
+      {
+        dictionary: pronouncingDictionary(),
+        general: lmModel.parseGeneralEnglish(
+          readFileSync(join(languageModelDir, 'general-english.txt'), 'utf8'),
+        ),
+      },
+    )
+  : undefined;
 const engines = Object.fromEntries(
   searches.map((search) => [
     search,
@@ -109,6 +130,7 @@ const engines = Object.fromEntries(
       ...engineOptions[search],
       languageModelDir,
       workDir: join(work, search),
+      ...(oracleModel ? { buildModel: async () => oracleModel } : {}),
     }),
   ]),
 );
@@ -302,7 +324,8 @@ for (const [spoken, e] of [...byCommand].sort((a, b) => b[1].missed - a[1].misse
   );
 }
 
-writeResults(values.name ?? (values.set === 'heldout' ? 'voice' : `voice-${values.set}`), figures, {
+const resultsName = values.name ?? (values.set === 'heldout' ? 'voice' : `voice-${values.set}`);
+writeResults(values['oracle-lm'] ? `${resultsName}-oracle` : resultsName, figures, {
   wer: { target: 15, unit: '%', better: 'lower' },
   intent_agreement: { target: 90, unit: '%', better: 'higher' },
   dangerous_rate: { target: 1, unit: '%', better: 'lower' },

@@ -21,6 +21,18 @@ const speech = await server.load('/src/main/services/speech/index.ts');
 const { interpretBuiltIn } = await server.load('/src/main/services/intervention/index.ts');
 const rows = JSON.parse(readFileSync(values.dump, 'utf8')).filter((r) => r.search === 'lm');
 
+/** The decision's reading is not the action and structure the typed words mean. */
+function replayWrong(row, decision) {
+  const result = interpretBuiltIn(decision.command, row.context);
+  const typed = row.typed;
+  return (
+    result.kind !== 'intervention' ||
+    typed.kind !== 'intervention' ||
+    result.intervention.action !== typed.intervention.action ||
+    result.intervention.target !== typed.intervention.target
+  );
+}
+
 function replay(row, thresholds) {
   const interpret = (command) => interpretBuiltIn(command, row.context);
   const t = row.transcript;
@@ -32,12 +44,7 @@ function replay(row, thresholds) {
     thresholds,
   );
   const result = interpret(decision.command);
-  const typed = row.typed;
-  const wrong =
-    result.kind !== 'intervention' ||
-    typed.kind !== 'intervention' ||
-    result.intervention.action !== typed.intervention.action ||
-    result.intervention.target !== typed.intervention.target;
+  const wrong = replayWrong(row, decision);
   const meaning = speech.meaningOf(result);
   const deciding = speech.decidingWordConfidence(decision.text, meaning, t.words ?? [], interpret);
   return { decision, dangerous: decision.sure && result.kind === 'intervention' && wrong, deciding };
@@ -80,4 +87,28 @@ for (const o of summary(base).out.filter((o) => o.dangerous)) {
       `deciding word ${o.deciding.word ?? '-'} ${o.deciding.confidence.toFixed(2)}; one-best ${words})`,
   );
 }
+
+// Why the chat asked: each check relaxed alone, how many asked decodes it would have applied, and
+// how many of those rightly. A check that mostly stops right readings costs agreement for nothing.
+const asked = summary(base).out.filter((o) => o.decision.question && o.decision.readings.length);
+const rightReading = (o) => o.row.typed.kind === 'intervention' && !replayWrong(o.row, o.decision);
+console.log(
+  `\nasked ${asked.length} times; the chosen reading was right in ${asked.filter(rightReading).length}. Applied had one check been relaxed:`,
+);
+const relaxed = { sentence: { minConfidence: 0 }, rival: { maxRival: 1.01 }, word: { minDecidingWord: 0 } };
+for (const [check, change] of Object.entries(relaxed)) {
+  const freed = asked.filter((o) => replay(o.row, { ...base, ...change }).decision.sure);
+  console.log(`  ${check.padEnd(8)} ${freed.length} (${freed.filter(rightReading).length} right)`);
+}
+const doubted = new Map();
+for (const o of asked.filter(rightReading)) {
+  if (o.deciding.word === undefined || o.deciding.confidence >= base.minDecidingWord) continue;
+  doubted.set(o.deciding.word, (doubted.get(o.deciding.word) ?? 0) + 1);
+}
+console.log(
+  `doubted deciding words of right readings: ${[...doubted]
+    .sort((a, b) => b[1] - a[1])
+    .map(([w, n]) => `${w} ${n}`)
+    .join(', ')}`,
+);
 await server.close();

@@ -8,6 +8,7 @@
 // the opposite action (without its unit, "by three" is a question, so they would otherwise count).
 // Pure: the interpreter comes in as a function.
 import type { InterpretResult } from '../../../shared/intervention';
+import { alignWords } from './alignWords';
 import type { WordPosterior } from './hypotheses';
 import { spokenToCommand } from './normalise';
 
@@ -26,31 +27,14 @@ export function meaningOf(result: InterpretResult): string {
  * decoder had barely heard either.)
  */
 export function alignedPosteriors(words: readonly string[], oneBest: readonly WordPosterior[]): number[] {
-  const [n, m] = [words.length, oneBest.length];
-  // cost[i][j]: edits to turn words[i..] into oneBest[j..].
-  const cost = Array.from({ length: n + 1 }, (_, i) =>
-    Array.from({ length: m + 1 }, (_, j) => (i === n ? m - j : j === m ? n - i : 0)),
+  const { inPlaceOf } = alignWords(
+    words,
+    oneBest.map((w) => w.word),
   );
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--) {
-      const same = words[i] === oneBest[j].word ? 0 : 1;
-      cost[i][j] = Math.min(cost[i + 1][j + 1] + same, cost[i + 1][j] + 1, cost[i][j + 1] + 1);
-    }
-  const posteriors: number[] = [];
-  let [i, j] = [0, 0];
-  while (i < n) {
-    if (j < m && cost[i][j] === cost[i + 1][j + 1] + (words[i] === oneBest[j].word ? 0 : 1)) {
-      posteriors.push(words[i] === oneBest[j].word ? oneBest[j].posterior : 0);
-      i++;
-      j++;
-    } else if (j < m && cost[i][j] === cost[i][j + 1] + 1) {
-      j++;
-    } else {
-      posteriors.push(0);
-      i++;
-    }
-  }
-  return posteriors;
+  return words.map((word, i) => {
+    const at = inPlaceOf[i];
+    return at !== undefined && oneBest[at].word === word ? oneBest[at].posterior : 0;
+  });
 }
 
 const UNIT_WORDS = new Set(

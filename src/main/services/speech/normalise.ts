@@ -3,6 +3,7 @@
 // reads number words up to ninety-nine but neither decimals nor hundreds, and knows levels as
 // "l1". spokenToCommand turns a transcript into the text the interpreter reads; commandToSpoken
 // is the reverse, used to say a typed command aloud (benchmark, tests) the way a reader would.
+import { alignWords } from './alignWords';
 
 const UNITS = [
   'zero',
@@ -145,14 +146,5 @@ export function commandToSpoken(command: string): string {
 /** Word error rate of a hypothesis against a reference (both as spoken words), by edit distance. */
 export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
   const ref = reference.split(/\s+/).filter(Boolean);
-  const hyp = hypothesis.split(/\s+/).filter(Boolean);
-  let row = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= hyp.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return { errors: row[hyp.length], words: ref.length };
+  return { errors: alignWords(ref, hypothesis.split(/\s+/).filter(Boolean)).errors, words: ref.length };
 }

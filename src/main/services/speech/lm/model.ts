@@ -40,9 +40,20 @@ export function buildCorrectionModel(input: CorrectionModelInput): CorrectionMod
   const structures = input.structures ?? catalogue;
   const count = input.sentences ?? Math.min(120_000, 20_000 + 1_000 * structures.length);
   const rules = corpusRules(input.dictionary, structures);
-  const sentences = generateCorpus(rules, count, seededRandom(input.seed ?? DEFAULT_SEED)).map((s) =>
-    s.split(' '),
-  );
+  const sentences = generateCorpus(rules, count, seededRandom(input.seed ?? DEFAULT_SEED));
+  return modelOfSentences(sentences, input);
+}
+
+/**
+ * The model of given sentences (space-separated words) backed off to general English. Besides the
+ * generated corpus, the benchmark's oracle run uses it on the test sentences themselves, to tell
+ * how much of what is misheard the language model could still win back (a diagnostic, never shipped).
+ */
+export function modelOfSentences(
+  corpus: readonly string[],
+  input: Pick<CorrectionModelInput, 'dictionary' | 'general' | 'corpusWeight'>,
+): CorrectionModel {
+  const sentences = corpus.map((s) => s.split(' ').filter(Boolean));
   const model = buildLanguageModel(sentences, {
     order: 3,
     corpusWeight: input.corpusWeight ?? DEFAULT_CORPUS_WEIGHT,
