@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { srgbToDicomLab, writeDicomSeg } from '../../../src/main/services/imaging/dicom/segWriter';
-import { loadDicomFiles, loadSegmentationOnto } from '../../../src/main/services/imaging/dicom/index';
+import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
 import type { LoadedSeries } from '../../../src/main/services/imaging/types';
 import { voxelCount, type Segmentation } from '../../../src/shared/volume';
 import {
@@ -11,6 +11,7 @@ import {
   dciodvfy,
   emptySegmentation,
   expectFramesMatch,
+  expectReadsBack,
   expectSameSegments,
   geometryOf,
   inputFiles,
@@ -110,11 +111,7 @@ describe('writeDicomSeg on the VS-SEG-001 MR slab (512×512×24)', () => {
   });
 
   it('reads back through the SEG reader to the same segments and voxels', async () => {
-    const back = await loadSegmentationOnto(
-      { path: file, bytes: new Uint8Array(readFileSync(file)) },
-      source,
-    );
-    expectSameSegments(back, segmentation);
+    await expectReadsBack(file, source, segmentation);
   });
 });
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { loadDicomFiles } from '../../../src/main/services/imaging/dicom/index';
+import { loadDicomFiles, loadSegmentationOnto } from '../../../src/main/services/imaging/dicom/index';
 import type { InputFile, LoadedSeries } from '../../../src/main/services/imaging/types';
 import { structureByName } from '../../../src/shared/anatomy';
 import {
@@ -384,4 +384,14 @@ export function emptySegmentation(
 ) {
   const { dims, spacingMm, originLps, axesLps } = g;
   return { dims, spacingMm, originLps, axesLps: axesLps.map((a) => [...a]) as Axes3, layers, segments };
+}
+
+/** The SEG written to `file`, read back onto its source series, holds exactly the segments written. */
+export async function expectReadsBack(
+  file: string,
+  source: LoadedSeries,
+  written: Segmentation,
+): Promise<void> {
+  const back = await loadSegmentationOnto({ path: file, bytes: new Uint8Array(readFileSync(file)) }, source);
+  expectSameSegments(back, written);
 }

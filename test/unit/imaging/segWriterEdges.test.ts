@@ -1,5 +1,4 @@
 // The DICOM SEG writer on edge cases: bit packing, multi-frame sources, refusals and its helpers.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DicomSegWriteError,
@@ -8,14 +7,13 @@ import {
   srgbToDicomLab,
   writeDicomSeg,
 } from '../../../src/main/services/imaging/dicom/segWriter';
-import { loadSegmentationOnto } from '../../../src/main/services/imaging/dicom/index';
 import type { LoadedSeries } from '../../../src/main/services/imaging/types';
 import { voxelCount, type Segmentation, type Vec3, type VolumeGeometry } from '../../../src/shared/volume';
 import {
   dciodvfy,
   emptySegmentation,
   expectFramesMatch,
-  expectSameSegments,
+  expectReadsBack,
   paintBox,
   readWithPydicom,
   segWorkDir,
@@ -79,11 +77,7 @@ describe('writeDicomSeg bit packing', () => {
     expect(py.segments[1].type).toEqual(['85756007', 'SCT']);
     expect(py.patientName).toBe('Müller^Zoë');
     expect(py.segmentsOverlap).toBe('YES');
-    const back = await loadSegmentationOnto(
-      { path: file, bytes: new Uint8Array(readFileSync(file)) },
-      source,
-    );
-    expectSameSegments(back, segmentation);
+    await expectReadsBack(file, source, segmentation);
   });
 });
 
@@ -137,11 +131,7 @@ describe('writeDicomSeg on a multi-frame source', () => {
     expect(py.referencedSeries[0].instances).toEqual(['2.25.14']);
     expect(py.frames.map((f) => f.sources[0].frameNumber)).toEqual([2, 3]);
     expect(py.segmentsOverlap).toBe('NO');
-    const back = await loadSegmentationOnto(
-      { path: file, bytes: new Uint8Array(readFileSync(file)) },
-      source,
-    );
-    expectSameSegments(back, segmentation);
+    await expectReadsBack(file, source, segmentation);
   });
 });
 
